@@ -1,0 +1,3 @@
+"""graphsim: a full-system RISC-V simulator whose machines are TOML component graphs."""
+
+__version__ = "0.1.0"

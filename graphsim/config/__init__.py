@@ -1,0 +1,1 @@
+"""Machine files: TOML loading, includes, overrides, units, and the declaration schema."""

@@ -1,0 +1,1 @@
+"""Devices on the QEMU virt memory map, one module per kind."""

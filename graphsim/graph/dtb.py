@@ -1,0 +1,191 @@
+"""Device tree generated from the machine graph, laid out as QEMU's virt machine
+lays out its own (so Linux and OpenSBI find what they expect), and encoded as a
+flattened device tree blob (FDT v17) without external tools."""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+
+from .elaborate import MachineGraph
+
+FDT_MAGIC = 0xD00DFEED
+FDT_BEGIN_NODE, FDT_END_NODE, FDT_PROP, FDT_END = 1, 2, 3, 9
+
+IRQ_M_SOFT, IRQ_S_TIMER, IRQ_M_TIMER, IRQ_S_EXT, IRQ_M_EXT = 3, 5, 7, 9, 11
+
+
+def u32(*values: int) -> bytes:
+    return b"".join(struct.pack(">I", v & 0xFFFF_FFFF) for v in values)
+
+
+def u64_cells(*values: int) -> bytes:
+    """Each value as two cells (#address-cells = #size-cells = 2)."""
+    return b"".join(struct.pack(">II", v >> 32, v & 0xFFFF_FFFF) for v in values)
+
+
+def string(*values: str) -> bytes:
+    return b"".join(v.encode() + b"\0" for v in values)
+
+
+EMPTY = b""
+
+
+@dataclass
+class Node:
+    name: str
+    props: dict[str, bytes] = field(default_factory=dict)
+    children: list["Node"] = field(default_factory=list)
+
+    def child(self, name: str, props: dict[str, bytes] | None = None) -> "Node":
+        node = Node(name, dict(props or {}))
+        self.children.append(node)
+        return node
+
+    def set(self, name: str, value: bytes) -> "Node":
+        self.props[name] = value
+        return self
+
+    def find(self, path: str) -> "Node | None":
+        node = self
+        for part in filter(None, path.split("/")):
+            node = next((c for c in node.children if c.name == part), None)
+            if node is None:
+                return None
+        return node
+
+
+def encode(root: Node, boot_cpu: int = 0) -> bytes:
+    """The FDT blob of a tree."""
+    strings = bytearray()
+    offsets: dict[str, int] = {}
+    structure = bytearray()
+
+    def name_offset(name: str) -> int:
+        if name not in offsets:
+            offsets[name] = len(strings)
+            strings.extend(name.encode() + b"\0")
+        return offsets[name]
+
+    def pad():
+        structure.extend(b"\0" * (-len(structure) % 4))
+
+    def emit(node: Node):
+        structure.extend(u32(FDT_BEGIN_NODE))
+        structure.extend(node.name.encode() + b"\0")
+        pad()
+        for prop, value in node.props.items():
+            structure.extend(u32(FDT_PROP, len(value), name_offset(prop)))
+            structure.extend(value)
+            pad()
+        for child in node.children:
+            emit(child)
+        structure.extend(u32(FDT_END_NODE))
+
+    emit(root)
+    structure.extend(u32(FDT_END))
+    header_size = 40
+    reserve = bytes(16)  # an empty memory-reservation map: one terminating (0, 0) entry
+    off_rsv = header_size
+    off_struct = off_rsv + len(reserve)
+    off_strings = off_struct + len(structure)
+    total = off_strings + len(strings)
+    header = struct.pack(">10I", FDT_MAGIC, total, off_struct, off_strings, off_rsv, 17, 16, boot_cpu,
+                         len(strings), len(structure))
+    return header + reserve + bytes(structure) + bytes(strings)
+
+
+@dataclass
+class BootInfo:
+    bootargs: str = ""
+    initrd: tuple[int, int] | None = None  # (start, end)
+
+
+def build_tree(machine: MachineGraph, boot: BootInfo) -> Node:
+    root = Node("", {"#address-cells": u32(2), "#size-cells": u32(2),
+                     "compatible": string("riscv-virtio"), "model": string(f"graphsim,{machine.name}")})
+    phandles = iter(range(1, 1 << 30))
+    chosen = root.child("chosen")
+    if boot.bootargs:
+        chosen.set("bootargs", string(boot.bootargs))
+    if boot.initrd:
+        chosen.set("linux,initrd-start", u64_cells(boot.initrd[0])).set("linux,initrd-end", u64_cells(boot.initrd[1]))
+
+    clint = next(iter(machine.of_kind("clint")), None)
+    timebase = clint.params.timebase_frequency if clint else 10_000_000
+    cpus = root.child("cpus", {"#address-cells": u32(1), "#size-cells": u32(0),
+                               "timebase-frequency": u32(timebase)})
+    intc_of: dict[str, int] = {}
+    cpu_map = Node("cpu-map")
+    cluster = cpu_map.child("cluster0")
+    for hartid, name in enumerate(machine.cpus):
+        cpu = machine.components[name]
+        xlen = 32 if cpu.params.isa.startswith("rv32") else 64
+        cpu_phandle, intc_phandle = next(phandles), next(phandles)
+        node = cpus.child(f"cpu@{hartid}", {
+            "phandle": u32(cpu_phandle), "device_type": string("cpu"), "reg": u32(hartid),
+            "status": string("okay"), "compatible": string("riscv"),
+            "riscv,isa": string(cpu.params.isa.lower()),  # as QEMU writes it
+            "mmu-type": string("riscv,sv32" if xlen == 32 else "riscv,sv39")})
+        node.child("interrupt-controller", {"#interrupt-cells": u32(1), "interrupt-controller": EMPTY,
+                                            "compatible": string("riscv,cpu-intc"), "phandle": u32(intc_phandle)})
+        intc_of[name] = intc_phandle
+        cluster.child(f"core{hartid}", {"cpu": u32(cpu_phandle)})
+    cpus.children.append(cpu_map)
+
+    for memory in machine.of_role("memory"):
+        base, size = memory.address_range()
+        root.child(f"memory@{base:x}", {"device_type": string("memory"), "reg": u64_cells(base, size)})
+
+    soc = root.child("soc", {"#address-cells": u32(2), "#size-cells": u32(2),
+                             "compatible": string("simple-bus"), "ranges": EMPTY})
+    plic_phandle = {}
+    for plic in machine.of_kind("plic"):
+        plic_phandle[plic.name] = next(phandles)
+    for component in sorted(machine.components.values(), key=lambda c: (c.address_range() or (0, 0))[0]):
+        rng = component.address_range()
+        if rng is None or component.role == "memory":
+            continue
+        base, size = rng
+        reg = u64_cells(base, size)
+        kind = component.kind
+        if kind == "clint":
+            cells = u32(*[v for cpu in machine.cpus for v in (intc_of[cpu], IRQ_M_SOFT, intc_of[cpu], IRQ_M_TIMER)])
+            soc.child(f"clint@{base:x}", {"interrupts-extended": cells, "reg": reg,
+                                          "compatible": string("sifive,clint0", "riscv,clint0")})
+        elif kind == "plic":
+            cells = u32(*[v for cpu in machine.cpus for v in (intc_of[cpu], IRQ_M_EXT, intc_of[cpu], IRQ_S_EXT)])
+            soc.child(f"plic@{base:x}", {
+                "phandle": u32(plic_phandle[component.name]), "riscv,ndev": u32(component.params.num_sources - 1),
+                "reg": reg, "interrupts-extended": cells, "interrupt-controller": EMPTY,
+                "compatible": string("sifive,plic-1.0.0", "riscv,plic0"),
+                "#interrupt-cells": u32(1), "#address-cells": u32(0)})
+        elif kind == "uart16550":
+            node = soc.child(f"serial@{base:x}", {"reg": reg, "compatible": string("ns16550a"),
+                                                  "clock-frequency": u32(component.params.clock_frequency)})
+            _add_irq(machine, component, node, plic_phandle)
+            if not any(c.kind == "uart16550" and c.address_range()[0] < base for c in machine.components.values()):
+                chosen.set("stdout-path", string(f"/soc/serial@{base:x}"))
+        elif kind == "virtio_blk":
+            node = soc.child(f"virtio_mmio@{base:x}", {"reg": reg, "compatible": string("virtio,mmio")})
+            _add_irq(machine, component, node, plic_phandle)
+        elif kind == "sifive_test":
+            test_phandle = next(phandles)
+            soc.child(f"test@{base:x}", {"phandle": u32(test_phandle), "reg": reg,
+                                         "compatible": string("sifive,test1", "sifive,test0", "syscon")})
+            for action, value in (("poweroff", 0x5555), ("reboot", 0x7777)):
+                root.child(action, {"value": u32(value), "offset": u32(0), "regmap": u32(test_phandle),
+                                    "compatible": string(f"syscon-{action}")})
+        elif kind == "simctl":
+            soc.child(f"simctl@{base:x}", {"reg": reg, "compatible": string("graphsim,simctl")})
+    return root
+
+
+def _add_irq(machine: MachineGraph, component, node: Node, plic_phandle: dict[str, int]):
+    for route in machine.irq_map:
+        if route.source == component.name and route.controller in plic_phandle:
+            node.set("interrupts", u32(route.irq)).set("interrupt-parent", u32(plic_phandle[route.controller]))
+
+
+def generate_dtb(machine: MachineGraph, boot: BootInfo) -> bytes:
+    return encode(build_tree(machine, boot))

@@ -1,0 +1,438 @@
+"""The Machine: an elaborated graph made runnable.
+
+It owns the numpy state of every component (declared by the kinds), the
+compiled core that runs the harts, the Python-served devices, the console and
+the stats. `run` drives the core in long slices and handles the rare exits:
+MMIO to a Python device, m5ops, UART output, idleness, budgets and host-side
+checkpoint triggers. Everything guest-visible is deterministic: time is the
+simulated tick, never the wall clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..checkpoint.format import ComponentState, SavedState
+from ..config.schema import component_kinds
+from ..devices.base import DmaError, PythonDevice
+from ..devices.disk import DiskError
+from ..devices.simctl import M5OPS
+from ..devices.sifive_test import SifiveTest
+from ..errors import GraphsimError
+from ..graph.dtb import BootInfo, generate_dtb
+from ..graph.elaborate import MachineGraph
+from . import boot
+from .console import Console
+from .stats import StatsDump, StatsLog
+
+FIRMWARE_KERNEL_OFFSET = 0x20_0000  # OpenSBI fw_jump's FW_JUMP_ADDR on the generic platform (RAM + 2 MiB)
+DTB_ALIGN = 0x20_0000
+
+
+class MachineError(GraphsimError):
+    pass
+
+
+@dataclass
+class Stop:
+    """Why a run returned."""
+
+    reason: str  # exit, max_insts, max_tick, idle, checkpoint, interrupted, switch_cpu
+    exit_code: int = 0
+    detail: str = ""
+
+
+@dataclass
+class RunLimits:
+    max_insts: int | None = None  # total instructions retired by all harts, counted from machine start
+    max_tick: int | None = None
+
+
+@dataclass
+class WorkRegion:
+    begin_insts: int = 0
+    begin_tick: int = 0
+
+
+@dataclass
+class Trigger:
+    """A host-side checkpoint trigger."""
+
+    kind: str  # inst, tick, console
+    value: int | str
+    fired: bool = False
+
+
+class Machine:
+    def __init__(self, graph: MachineGraph, disks: dict[str, str] | None = None, console: Console | None = None):
+        self.graph = graph
+        self.console = console or Console()
+        self.kinds = component_kinds()
+        self.components = graph.components
+        for component in self.components.values():
+            component.allocate_state()
+        self.cpus = [self.components[n] for n in graph.cpus]
+        models = {c.kind for c in self.cpus}
+        if len(models) != 1:
+            raise MachineError(f"all harts must use one CPU model (found {', '.join(sorted(models))})")
+        memories = graph.of_role("memory")
+        if len(memories) != 1:
+            raise MachineError(f"the compiled core needs exactly one memory component (found {len(memories)})")
+        self.ram_component = memories[0]
+        self.ram_base, _ = self.ram_component.address_range()
+        self.ram = self.ram_component.state_arrays["data"]
+        self.python_devices: list[tuple[int, int, PythonDevice]] = []
+        self.irq_controller = next(iter(graph.of_kind("plic")), None)
+        for component in self.components.values():
+            if isinstance(component, PythonDevice):
+                component.attach(self)
+                base, size = component.address_range()
+                self.python_devices.append((base, base + size, component))
+        self.finisher = next(iter(graph.of_kind(SifiveTest.kind)), None)
+        for name, path in (disks or {}).items():
+            if name not in self.components or self.components[name].kind != "virtio_blk":
+                raise MachineError(f"--disk {name}: the machine has no virtio_blk named {name!r}")
+        for component in graph.of_kind("virtio_blk"):
+            try:
+                component.open_disk((disks or {}).get(component.name))
+            except DiskError as exc:
+                raise MachineError(str(exc)) from None
+        self.core = type(self.cpus[0]).build_core(self)
+        self.stats_log = StatsLog()
+        self.stats_reset_at = (0, 0)
+        self.work = WorkRegion()
+        self.host_seconds = 0.0
+        self.pending_checkpoint: str | None = None  # the trigger that asked for one
+        self.m5_checkpoint_due: int | None = None
+        self.m5_checkpoint_period = 0
+        self.switch_request: str | None = None
+        self.booted = False
+
+    # --- services offered to Python devices (graphsim.devices.base.Bus) -------
+
+    def dma_read(self, paddr: int, length: int) -> bytes:
+        offset = paddr - self.ram_base
+        if length < 0 or offset < 0 or offset + length > len(self.ram):
+            raise DmaError(f"DMA read 0x{paddr:x}+{length} outside RAM")
+        return self.ram[offset:offset + length].tobytes()
+
+    def dma_write(self, paddr: int, data: bytes):
+        offset = paddr - self.ram_base
+        if offset < 0 or offset + len(data) > len(self.ram):
+            raise DmaError(f"DMA write 0x{paddr:x}+{len(data)} outside RAM")
+        self.ram[offset:offset + len(data)] = np.frombuffer(data, dtype=np.uint8)
+        self.core.invalidate_code(paddr, len(data))
+
+    def set_irq(self, irq: int, level: bool):
+        self.core.set_irq_line(irq, level)
+
+    def m5op(self, func: int, args: list[int]) -> int:
+        """Perform an m5op from the MMIO twin (the instruction form comes through `_handle_m5op`)."""
+        return self._m5op(func, args)
+
+    # --- boot ---------------------------------------------------------------
+
+    def boot(self, kernel: str | None = None, firmware: str | None = None, initrd: str | None = None,
+             bootargs: str | None = None, load_address: int | None = None):
+        """Load the workload (arguments override the machine file's [workload]) and reset the harts."""
+        workload = self.graph.workload
+        kernel = kernel or workload.get("kernel")
+        firmware = firmware or workload.get("firmware")
+        initrd = initrd or workload.get("initrd")
+        bootargs = bootargs if bootargs is not None else workload.get("bootargs", "")
+        if load_address is None:
+            load_address = workload.get("load_address", self.ram_base)
+            if isinstance(load_address, str):
+                load_address = int(load_address.replace("_", ""), 0)
+        if not kernel and not firmware:
+            raise MachineError("nothing to run: give --kernel (or [workload] kernel in the machine file)")
+        images = []
+        if firmware:
+            fw = boot.read_program(firmware, self.ram_base)
+            images += fw.images
+            entry = fw.entry
+            if kernel:
+                images.append(boot.read_blob(kernel, self.ram_base + FIRMWARE_KERNEL_OFFSET))
+        else:
+            program = boot.read_program(kernel, load_address)
+            xlen = 32 if self.cpus[0].params.isa.startswith("rv32") else 64
+            if program.xlen is not None and program.xlen != xlen:
+                raise MachineError(f"{kernel}: a {program.xlen}-bit ELF cannot run on this RV{xlen} machine")
+            images += program.images
+            entry = program.entry
+        ram_end = self.ram_base + len(self.ram)
+        initrd_range = None
+        top = ram_end
+        dtb_address = None
+        # As QEMU does: the DTB at the top of RAM (below 3 GiB for 32-bit reach), the initrd below it.
+        dtb_probe = generate_dtb(self.graph, BootInfo(bootargs, (0, 0) if initrd else None))
+        dtb_address = (top - len(dtb_probe) - 64) & ~(DTB_ALIGN - 1)
+        if initrd:
+            blob = boot.read_blob(initrd, 0)
+            start = (dtb_address - len(blob)) & ~0xFFF
+            blob.address = start
+            images.append(blob)
+            initrd_range = (start, start + len(blob.data))
+        dtb = generate_dtb(self.graph, BootInfo(bootargs, initrd_range))
+        images.append(boot.Image("<device tree>", dtb_address, dtb))
+        boot.check_overlaps(images)
+        for image in images:
+            boot.place(self.ram, self.ram_base, image)
+        self.core.reset(entry, dtb_address)
+        self.entry, self.dtb_address = entry, dtb_address
+        self.booted = True
+
+    # --- running ------------------------------------------------------------
+
+    @property
+    def instret(self) -> int:
+        return self.core.total_instret()
+
+    @property
+    def tick(self) -> int:
+        return self.core.tick()
+
+    def run(self, limits: RunLimits, triggers: list[Trigger] = (), slice_insts: int = 1_000_000,
+            progress=None) -> Stop:
+        """Run until the guest exits, a limit is reached, or a trigger asks for a checkpoint.
+
+        A checkpoint trigger returns Stop('checkpoint') at an instruction boundary with every
+        hart drained; the caller saves and calls run again to continue.
+        """
+        started = time.perf_counter()
+        try:
+            return self._run(limits, list(triggers), slice_insts, progress)
+        finally:
+            self.host_seconds += time.perf_counter() - started
+
+    def _run(self, limits: RunLimits, triggers: list[Trigger], slice_insts: int, progress) -> Stop:
+        console_triggers = [t for t in triggers if t.kind == "console" and not t.fired]
+        for trigger in console_triggers:
+            self.console.send_when  # console triggers are matched on output below
+        matched_since = len(self.console.tail)
+        while True:
+            budget = slice_insts
+            now = self.instret
+            stops = [(limits.max_insts, "max_insts")] + [(t.value, "inst") for t in triggers
+                                                          if t.kind == "inst" and not t.fired]
+            for target, _ in stops:
+                if target is not None and target >= now:
+                    budget = min(budget, target - now)
+            due = [t for t in triggers if t.kind == "inst" and not t.fired and t.value <= now]
+            if due:
+                due[0].fired = True
+                return Stop("checkpoint", detail=f"inst:{due[0].value}")
+            if limits.max_insts is not None and now >= limits.max_insts:
+                return Stop("max_insts")
+            until_tick = limits.max_tick
+            tick_triggers = [t for t in triggers if t.kind == "tick" and not t.fired]
+            for t in tick_triggers:
+                if self.tick >= t.value:
+                    t.fired = True
+                    return Stop("checkpoint", detail=f"tick:{t.value}")
+                until_tick = t.value if until_tick is None else min(until_tick, t.value)
+            if self.m5_checkpoint_due is not None:
+                if self.tick >= self.m5_checkpoint_due:
+                    self.m5_checkpoint_due = (self.tick + self.m5_checkpoint_period
+                                              if self.m5_checkpoint_period else None)
+                    return Stop("checkpoint", detail="m5op")
+                until_tick = self.m5_checkpoint_due if until_tick is None else min(until_tick, self.m5_checkpoint_due)
+            self._feed_uart()
+            event = self.core.run(budget, -1 if until_tick is None else until_tick)
+            self._drain_uart()
+            if console_triggers:
+                text = bytes(self.console.tail).decode("utf-8", "replace")
+                for trigger in console_triggers:
+                    if not trigger.fired and trigger.value.search(text, max(0, len(text) - (len(self.console.tail) - matched_since) - 4096)):
+                        trigger.fired = True
+                        matched_since = len(self.console.tail)
+                        return Stop("checkpoint", detail=f"console:{trigger.value.pattern}")
+                matched_since = len(self.console.tail)
+            if progress is not None:
+                progress(self)
+            stop = self._handle(event, limits)
+            if stop is not None:
+                return stop
+
+    def _feed_uart(self):
+        self.console.poll(0)
+        if self.console.pending_input:
+            room = self.core.uart_rx_room()
+            if room:
+                self.core.uart_push_rx(self.console.take_input(room))
+
+    def _drain_uart(self):
+        data = self.core.uart_drain()
+        if data:
+            self.console.write(data)
+
+    def _handle(self, event, limits: RunLimits) -> Stop | None:
+        reason = event.reason
+        if reason == "budget" or reason == "uart":
+            return None
+        if reason == "tick_limit":
+            if limits.max_tick is not None and self.tick >= limits.max_tick:
+                return Stop("max_tick")
+            return None
+        if reason == "mmio":
+            return self._handle_mmio(event)
+        if reason == "m5op":
+            result = self._m5op(event.func, event.args)
+            self.core.complete_m5op(event.hart, result)
+            return self._after_m5op()
+        if reason == "idle":
+            if self.console.has_live_input or self.console.pending_input:
+                self.console.poll(0.05)
+                return None
+            return Stop("idle", detail="every hart waits for an interrupt that nothing will raise")
+        raise MachineError(f"unknown exit from the core: {reason}")
+
+    def _handle_mmio(self, event) -> Stop | None:
+        for start, end, device in self.python_devices:
+            if start <= event.paddr < end:
+                offset = event.paddr - start
+                if event.is_write:
+                    if device is self.finisher:
+                        action, code = SifiveTest.decode(event.value)
+                        self.core.complete_mmio(event.hart, 0)
+                        if action == "exit":
+                            return Stop("exit", exit_code=code, detail="finisher")
+                        if action == "reset":
+                            return Stop("exit", exit_code=0, detail="reset requested (not supported: stopped)")
+                        return None
+                    device.mmio_write(offset, event.size, event.value)
+                    self.core.complete_mmio(event.hart, 0)
+                else:
+                    self.core.complete_mmio(event.hart, device.mmio_read(offset, event.size))
+                return self._after_m5op()
+        self.core.fault_mmio(event.hart)
+        return None
+
+    # --- m5ops ----------------------------------------------------------------
+
+    def _m5op(self, func: int, args: list[int]) -> int:
+        name = M5OPS.get(func)
+        if name in ("exit", "fail"):
+            self._exit_request = ("exit", 0 if name == "exit" else (args[1] if len(args) > 1 else 1) or 1)
+        elif name == "reset_stats":
+            self.reset_stats()
+        elif name == "dump_stats":
+            self.dump_stats("m5op dump_stats")
+        elif name == "dump_reset_stats":
+            self.dump_stats("m5op dump_reset_stats")
+            self.reset_stats()
+        elif name == "checkpoint":
+            delay_ns, period_ns = args[0], args[1]
+            if delay_ns == 0:
+                self._exit_request = ("checkpoint", 0)
+            else:
+                self.m5_checkpoint_due = self.tick + delay_ns * 1000
+            self.m5_checkpoint_period = period_ns * 1000
+        elif name == "work_begin":
+            self.work = WorkRegion(self.instret, self.tick)
+        elif name == "work_end":
+            self.dump_stats(f"work region {args[0]}")
+        elif name == "switch_cpu":
+            self._exit_request = ("switch_cpu", 0)
+        return 0
+
+    def _after_m5op(self) -> Stop | None:
+        request = getattr(self, "_exit_request", None)
+        if request is None:
+            return None
+        self._exit_request = None
+        kind, code = request
+        if kind == "exit":
+            return Stop("exit", exit_code=code, detail="m5op exit")
+        if kind == "checkpoint":
+            return Stop("checkpoint", detail="m5op")
+        return Stop("switch_cpu", detail="m5op switch_cpu")
+
+    # --- stats --------------------------------------------------------------
+
+    def stats(self, reason: str) -> StatsDump:
+        insts0, tick0 = self.stats_reset_at
+        dump = StatsDump(reason)
+        ticks = self.tick - tick0
+        add = lambda name, value, desc, unit="": dump.values.__setitem__(name, _stat(value, desc, unit))  # noqa: E731
+        add("simSeconds", ticks / 1e12, "Number of seconds simulated", "s")
+        add("simTicks", ticks, "Number of ticks simulated", "tick")
+        add("simInsts", self.instret - insts0, "Number of instructions simulated", "count")
+        add("hostSeconds", round(self.host_seconds, 6), "Real time elapsed on the host", "s")
+        add("hostInstRate", int(self.instret / self.host_seconds) if self.host_seconds else 0,
+            "Simulator instruction rate", "inst/s")
+        for name, value, desc, unit in self.core.stats(tick0):
+            add(name, value, desc, unit)
+        return dump
+
+    def dump_stats(self, reason: str):
+        self.stats_log.add(self.stats(reason))
+
+    def reset_stats(self):
+        self.core.reset_stats()
+        self.stats_reset_at = (self.instret, self.tick)
+
+    # --- state ----------------------------------------------------------------
+
+    def save_state(self) -> SavedState:
+        """Everything needed to continue: every component's declared state and the disk overlays."""
+        self.core.sync_to_state()
+        components = {}
+        for name, component in self.components.items():
+            if component.state:
+                components[name] = ComponentState(component.kind, component.state_version,
+                                                  dict(component.state_arrays))
+        disks = {}
+        for component in self.graph.of_kind("virtio_blk"):
+            disks[component.name] = {"base": component.disk.identity(), "overlay": dict(component.disk.overlay)}
+        return SavedState(components, disks)
+
+    def load_state(self, state: SavedState):
+        """Copy a verified checkpoint's state into this (freshly built) machine."""
+        for name, saved in state.components.items():
+            component = self.components[name]
+            if saved.kind != component.kind and component.role != "cpu":
+                raise MachineError(f"checkpoint component {name} is a {saved.kind}, machine's is a {component.kind}")
+            for field_decl in component.state:
+                target = component.state_arrays[field_decl.name]
+                value = saved.fields.get(field_decl.name)
+                if value is None:
+                    continue  # added since the checkpoint's state version: starts zeroed
+                if value.shape != target.shape:
+                    raise MachineError(f"checkpoint {name}.{field_decl.name} has shape {value.shape}, "
+                                       f"the machine's is {target.shape}")
+                target[...] = value
+        for name, disk in state.disks.items():
+            self.components[name].disk.overlay = dict(disk["overlay"])
+        self.core.sync_from_state()
+        self.booted = True
+
+    def digest(self) -> str:
+        """SHA-256 of the architectural state: hart registers and CSRs, memory, device registers, disk overlays."""
+        self.core.sync_to_state()
+        digest = hashlib.sha256()
+        for name in sorted(self.components):
+            component = self.components[name]
+            for field_decl in component.state:
+                if field_decl.architectural and field_decl.name not in getattr(component, "digest_exclude", ()):
+                    digest.update(f"{name}.{field_decl.name}".encode())
+                    digest.update(np.ascontiguousarray(component.state_arrays[field_decl.name]).tobytes())
+        for component in sorted(self.graph.of_kind("virtio_blk"), key=lambda c: c.name):
+            for sector in sorted(component.disk.overlay):
+                digest.update(sector.to_bytes(8, "little") + component.disk.overlay[sector])
+        return digest.hexdigest()
+
+    def close(self):
+        for component in self.graph.of_kind("virtio_blk"):
+            if component.disk is not None:
+                component.disk.close()
+
+
+def _stat(value, desc, unit):
+    from .stats import Stat
+
+    return Stat(value, desc, unit)
