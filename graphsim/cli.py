@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from . import __version__
@@ -75,6 +76,143 @@ def cmd_docs(args) -> int:
     return 0
 
 
+def _parse_disks(items: list[str]) -> dict[str, str]:
+    disks = {}
+    for item in items:
+        name, sep, path = item.partition("=")
+        if not sep or not name or not path:
+            raise GraphsimError(f"--disk {item!r}: expected NAME=IMAGE, e.g. disk0=rootfs.img")
+        disks[name] = path
+    return disks
+
+
+def _run_options(args):
+    from .sim.runner import RunOptions
+
+    return RunOptions(outdir=args.outdir, max_insts=args.max_insts, max_tick=args.max_tick,
+                      checkpoint_at_inst=args.checkpoint_at_inst, checkpoint_at_tick=args.checkpoint_at_tick,
+                      checkpoint_on_console=args.checkpoint_on_console, library=args.library, note=args.note,
+                      name=args.name, digest=args.digest, quiet=args.quiet, progress=args.progress)
+
+
+def _console(args):
+    from .sim.console import Console, TerminalSink
+
+    console = Console()
+    if args.console:
+        console.attach_terminal()
+        console.add_sink(TerminalSink(raw=sys.stdin.isatty()))
+    elif not args.quiet:
+        console.add_sink(TerminalSink())
+    if args.input is not None:
+        console.feed(args.input.encode().decode("unicode_escape").encode("latin-1"))
+    for pattern, text in args.send_when:
+        console.send_when(pattern, text.encode().decode("unicode_escape").encode("latin-1"))
+    if args.pty:
+        print(f"[graphsim] console on {console.open_pty()}", file=sys.stderr)
+    if args.socket:
+        console.listen_unix(args.socket)
+    return console
+
+
+def _finish_run(machine, args, parent="") -> int:
+    from .sim.runner import execute, report
+
+    try:
+        stop, summary = execute(machine, _run_options(args), parent=parent)
+    finally:
+        machine.console.close()
+        machine.close()
+    report(stop, summary)
+    return stop.exit_code if stop.reason == "exit" else 0
+
+
+def cmd_run(args) -> int:
+    from .config.units import parse_address
+    from .sim.machine import Machine
+
+    graph = load(args.config, args.set)
+    console = _console(args)
+    machine = Machine(graph, _parse_disks(args.disk), console)
+    load_address = parse_address(args.load_address) if args.load_address else None
+    machine.boot(kernel=args.kernel, firmware=args.firmware, initrd=args.initrd, bootargs=args.bootargs,
+                 load_address=load_address)
+    if args.trace:
+        machine.core.enable_trace(sys.stdout)
+    return _finish_run(machine, args)
+
+
+def cmd_restore(args) -> int:
+    from .checkpoint.library import Library
+    from .checkpoint.restore import plan_restore
+
+    library = Library(args.library)
+    plan = plan_restore(library, args.checkpoint, config=args.config, overrides=args.set, cpu=args.cpu,
+                        disks=_parse_disks(args.disk), strict=args.strict, allow_warnings=args.allow_warnings)
+    for finding in plan.findings:
+        if finding.grade != "same":
+            print(f"[graphsim] {finding}", file=sys.stderr)
+    machine = plan.build(_console(args))
+    print(f"[graphsim] restored {plan.cpt_id} at {machine.instret:,} insts onto {plan.graph.name} "
+          f"({machine.cpus[0].kind})", file=sys.stderr)
+    if args.max_insts is not None and args.relative:
+        args.max_insts += machine.instret
+    return _finish_run(machine, args, parent=plan.cpt_id)
+
+
+def cmd_compat(args) -> int:
+    from .checkpoint.compat import diff, exit_code, machine_record
+    from .checkpoint.library import Library
+    from .checkpoint.restore import target_disks, target_graph
+
+    library = Library(args.library)
+    manifest = library.manifest(library.resolve(args.checkpoint))
+    if args.config is not None and not os.path.exists(args.config) and not args.config.endswith(".toml"):
+        other = library.manifest(library.resolve(args.config))  # a second checkpoint
+        target = other["compat"]
+    else:
+        graph = target_graph(manifest, args.config, args.set, args.cpu)
+        _, identities = target_disks(graph, _parse_disks(args.disk))
+        target = machine_record(graph, disks=identities)
+    findings = diff(manifest["compat"], target, args.strict)
+    for finding in findings:
+        if finding.grade != "same" or args.verbose:
+            print(finding)
+    code = exit_code(findings, args.allow_warnings)
+    print({0: "restorable", 1: "restorable with --allow-warnings", 2: "incompatible"}[code])
+    return code
+
+
+def cmd_checkpoints(args) -> int:
+    from .checkpoint import library_cli
+
+    return library_cli.dispatch(args)
+
+
+def add_run_arguments(p):
+    p.add_argument("--max-insts", type=int, metavar="N", help="stop after N instructions (all harts)")
+    p.add_argument("--max-tick", type=int, metavar="T", help="stop at simulated tick T (1 tick = 1 ps)")
+    p.add_argument("--outdir", default="out", help="run directory: config, console.log, stats (default: out)")
+    p.add_argument("--checkpoint-at-inst", type=int, action="append", default=[], metavar="N")
+    p.add_argument("--checkpoint-at-tick", type=int, action="append", default=[], metavar="T")
+    p.add_argument("--checkpoint-on-console", action="append", default=[], metavar="REGEX",
+                   help="checkpoint when the console output matches (e.g. the shell prompt)")
+    p.add_argument("--library", help="checkpoint library (default: $GRAPHSIM_LIBRARY or the user data dir)")
+    p.add_argument("--name", default="", help="name of the first checkpoint taken")
+    p.add_argument("--note", default="", help="note stored with checkpoints taken")
+    p.add_argument("--digest", action="store_true", help="print a digest of the architectural state at the end")
+    p.add_argument("--quiet", action="store_true", help="do not copy the guest console to stdout")
+    p.add_argument("--progress", action="store_true", help="show instructions and MIPS while running")
+    p.add_argument("--console", action="store_true", help="attach this terminal to the UART (Ctrl-] leaves)")
+    p.add_argument("--input", help="text fed to the UART (backslash escapes allowed)")
+    p.add_argument("--send-when", nargs=2, action="append", default=[], metavar=("REGEX", "TEXT"),
+                   help="type TEXT when the console output matches REGEX")
+    p.add_argument("--pty", action="store_true", help="expose the console on a pseudo-terminal")
+    p.add_argument("--socket", metavar="PATH", help="serve the console on a Unix socket")
+    p.add_argument("--disk", action="append", default=[], metavar="NAME=IMAGE",
+                   help="image for a virtio_blk disk (opened read-only; writes go to an overlay)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="graphsim", description="Full-system RISC-V simulator "
                                      "with TOML component graphs and portable checkpoints.")
@@ -97,6 +235,42 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_config(sub.add_parser("graph", help="draw the machine (.svg, .png, .pdf or .dot)"))
     p.add_argument("-o", "--output", help="output file; DOT on stdout when omitted")
     p.set_defaults(func=cmd_graph)
+    p = with_config(sub.add_parser("run", help="run software on a machine"))
+    p.add_argument("--kernel", help="ELF or raw binary to run (bare metal), or the Linux Image with --firmware")
+    p.add_argument("--firmware", help="firmware loaded at the start of RAM (e.g. OpenSBI fw_jump.bin)")
+    p.add_argument("--initrd", help="initial ramdisk for Linux")
+    p.add_argument("--bootargs", help="kernel command line (in the device tree's /chosen)")
+    p.add_argument("--load-address", help="load address of a raw binary (default: start of RAM)")
+    p.add_argument("--trace", action="store_true", help="print every instruction: pc, disassembly, register write")
+    add_run_arguments(p)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("restore", help="restore a checkpoint, possibly onto another machine, and run on")
+    p.add_argument("checkpoint", help="checkpoint id, unique prefix, name or directory")
+    p.add_argument("--config", help="machine to restore onto (default: the checkpoint's own)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--cpu", help="CPU model for every hart: atomic, timing or pipelined")
+    p.add_argument("--strict", default="features", choices=["exact", "features", "none"])
+    p.add_argument("--allow-warnings", action="store_true", help="restore despite warnings")
+    p.add_argument("--relative", action="store_true", help="--max-insts counts from the checkpoint")
+    add_run_arguments(p)
+    p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("compat", help="graded compatibility of a checkpoint with a target machine")
+    p.add_argument("checkpoint")
+    p.add_argument("config", nargs="?", help="target machine file, or another checkpoint (default: its own)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--cpu", help="CPU model for every hart of the target")
+    p.add_argument("--disk", action="append", default=[], metavar="NAME=IMAGE")
+    p.add_argument("--strict", default="features", choices=["exact", "features", "none"])
+    p.add_argument("--allow-warnings", action="store_true")
+    p.add_argument("--library")
+    p.add_argument("-v", "--verbose", action="store_true", help="also list what is the same")
+    p.set_defaults(func=cmd_compat)
+
+    from .checkpoint.library_cli import add_parser as add_checkpoints_parser
+    add_checkpoints_parser(sub, cmd_checkpoints)
+
     p = sub.add_parser("docs", help="the component reference, from the declarations")
     p.add_argument("kinds", nargs="*", help="only these component types")
     p.set_defaults(func=cmd_docs)

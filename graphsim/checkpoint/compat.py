@@ -235,7 +235,7 @@ def _diff_disks(source, target, add):
                 change.append(f"size {format_size(identity.get('size', 0))} → {format_size(other.get('size', 0))}")
             change.append(f"sha256 {identity.get('sha256', '?')[:12]} → {other.get('sha256', '?')[:12]}")
             add(WARNING, name, "image swapped under a running guest (" + ", ".join(change) +
-                "); the guest's caches of the old image may disagree with the new one")
+                "); the guest's writes to the old image are dropped and what it cached of it may disagree")
         else:
             add(SAME, name, f"image {identity.get('sha256', '')[:12]} ({format_size(identity.get('size', 0))})")
 

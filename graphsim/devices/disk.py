@@ -13,7 +13,7 @@ SECTOR = 512
 
 
 class DiskError(GraphsimError):
-    pass
+    exit_code = 5
 
 
 def image_identity(path: str) -> dict:

@@ -1,13 +1,14 @@
 """SiFive test finisher (QEMU virt's 'sifive,test0'): a guest write ends the simulation."""
 
 from ..config.schema import RESPONDER, Address, Component, Param, Port, Size
+from .base import PythonDevice
 
 FINISHER_PASS = 0x5555
 FINISHER_FAIL = 0x3333
 FINISHER_RESET = 0x7777
 
 
-class SifiveTest(Component):
+class SifiveTest(PythonDevice, Component):
     kind = "sifive_test"
     doc = "Exit device: writing 0x5555 exits 0, (code << 16) | 0x3333 exits with code, 0x7777 resets."
 

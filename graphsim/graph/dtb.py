@@ -166,7 +166,7 @@ def build_tree(machine: MachineGraph, boot: BootInfo) -> Node:
             _add_irq(machine, component, node, plic_phandle)
             if not any(c.kind == "uart16550" and c.address_range()[0] < base for c in machine.components.values()):
                 chosen.set("stdout-path", string(f"/soc/serial@{base:x}"))
-        elif kind == "virtio_blk":
+        elif kind in ("virtio_blk", "virtio_mmio"):
             node = soc.child(f"virtio_mmio@{base:x}", {"reg": reg, "compatible": string("virtio,mmio")})
             _add_irq(machine, component, node, plic_phandle)
         elif kind == "sifive_test":

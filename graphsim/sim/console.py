@@ -31,6 +31,7 @@ class Console:
     def __init__(self):
         self.sinks: list = []
         self.tail = bytearray()
+        self.written = 0  # bytes of output so far
         self.pending_input = bytearray()
         self.rules: list[SendRule] = []
         self._since_rule = bytearray()  # output the next rule is matched against
@@ -48,6 +49,7 @@ class Console:
     def write(self, data: bytes):
         if not data:
             return
+        self.written += len(data)
         self.tail += data
         del self.tail[:-TAIL_BYTES]
         for sink in self.sinks:
@@ -77,13 +79,15 @@ class Console:
         self.rules.append(SendRule(re.compile(pattern), text))
 
     def attach_terminal(self):
-        """Put the terminal in raw mode and read the guest's input from it (Ctrl-] detaches)."""
-        import termios
-        import tty
-
+        """Read the guest's input from stdin: a terminal is put in raw mode (Ctrl-] detaches);
+        a pipe (the desktop app's QProcess) is read as it is."""
         fd = sys.stdin.fileno()
-        self._terminal = (fd, termios.tcgetattr(fd))
-        tty.setraw(fd)
+        if os.isatty(fd):
+            import termios
+            import tty
+
+            self._terminal = (fd, termios.tcgetattr(fd))
+            tty.setraw(fd)
         self.interactive_fds.append(fd)
 
     def open_pty(self) -> str:
@@ -122,6 +126,12 @@ class Console:
                 data = os.read(fd, 4096)
             except OSError:
                 data = b""
+            if not data:  # end of input: stop watching this source
+                if fd in self.interactive_fds:
+                    self.interactive_fds.remove(fd)
+                else:
+                    self._socket_peer = None
+                continue
             if self._terminal is not None and fd == self._terminal[0] and b"\x1d" in data:
                 raise KeyboardInterrupt  # Ctrl-] leaves the console, as in telnet
             self.pending_input += data

@@ -19,12 +19,12 @@ import numpy as np
 from ..checkpoint.format import ComponentState, SavedState
 from ..config.schema import component_kinds
 from ..devices.base import DmaError, PythonDevice
-from ..devices.disk import DiskError
 from ..devices.simctl import M5OPS
 from ..devices.sifive_test import SifiveTest
 from ..errors import GraphsimError
 from ..graph.dtb import BootInfo, generate_dtb
 from ..graph.elaborate import MachineGraph
+from ..isa import state as S
 from . import boot
 from .console import Console
 from .stats import StatsDump, StatsLog
@@ -86,7 +86,6 @@ class Machine:
         self.ram_base, _ = self.ram_component.address_range()
         self.ram = self.ram_component.state_arrays["data"]
         self.python_devices: list[tuple[int, int, PythonDevice]] = []
-        self.irq_controller = next(iter(graph.of_kind("plic")), None)
         for component in self.components.values():
             if isinstance(component, PythonDevice):
                 component.attach(self)
@@ -97,20 +96,52 @@ class Machine:
             if name not in self.components or self.components[name].kind != "virtio_blk":
                 raise MachineError(f"--disk {name}: the machine has no virtio_blk named {name!r}")
         for component in graph.of_kind("virtio_blk"):
-            try:
-                component.open_disk((disks or {}).get(component.name))
-            except DiskError as exc:
-                raise MachineError(str(exc)) from None
-        self.core = type(self.cpus[0]).build_core(self)
+            component.open_disk((disks or {}).get(component.name))
+        self.core = self._build_core()
         self.stats_log = StatsLog()
-        self.stats_reset_at = (0, 0)
-        self.work = WorkRegion()
+        self.reset_stats()
+        self.work_region = WorkRegion()
         self.host_seconds = 0.0
-        self.pending_checkpoint: str | None = None  # the trigger that asked for one
-        self.m5_checkpoint_due: int | None = None
+        self.m5_checkpoint_due: int | None = None  # tick of a delayed or periodic m5op checkpoint
         self.m5_checkpoint_period = 0
-        self.switch_request: str | None = None
+        self._exit_request: tuple[str, int] | None = None  # set by an m5op, acted on after it retires
+        self._console_checked = 0
         self.booted = False
+
+    def _build_core(self):
+        """The compiled core over every hart, with the hot devices inside it. The CPU and
+        device components' state arrays become views of the core's packed arrays, so saving
+        and loading them is the same as for any other component."""
+        from ..cpu.core import Core, CoreConfig
+
+        graph = self.graph
+        in_kernel = {}
+        for kind in ("clint", "plic", "uart16550"):
+            found = graph.of_kind(kind)
+            if len(found) > 1:
+                raise MachineError(f"the compiled core serves one {kind}; this machine has {len(found)}")
+            in_kernel[kind] = found[0] if found else None
+        clint, plic, uart = in_kernel["clint"], in_kernel["plic"], in_kernel["uart16550"]
+        config = CoreConfig(
+            nharts=len(self.cpus),
+            isa=[c.params.isa for c in self.cpus],
+            frequency=[c.params.frequency for c in self.cpus],
+            reset_vector=[c.params.reset_vector for c in self.cpus],
+            hartids=[c.hartid for c in self.cpus],
+            ram_base=self.ram_base, ram_size=len(self.ram),
+            timebase_frequency=clint.params.timebase_frequency if clint else 10_000_000,
+            clint=clint.address_range() if clint else None,
+            plic=(*plic.address_range(), plic.params.num_sources) if plic else None,
+            uart=(*uart.address_range(), uart.params.irq) if uart else None,
+            mmio_ranges=[(start, end - start) for start, end, _ in self.python_devices],
+        )
+        core = Core(config, self.ram)
+        for hart, cpu in enumerate(self.cpus):
+            cpu.state_arrays = core.hart_views(hart)
+        for kind, component in in_kernel.items():
+            if component is not None:
+                component.state_arrays = core.device_views(kind)
+        return core
 
     # --- services offered to Python devices (graphsim.devices.base.Bus) -------
 
@@ -125,10 +156,9 @@ class Machine:
         if offset < 0 or offset + len(data) > len(self.ram):
             raise DmaError(f"DMA write 0x{paddr:x}+{len(data)} outside RAM")
         self.ram[offset:offset + len(data)] = np.frombuffer(data, dtype=np.uint8)
-        self.core.invalidate_code(paddr, len(data))
 
     def set_irq(self, irq: int, level: bool):
-        self.core.set_irq_line(irq, level)
+        self.core.plic_set_line(irq, level)
 
     def m5op(self, func: int, args: list[int]) -> int:
         """Perform an m5op from the MMIO twin (the instruction form comes through `_handle_m5op`)."""
@@ -182,7 +212,11 @@ class Machine:
         boot.check_overlaps(images)
         for image in images:
             boot.place(self.ram, self.ram_base, image)
-        self.core.reset(entry, dtb_address)
+        self.core.reset()
+        for hart in range(len(self.cpus)):
+            # As QEMU's reset vector does: a0 = hartid (set by reset), a1 = the device tree.
+            self.core.harts[hart, S.PC] = entry
+            self.core.harts[hart, S.X + 11] = dtb_address
         self.entry, self.dtb_address = entry, dtb_address
         self.booted = True
 
@@ -194,7 +228,7 @@ class Machine:
 
     @property
     def tick(self) -> int:
-        return self.core.tick()
+        return self.core.tick
 
     def run(self, limits: RunLimits, triggers: list[Trigger] = (), slice_insts: int = 1_000_000,
             progress=None) -> Stop:
@@ -210,79 +244,77 @@ class Machine:
             self.host_seconds += time.perf_counter() - started
 
     def _run(self, limits: RunLimits, triggers: list[Trigger], slice_insts: int, progress) -> Stop:
-        console_triggers = [t for t in triggers if t.kind == "console" and not t.fired]
-        for trigger in console_triggers:
-            self.console.send_when  # console triggers are matched on output below
-        matched_since = len(self.console.tail)
         while True:
-            budget = slice_insts
-            now = self.instret
-            stops = [(limits.max_insts, "max_insts")] + [(t.value, "inst") for t in triggers
-                                                          if t.kind == "inst" and not t.fired]
-            for target, _ in stops:
-                if target is not None and target >= now:
-                    budget = min(budget, target - now)
-            due = [t for t in triggers if t.kind == "inst" and not t.fired and t.value <= now]
-            if due:
-                due[0].fired = True
-                return Stop("checkpoint", detail=f"inst:{due[0].value}")
+            now, tick = self.instret, self.tick
+            for trigger in triggers:
+                if not trigger.fired and trigger.kind in ("inst", "tick") and \
+                        (now if trigger.kind == "inst" else tick) >= trigger.value:
+                    trigger.fired = True
+                    return Stop("checkpoint", detail=f"{trigger.kind}:{trigger.value}")
+            if self.m5_checkpoint_due is not None and tick >= self.m5_checkpoint_due:
+                self.m5_checkpoint_due = tick + self.m5_checkpoint_period if self.m5_checkpoint_period else None
+                return Stop("checkpoint", detail="m5op:periodic")
             if limits.max_insts is not None and now >= limits.max_insts:
                 return Stop("max_insts")
-            until_tick = limits.max_tick
-            tick_triggers = [t for t in triggers if t.kind == "tick" and not t.fired]
-            for t in tick_triggers:
-                if self.tick >= t.value:
-                    t.fired = True
-                    return Stop("checkpoint", detail=f"tick:{t.value}")
-                until_tick = t.value if until_tick is None else min(until_tick, t.value)
-            if self.m5_checkpoint_due is not None:
-                if self.tick >= self.m5_checkpoint_due:
-                    self.m5_checkpoint_due = (self.tick + self.m5_checkpoint_period
-                                              if self.m5_checkpoint_period else None)
-                    return Stop("checkpoint", detail="m5op")
-                until_tick = self.m5_checkpoint_due if until_tick is None else min(until_tick, self.m5_checkpoint_due)
+            if limits.max_tick is not None and tick >= limits.max_tick:
+                return Stop("max_tick")
+            budget = slice_insts
+            ticks = [limits.max_tick, self.m5_checkpoint_due]
+            for trigger in triggers:
+                if not trigger.fired and trigger.kind == "inst":
+                    budget = min(budget, trigger.value - now)
+                elif not trigger.fired and trigger.kind == "tick":
+                    ticks.append(trigger.value)
+            if limits.max_insts is not None:
+                budget = min(budget, limits.max_insts - now)
+            until_tick = min((t for t in ticks if t is not None), default=-1)
             self._feed_uart()
-            event = self.core.run(budget, -1 if until_tick is None else until_tick)
+            event = self.core.run(budget, until_tick)
             self._drain_uart()
-            if console_triggers:
-                text = bytes(self.console.tail).decode("utf-8", "replace")
-                for trigger in console_triggers:
-                    if not trigger.fired and trigger.value.search(text, max(0, len(text) - (len(self.console.tail) - matched_since) - 4096)):
-                        trigger.fired = True
-                        matched_since = len(self.console.tail)
-                        return Stop("checkpoint", detail=f"console:{trigger.value.pattern}")
-                matched_since = len(self.console.tail)
             if progress is not None:
                 progress(self)
-            stop = self._handle(event, limits)
+            stop = self._handle(event)
             if stop is not None:
                 return stop
+            fired = self._console_trigger(triggers)
+            if fired is not None:
+                return Stop("checkpoint", detail=f"console:{fired.value.pattern}")
+
+    def _console_trigger(self, triggers: list[Trigger]) -> Trigger | None:
+        """The first console trigger whose pattern the output since the last look matches
+        (with some earlier output, so a match may straddle two slices)."""
+        new = self.console.written - self._console_checked
+        if not new:
+            return None
+        self._console_checked = self.console.written
+        window = bytes(self.console.tail[-min(len(self.console.tail), new + 256):]).decode("utf-8", "replace")
+        for trigger in triggers:
+            if trigger.kind == "console" and not trigger.fired and trigger.value.search(window):
+                trigger.fired = True
+                return trigger
+        return None
 
     def _feed_uart(self):
         self.console.poll(0)
         if self.console.pending_input:
-            room = self.core.uart_rx_room()
-            if room:
-                self.core.uart_push_rx(self.console.take_input(room))
+            accepted = self.core.uart_push_rx(bytes(self.console.pending_input))
+            del self.console.pending_input[:accepted]
 
     def _drain_uart(self):
         data = self.core.uart_drain()
         if data:
             self.console.write(data)
 
-    def _handle(self, event, limits: RunLimits) -> Stop | None:
+    def _handle(self, event) -> Stop | None:
         reason = event.reason
-        if reason == "budget" or reason == "uart":
-            return None
-        if reason == "tick_limit":
-            if limits.max_tick is not None and self.tick >= limits.max_tick:
-                return Stop("max_tick")
-            return None
+        if reason in ("budget", "uart_tx_full", "tick_limit"):
+            return None  # limits and triggers are checked at the top of the loop
         if reason == "mmio":
             return self._handle_mmio(event)
         if reason == "m5op":
-            result = self._m5op(event.func, event.args)
-            self.core.complete_m5op(event.hart, result)
+            args = [int(v) for v in self.core.harts[event.hart, S.X + 10:S.X + 16]]
+            result = self._m5op(event.func, args)
+            self.core.complete_m5op(result)
             return self._after_m5op()
         if reason == "idle":
             if self.console.has_live_input or self.console.pending_input:
@@ -295,22 +327,20 @@ class Machine:
         for start, end, device in self.python_devices:
             if start <= event.paddr < end:
                 offset = event.paddr - start
-                if event.is_write:
-                    if device is self.finisher:
-                        action, code = SifiveTest.decode(event.value)
-                        self.core.complete_mmio(event.hart, 0)
-                        if action == "exit":
-                            return Stop("exit", exit_code=code, detail="finisher")
-                        if action == "reset":
-                            return Stop("exit", exit_code=0, detail="reset requested (not supported: stopped)")
-                        return None
-                    device.mmio_write(offset, event.size, event.value)
-                    self.core.complete_mmio(event.hart, 0)
-                else:
-                    self.core.complete_mmio(event.hart, device.mmio_read(offset, event.size))
+                if not event.is_write:
+                    self.core.complete_mmio(device.mmio_read(offset, event.size))
+                    return None
+                self.core.complete_mmio(0)
+                if device is self.finisher:
+                    action, code = SifiveTest.decode(event.value)
+                    if action == "exit":
+                        return Stop("exit", exit_code=code, detail="finisher")
+                    if action == "reset":
+                        return Stop("exit", exit_code=0, detail="the guest asked for a reset (not modelled)")
+                    return None
+                device.mmio_write(offset, event.size, event.value)
                 return self._after_m5op()
-        self.core.fault_mmio(event.hart)
-        return None
+        raise MachineError(f"MMIO exit at 0x{event.paddr:x}, which no Python device serves")
 
     # --- m5ops ----------------------------------------------------------------
 
@@ -333,7 +363,7 @@ class Machine:
                 self.m5_checkpoint_due = self.tick + delay_ns * 1000
             self.m5_checkpoint_period = period_ns * 1000
         elif name == "work_begin":
-            self.work = WorkRegion(self.instret, self.tick)
+            self.work_region = WorkRegion(self.instret, self.tick)
         elif name == "work_end":
             self.dump_stats(f"work region {args[0]}")
         elif name == "switch_cpu":
@@ -341,7 +371,7 @@ class Machine:
         return 0
 
     def _after_m5op(self) -> Stop | None:
-        request = getattr(self, "_exit_request", None)
+        request = self._exit_request
         if request is None:
             return None
         self._exit_request = None
@@ -365,22 +395,39 @@ class Machine:
         add("hostSeconds", round(self.host_seconds, 6), "Real time elapsed on the host", "s")
         add("hostInstRate", int(self.instret / self.host_seconds) if self.host_seconds else 0,
             "Simulator instruction rate", "inst/s")
-        for name, value, desc, unit in self.core.stats(tick0):
-            add(name, value, desc, unit)
+        for hart, cpu in enumerate(self.cpus):
+            insts = int(self.core.harts[hart, S.ICOUNT]) - self.stats_hart_insts[hart]
+            cycles = ticks * cpu.params.frequency // 10**12
+            prefix = f"system.{cpu.name}"
+            add(f"{prefix}.committedInsts", insts, "Number of instructions committed", "count")
+            add(f"{prefix}.numCycles", cycles, "Number of cpu cycles simulated", "cycle")
+            add(f"{prefix}.ipc", round(insts / cycles, 6) if cycles else 0.0, "IPC: instructions per cycle",
+                "inst/cycle")
         return dump
 
     def dump_stats(self, reason: str):
         self.stats_log.add(self.stats(reason))
 
     def reset_stats(self):
-        self.core.reset_stats()
         self.stats_reset_at = (self.instret, self.tick)
+        self.stats_hart_insts = [int(v) for v in self.core.harts[:, S.ICOUNT]]
 
     # --- state ----------------------------------------------------------------
 
+    def drain(self):
+        """Bring the machine to a consistent point for a checkpoint: every hart is already at an
+        instruction boundary between slices, virtio requests complete synchronously, and the UART's
+        output buffer goes to the console so the console tail is complete."""
+        self._drain_uart()
+
+    def used_mask(self, hart: int) -> int:
+        return int(self.core.harts[hart, S.USED])
+
+    def hart_instret(self, hart: int) -> int:
+        return int(self.core.harts[hart, S.ICOUNT])
+
     def save_state(self) -> SavedState:
         """Everything needed to continue: every component's declared state and the disk overlays."""
-        self.core.sync_to_state()
         components = {}
         for name, component in self.components.items():
             if component.state:
@@ -407,13 +454,16 @@ class Machine:
                                        f"the machine's is {target.shape}")
                 target[...] = value
         for name, disk in state.disks.items():
-            self.components[name].disk.overlay = dict(disk["overlay"])
-        self.core.sync_from_state()
+            attached = self.components[name].disk
+            # The overlay holds sectors of the image it was written against; a swapped image starts clean.
+            if {k: disk["base"].get(k) for k in ("size", "sha256")} == {k: attached.identity()[k] for k in ("size", "sha256")}:
+                attached.overlay = dict(disk["overlay"])
+        self.core.after_restore()
+        self.reset_stats()
         self.booted = True
 
     def digest(self) -> str:
         """SHA-256 of the architectural state: hart registers and CSRs, memory, device registers, disk overlays."""
-        self.core.sync_to_state()
         digest = hashlib.sha256()
         for name in sorted(self.components):
             component = self.components[name]

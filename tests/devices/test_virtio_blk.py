@@ -9,6 +9,7 @@ import pytest
 
 from graphsim.config.schema import Params
 from graphsim.devices import virtio_blk as vb
+from graphsim.devices import virtio_mmio as vm
 from graphsim.devices.base import DmaError
 
 RAM_BASE = 0x8000_0000
@@ -54,10 +55,10 @@ def device(tmp_path):
     dev.attach(mem)
     dev.open_disk()
     # the driver's set-up, as Linux does it
-    for offset, value in ((vb.R_STATUS, 1), (vb.R_STATUS, 3), (vb.R_DRIVER_FEATURES_SEL, 1), (vb.R_DRIVER_FEATURES, 1),
-                          (vb.R_STATUS, 11), (vb.R_QUEUE_SEL, 0), (vb.R_QUEUE_NUM, NUM),
-                          (vb.R_QUEUE_DESC, DESC), (vb.R_QUEUE_DRIVER, AVAIL), (vb.R_QUEUE_DEVICE, USED),
-                          (vb.R_QUEUE_READY, 1), (vb.R_STATUS, 15)):
+    for offset, value in ((vm.R_STATUS, 1), (vm.R_STATUS, 3), (vm.R_DRIVER_FEATURES_SEL, 1), (vm.R_DRIVER_FEATURES, 1),
+                          (vm.R_STATUS, 11), (vm.R_QUEUE_SEL, 0), (vm.R_QUEUE_NUM, NUM),
+                          (vm.R_QUEUE_DESC, DESC), (vm.R_QUEUE_DRIVER, AVAIL), (vm.R_QUEUE_DEVICE, USED),
+                          (vm.R_QUEUE_READY, 1), (vm.R_STATUS, 15)):
         dev.mmio_write(offset, 4, value)
     dev.mem = mem
     dev.image_digest = hashlib.sha256(image.read_bytes()).hexdigest()
@@ -69,38 +70,38 @@ def device(tmp_path):
 def submit(dev, descriptors, avail_index=0):
     """Write a descriptor chain (addr, len, flags) at index 0.. and make it available."""
     for i, (addr, length, flags) in enumerate(descriptors):
-        nxt = i + 1 if flags & vb.DESC_F_NEXT else 0
+        nxt = i + 1 if flags & vm.DESC_F_NEXT else 0
         dev.mem.put(DESC + 16 * i, struct.pack("<QIHH", addr, length, flags, nxt))
     dev.mem.put(AVAIL + 4 + 2 * (avail_index % NUM), struct.pack("<H", 0))
     dev.mem.put(AVAIL + 2, struct.pack("<H", avail_index + 1))
-    dev.mmio_write(vb.R_QUEUE_NOTIFY, 4, 0)
+    dev.mmio_write(vm.R_QUEUE_NOTIFY, 4, 0)
 
 
 def request(dev, kind, sector, buf, length, write_flag, avail_index=0, status_addr=RAM_BASE + 0x5000):
     dev.mem.put(RAM_BASE + 0x4000, struct.pack("<IIQ", kind, 0, sector))
-    submit(dev, [(RAM_BASE + 0x4000, 16, vb.DESC_F_NEXT), (buf, length, vb.DESC_F_NEXT | write_flag),
-                 (status_addr, 1, vb.DESC_F_WRITE)], avail_index)
+    submit(dev, [(RAM_BASE + 0x4000, 16, vm.DESC_F_NEXT), (buf, length, vm.DESC_F_NEXT | write_flag),
+                 (status_addr, 1, vm.DESC_F_WRITE)], avail_index)
     return dev.mem.ram[status_addr - RAM_BASE] if RAM_BASE <= status_addr < RAM_BASE + (1 << 20) else None
 
 
 def test_identity_registers(device):
-    assert device.mmio_read(vb.R_MAGIC, 4) == vb.MAGIC
-    assert device.mmio_read(vb.R_VERSION, 4) == 2
-    assert device.mmio_read(vb.R_DEVICE_ID, 4) == 2
-    assert device.mmio_read(vb.R_CONFIG, 4) == 32  # capacity in sectors
+    assert device.mmio_read(vm.R_MAGIC, 4) == vm.MAGIC
+    assert device.mmio_read(vm.R_VERSION, 4) == 2
+    assert device.mmio_read(vm.R_DEVICE_ID, 4) == 2
+    assert device.mmio_read(vm.R_CONFIG, 4) == 32  # capacity in sectors
 
 
 def test_read_write_and_overlay(device):
-    status = request(device, vb.REQ_IN, 2, RAM_BASE + 0x8000, 1024, vb.DESC_F_WRITE)
+    status = request(device, vb.REQ_IN, 2, RAM_BASE + 0x8000, 1024, vm.DESC_F_WRITE)
     assert status == vb.S_OK
     assert device.mem.ram[0x8000:0x8400].tobytes() == (bytes(range(256)) * 4)
-    assert device.mem.irq and device.mmio_read(vb.R_INTERRUPT_STATUS, 4) == 1
-    device.mmio_write(vb.R_INTERRUPT_ACK, 4, 1)
+    assert device.mem.irq and device.mmio_read(vm.R_INTERRUPT_STATUS, 4) == 1
+    device.mmio_write(vm.R_INTERRUPT_ACK, 4, 1)
     assert not device.mem.irq
     device.mem.put(RAM_BASE + 0x9000, b"\xAA" * 512)
     assert request(device, vb.REQ_OUT, 3, RAM_BASE + 0x9000, 512, 0, avail_index=1) == vb.S_OK
     assert device.disk.read(3, 1) == b"\xAA" * 512
-    assert request(device, vb.REQ_IN, 3, RAM_BASE + 0xA000, 512, vb.DESC_F_WRITE, avail_index=2) == vb.S_OK
+    assert request(device, vb.REQ_IN, 3, RAM_BASE + 0xA000, 512, vm.DESC_F_WRITE, avail_index=2) == vb.S_OK
     assert device.mem.ram[0xA000:0xA200].tobytes() == b"\xAA" * 512
     used_idx = struct.unpack("<H", device.mem.dma_read(USED + 2, 2))[0]
     assert used_idx == 3
@@ -108,26 +109,26 @@ def test_read_write_and_overlay(device):
 
 def test_bad_descriptors_are_io_errors(device):
     # data buffer outside guest RAM
-    assert request(device, vb.REQ_IN, 0, 0x1000, 512, vb.DESC_F_WRITE) == vb.S_IOERR
+    assert request(device, vb.REQ_IN, 0, 0x1000, 512, vm.DESC_F_WRITE) == vb.S_IOERR
     # read beyond the end of the disk
-    assert request(device, vb.REQ_IN, 31, RAM_BASE + 0x8000, 1024, vb.DESC_F_WRITE, avail_index=1) == vb.S_IOERR
+    assert request(device, vb.REQ_IN, 31, RAM_BASE + 0x8000, 1024, vm.DESC_F_WRITE, avail_index=1) == vb.S_IOERR
     # a device-readable buffer for a read request
     assert request(device, vb.REQ_IN, 0, RAM_BASE + 0x8000, 512, 0, avail_index=2) == vb.S_IOERR
     # unknown request type
-    assert request(device, 99, 0, RAM_BASE + 0x8000, 512, vb.DESC_F_WRITE, avail_index=3) == vb.S_UNSUPP
+    assert request(device, 99, 0, RAM_BASE + 0x8000, 512, vm.DESC_F_WRITE, avail_index=3) == vb.S_UNSUPP
 
 
 def test_unreachable_status_and_loops_need_reset(device):
-    request(device, vb.REQ_IN, 0, RAM_BASE + 0x8000, 512, vb.DESC_F_WRITE, status_addr=0x10)
-    assert device.mmio_read(vb.R_STATUS, 4) & vb.STATUS_DEVICE_NEEDS_RESET
-    device.mmio_write(vb.R_STATUS, 4, 0)  # reset
-    assert device.mmio_read(vb.R_STATUS, 4) == 0
+    request(device, vb.REQ_IN, 0, RAM_BASE + 0x8000, 512, vm.DESC_F_WRITE, status_addr=0x10)
+    assert device.mmio_read(vm.R_STATUS, 4) & vm.STATUS_DEVICE_NEEDS_RESET
+    device.mmio_write(vm.R_STATUS, 4, 0)  # reset
+    assert device.mmio_read(vm.R_STATUS, 4) == 0
 
 
 def test_descriptor_loop_is_refused(device):
-    device.mem.put(DESC, struct.pack("<QIHH", RAM_BASE + 0x4000, 16, vb.DESC_F_NEXT, 1))
-    device.mem.put(DESC + 16, struct.pack("<QIHH", RAM_BASE + 0x8000, 16, vb.DESC_F_NEXT, 0))
+    device.mem.put(DESC, struct.pack("<QIHH", RAM_BASE + 0x4000, 16, vm.DESC_F_NEXT, 1))
+    device.mem.put(DESC + 16, struct.pack("<QIHH", RAM_BASE + 0x8000, 16, vm.DESC_F_NEXT, 0))
     device.mem.put(AVAIL + 4, struct.pack("<H", 0))
     device.mem.put(AVAIL + 2, struct.pack("<H", 1))
-    device.mmio_write(vb.R_QUEUE_NOTIFY, 4, 0)
-    assert device.mmio_read(vb.R_STATUS, 4) & vb.STATUS_DEVICE_NEEDS_RESET
+    device.mmio_write(vm.R_QUEUE_NOTIFY, 4, 0)
+    assert device.mmio_read(vm.R_STATUS, 4) & vm.STATUS_DEVICE_NEEDS_RESET

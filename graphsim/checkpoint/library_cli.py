@@ -1,0 +1,155 @@
+"""``graphsim checkpoints list|show|verify|note|rm|export|import|gc``."""
+
+from __future__ import annotations
+
+import sys
+
+from ..config.schema import component_kinds
+from ..config.units import format_size
+from .library import Library
+
+
+def add_parser(sub, func):
+    p = sub.add_parser("checkpoints", help="manage the checkpoint library")
+    p.add_argument("--library", help="library directory (default: $GRAPHSIM_LIBRARY or the user data dir)")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions.add_parser("list", help="every checkpoint, as a lineage tree")
+    show = actions.add_parser("show", help="a checkpoint's manifest in words")
+    show.add_argument("checkpoint")
+    verify = actions.add_parser("verify", help="read and check every file and chunk")
+    verify.add_argument("checkpoints", nargs="*", help="default: all")
+    note = actions.add_parser("note", help="set a checkpoint's note")
+    note.add_argument("checkpoint")
+    note.add_argument("text")
+    rm = actions.add_parser("rm", help="delete checkpoints (shared chunks are kept; see gc)")
+    rm.add_argument("checkpoints", nargs="+")
+    export = actions.add_parser("export", help="one checkpoint and its chunks as a single file")
+    export.add_argument("checkpoint")
+    export.add_argument("file")
+    imp = actions.add_parser("import", help="add an exported checkpoint")
+    imp.add_argument("file")
+    actions.add_parser("gc", help="free chunks no checkpoint uses and leftovers of interrupted writes")
+    p.set_defaults(func=func)
+
+
+def _tree(library: Library):
+    entries = library.entries()
+    ids = {e.id for e in entries}
+    by_parent: dict[str, list] = {}
+    for entry in entries:
+        by_parent.setdefault(entry.parent if entry.parent in ids else "", []).append(entry)
+
+    def walk(parent, depth):
+        for entry in by_parent.get(parent, []):
+            yield depth, entry
+            yield from walk(entry.id, depth + 1)
+
+    return list(walk("", 0))
+
+
+def cmd_list(library: Library, args) -> int:
+    rows = _tree(library)
+    if not rows:
+        print(f"no checkpoints in {library.root}")
+    else:
+        print(f"{'checkpoint':<40} {'instret':>14} {'cpu':<14} {'machine':<18} {'size':>9}  trigger / note")
+    for depth, e in rows:
+        label = "  " * depth + ("└ " if depth else "") + (e.name if e.name != e.id else e.id)
+        print(f"{label:<40} {e.instret:>14,} {e.cpu_models:<14} {e.machine:<18} "
+              f"{format_size(e.stored_bytes) if e.stored_bytes else '0B':>9}  {e.trigger}"
+              + (f"  — {e.note}" if e.note else ""))
+    for cpt_id, why in library.damaged.items():
+        print(f"damaged: {why}", file=sys.stderr)
+    return 0
+
+
+def describe(manifest: dict) -> list[str]:
+    """A manifest in words (also the GUI's details pane)."""
+    meta, pos, compat = manifest.get("meta", {}), manifest.get("position", {}), manifest.get("compat", {})
+    lines = [f"checkpoint {manifest['id']}" + (f" ({meta['name']})" if meta.get("name") != manifest["id"] else ""),
+             f"  created     {meta.get('created', '')}  by graphsim {manifest.get('graphsim_version', '?')}",
+             f"  machine     {manifest.get('machine_name', '')}",
+             f"  position    {pos.get('instret', 0):,} instructions, tick {pos.get('tick', 0):,} "
+             f"({pos.get('tick', 0) / 1e12:.6f} s simulated)",
+             f"  trigger     {manifest.get('trigger', {}).get('kind', '')} {manifest.get('trigger', {}).get('detail', '')}",
+             f"  parent      {manifest.get('parent') or '(none)'}",
+             f"  stored      {format_size(manifest.get('stored_bytes', 0))} new data"]
+    if meta.get("note"):
+        lines.append(f"  note        {meta['note']}")
+    lines.append(f"  needs       RV{compat.get('xlen')}, timebase {compat.get('timebase', 0):,} Hz")
+    for name, cpu in compat.get("cpus", {}).items():
+        used = compat.get("used", {}).get(name, {})
+        lines.append(f"    {name}: {cpu['model']} {cpu['isa']}; used extensions "
+                     f"{','.join(used.get('extensions', [])) or 'none beyond I'}; modes "
+                     f"{','.join(['M'] + used.get('modes', []))}; paging {','.join(used.get('paging_modes', [])) or 'bare'}")
+    for name, mem in compat.get("memory", {}).items():
+        lines.append(f"    {name}: {format_size(mem['size'])} at 0x{mem['base']:x}")
+    for name, dev in compat.get("devices", {}).items():
+        lines.append(f"    {name}: {dev['kind']} at 0x{dev['base']:x}" + (f" irq {dev['irq']}" if 'irq' in dev else "")
+                     + f" (state v{dev['state_version']})")
+    for name, disk in compat.get("disks", {}).items():
+        lines.append(f"    {name}: {disk.get('path', '')} {format_size(disk.get('size', 0))} "
+                     f"sha256 {disk.get('sha256', '')[:16]}")
+    return lines
+
+
+def cmd_show(library: Library, args) -> int:
+    manifest = library.manifest(library.resolve(args.checkpoint))
+    print("\n".join(describe(manifest)))
+    tail = manifest.get("console", {}).get("tail", "")
+    if tail:
+        print("  console tail:")
+        for line in tail.splitlines()[-15:]:
+            print(f"    | {line}")
+    return 0
+
+
+def cmd_verify(library: Library, args) -> int:
+    from .format import CheckpointError
+
+    refs = args.checkpoints or [e.id for e in library.entries()]
+    status = 0
+    for ref in refs:
+        try:
+            cpt_id = library.resolve(ref)
+            library.load(cpt_id, component_kinds())
+            print(f"ok       {cpt_id}")
+        except CheckpointError as exc:
+            print(f"damaged  {exc}")
+            status = exc.exit_code
+    for why in library.damaged.values():
+        print(f"damaged  {why}")
+        status = 3
+    return status
+
+
+def dispatch(args) -> int:
+    library = Library(args.library)
+    if args.action == "list":
+        return cmd_list(library, args)
+    if args.action == "show":
+        return cmd_show(library, args)
+    if args.action == "verify":
+        return cmd_verify(library, args)
+    if args.action == "note":
+        library.set_note(library.resolve(args.checkpoint), args.text)
+        return 0
+    if args.action == "rm":
+        for ref in args.checkpoints:
+            cpt_id = library.resolve(ref)
+            library.remove(cpt_id)
+            print(f"removed {cpt_id}")
+        return 0
+    if args.action == "export":
+        cpt_id = library.resolve(args.checkpoint)
+        library.export(cpt_id, args.file)
+        print(f"exported {cpt_id} to {args.file}")
+        return 0
+    if args.action == "import":
+        print(f"imported {library.import_(args.file, component_kinds())}")
+        return 0
+    if args.action == "gc":
+        count, freed = library.gc()
+        print(f"freed {count} chunks, {format_size(freed)}")
+        return 0
+    raise AssertionError(args.action)

@@ -1,0 +1,106 @@
+"""Restoring a checkpoint onto a machine: read and check everything first, then build.
+
+`plan_restore` does all the reading and checking — the checkpoint's files and
+checksums, the target machine file, the target disk images, the graded
+compatibility diff — and returns a plan without having built or changed
+anything. Only `RestorePlan.build` constructs the machine and loads the state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import tomli_w
+
+from ..config.loader import load_machine, load_machine_text
+from ..config.schema import component_kinds
+from ..devices.disk import image_identity
+from ..errors import GraphsimError
+from ..graph.elaborate import MachineGraph, elaborate
+from .compat import Finding, diff, exit_code, machine_record
+from .format import SavedState
+from .library import Library
+
+CPU_MODELS = ("atomic", "timing", "pipelined")
+
+
+class RestoreRefused(GraphsimError):
+    """The target cannot (or may not, without --allow-warnings) take the checkpoint."""
+
+    def __init__(self, findings: list[Finding], code: int):
+        self.findings = findings
+        self.exit_code = code
+        bad = [f for f in findings if f.grade in ("incompatible", "warning")]
+        super().__init__("; ".join(str(f) for f in bad))
+
+    def lines(self) -> list[str]:
+        worst = "incompatible" if self.exit_code == 2 else "warning"
+        head = ("restore refused: the target is incompatible" if self.exit_code == 2 else
+                "restore needs --allow-warnings")
+        return [head] + [str(f) for f in self.findings if f.grade == worst or f.grade == "incompatible"]
+
+
+@dataclass
+class RestorePlan:
+    cpt_id: str
+    manifest: dict
+    state: SavedState
+    graph: MachineGraph
+    disks: dict[str, str]
+    findings: list[Finding]
+
+    def build(self, console=None):
+        from ..sim.machine import Machine
+
+        machine = Machine(self.graph, self.disks, console)
+        machine.load_state(self.state)
+        machine.console.write(b"")
+        return machine
+
+
+def target_graph(manifest: dict, config: str | None, overrides: list[str], cpu: str | None) -> MachineGraph:
+    """The machine to restore onto: another machine file, or the checkpoint's own with overrides."""
+    extra = list(overrides)
+    if cpu is not None:
+        if cpu not in CPU_MODELS:
+            raise GraphsimError(f"--cpu {cpu}: expected one of {', '.join(CPU_MODELS)}")
+    if config is not None:
+        source = load_machine(config, extra)
+    else:
+        source = load_machine_text(tomli_w.dumps(manifest["config"]), name=f"<checkpoint {manifest['id']}>",
+                                   overrides=extra)
+    if cpu is not None:
+        for name, table in source.data.get("components", {}).items():
+            if isinstance(table, dict) and str(table.get("type", "")).startswith("cpu."):
+                table["type"] = f"cpu.{cpu}"
+    return elaborate(source)
+
+
+def target_disks(graph: MachineGraph, disk_overrides: dict[str, str]) -> tuple[dict[str, str], dict]:
+    """Image path and identity of every disk of the target (hashing each image once)."""
+    paths, identities = {}, {}
+    names = {c.name for c in graph.of_kind("virtio_blk")}
+    for name in disk_overrides:
+        if name not in names:
+            raise GraphsimError(f"--disk {name}: the target machine has no virtio_blk named {name!r}")
+    for component in graph.of_kind("virtio_blk"):
+        path = disk_overrides.get(component.name) or component.params.image
+        if not path:
+            raise GraphsimError(f"{component.name}: no disk image (give --disk {component.name}=IMAGE)")
+        identities[component.name] = {**image_identity(path), "path": path}
+        paths[component.name] = path
+    return paths, identities
+
+
+def plan_restore(library: Library, ref: str, config: str | None = None, overrides: list[str] = (),
+                 cpu: str | None = None, disks: dict[str, str] | None = None, strict: str = "features",
+                 allow_warnings: bool = False) -> RestorePlan:
+    cpt_id = library.resolve(ref)
+    manifest, state = library.load(cpt_id, component_kinds())
+    graph = target_graph(manifest, config, list(overrides), cpu)
+    disk_paths, identities = target_disks(graph, disks or {})
+    findings = diff(manifest["compat"], machine_record(graph, disks=identities), strict)
+    code = exit_code(findings, allow_warnings)
+    if code:
+        raise RestoreRefused(findings, code)
+    return RestorePlan(cpt_id, manifest, state, graph, disk_paths, findings)

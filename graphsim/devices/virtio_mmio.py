@@ -1,0 +1,202 @@
+"""The virtio-mmio transport (version 2, one split virtqueue), as on QEMU virt.
+
+Written once: a device kind supplies its ID, feature bits, config space and
+request handler; the transport does the registers, feature negotiation, queue
+set-up, used-ring bookkeeping and interrupts. Every guest-supplied address goes
+through the machine's bounds-checked DMA, so a bad ring address marks the
+device DEVICE_NEEDS_RESET for the guest instead of failing on the host.
+
+`virtio_mmio` itself is an empty transport (device ID 0): QEMU's virt board
+always has eight of them, and guests probe every slot.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from ..config.schema import REQUESTER, RESPONDER, Address, Component, Int, Param, Port, Size, StateField
+from .base import DmaError, PythonDevice
+
+MAGIC = 0x74726976  # "virt"
+VENDOR = 0x554D4551  # "QEMU", as QEMU reports it
+QUEUE_NUM_MAX = 256
+
+VIRTIO_F_VERSION_1 = 1 << 32
+
+STATUS_DEVICE_NEEDS_RESET = 0x40
+INT_USED_BUFFER = 1
+INT_CONFIG_CHANGE = 2
+
+DESC_F_NEXT = 1
+DESC_F_WRITE = 2
+
+# Register offsets of the virtio-mmio transport.
+R_MAGIC, R_VERSION, R_DEVICE_ID, R_VENDOR = 0x000, 0x004, 0x008, 0x00C
+R_DEVICE_FEATURES, R_DEVICE_FEATURES_SEL = 0x010, 0x014
+R_DRIVER_FEATURES, R_DRIVER_FEATURES_SEL = 0x020, 0x024
+R_QUEUE_SEL, R_QUEUE_NUM_MAX, R_QUEUE_NUM, R_QUEUE_READY = 0x030, 0x034, 0x038, 0x044
+R_QUEUE_NOTIFY, R_INTERRUPT_STATUS, R_INTERRUPT_ACK, R_STATUS = 0x050, 0x060, 0x064, 0x070
+R_QUEUE_DESC, R_QUEUE_DRIVER, R_QUEUE_DEVICE = 0x080, 0x090, 0x0A0  # low word; high word at +4
+R_CONFIG_GENERATION, R_CONFIG = 0x0FC, 0x100
+_QUEUE_ADDRESSES = ((R_QUEUE_DESC, "queue_desc"), (R_QUEUE_DRIVER, "queue_driver"), (R_QUEUE_DEVICE, "queue_device"))
+
+
+class BadChain(Exception):
+    """A descriptor chain the device cannot follow (loop, out-of-range index, no status byte)."""
+
+
+class VirtioMmio(PythonDevice, Component):
+    kind = "virtio_mmio"
+    doc = "An empty virtio-mmio transport (device ID 0), as in QEMU virt's unused slots."
+
+    device_id = 0  # subclasses: the virtio device type
+
+    base = Param(Address, 0x1000_1000, "register window (QEMU virt slots: 0x10001000 + 0x1000*i)")
+    size = Param(Size, "4KiB", "register window size")
+    irq = Param(Int, 1, "PLIC source (QEMU virt slot i uses 1+i)", min=1)
+    port = Port(RESPONDER, "mem", "register access", vector=True)
+    irq_line = Port(REQUESTER, "irq", "interrupt to the PLIC")
+
+    state_version = 1
+    state = tuple(StateField(name, "int64", (), doc) for name, doc in (
+        ("status", "device status byte written by the driver"),
+        ("device_features_sel", "which 32-bit word of the device features is shown"),
+        ("driver_features", "features accepted by the driver"),
+        ("driver_features_sel", "which 32-bit word of the driver features is written"),
+        ("queue_num", "queue size chosen by the driver"),
+        ("queue_ready", "queue enabled"),
+        ("queue_desc", "descriptor table address"),
+        ("queue_driver", "available ring address"),
+        ("queue_device", "used ring address"),
+        ("last_avail_idx", "next available-ring entry to serve"),
+        ("interrupt_status", "pending interrupt causes"),
+        ("config_generation", "bumped when the configuration changes"),
+    ))
+
+    # --- what a device kind supplies ------------------------------------------
+
+    @property
+    def device_features(self) -> int:
+        return 0
+
+    def config_space(self) -> bytes:
+        return b""
+
+    def serve_request(self, head: int, num: int) -> int:
+        """Serve the request whose chain starts at ``head``; return the bytes written to guest buffers."""
+        raise BadChain()
+
+    # --- registers -------------------------------------------------------------
+
+    def reg(self, name: str) -> int:
+        return int(self.state_arrays[name])
+
+    def set_reg(self, name: str, value: int):
+        self.state_arrays[name][()] = value
+
+    def mmio_read(self, offset: int, size: int) -> int:
+        if offset >= R_CONFIG:
+            config = self.config_space()
+            index = offset - R_CONFIG
+            return int.from_bytes(config[index:index + size].ljust(size, b"\0"), "little")
+        if size != 4:
+            return 0
+        registers = {
+            R_MAGIC: MAGIC, R_VERSION: 2, R_DEVICE_ID: self.device_id, R_VENDOR: VENDOR,
+            R_QUEUE_NUM_MAX: QUEUE_NUM_MAX if self.device_id else 0,
+            R_QUEUE_READY: self.reg("queue_ready"), R_INTERRUPT_STATUS: self.reg("interrupt_status"),
+            R_STATUS: self.reg("status"), R_CONFIG_GENERATION: self.reg("config_generation"),
+        }
+        if offset in registers:
+            return registers[offset]
+        if offset == R_DEVICE_FEATURES:
+            sel = self.reg("device_features_sel")
+            return (self.device_features >> (32 * sel)) & 0xFFFF_FFFF if sel < 2 else 0
+        for register, field in _QUEUE_ADDRESSES:
+            if offset in (register, register + 4):
+                return (self.reg(field) >> (32 if offset == register + 4 else 0)) & 0xFFFF_FFFF
+        return 0
+
+    def mmio_write(self, offset: int, size: int, value: int):
+        if size != 4 or offset >= R_CONFIG or not self.device_id:
+            return  # config space is read-only here; an empty slot ignores writes
+        value &= 0xFFFF_FFFF
+        if offset == R_DEVICE_FEATURES_SEL:
+            self.set_reg("device_features_sel", value)
+        elif offset == R_DRIVER_FEATURES:
+            sel = self.reg("driver_features_sel")
+            if sel < 2:
+                mask = 0xFFFF_FFFF << (32 * sel)
+                self.set_reg("driver_features", (self.reg("driver_features") & ~mask) | (value << (32 * sel)))
+        elif offset == R_DRIVER_FEATURES_SEL:
+            self.set_reg("driver_features_sel", value)
+        elif offset == R_QUEUE_NUM:
+            self.set_reg("queue_num", value)
+        elif offset == R_QUEUE_READY:
+            self.set_reg("queue_ready", value & 1)
+        elif offset == R_QUEUE_NOTIFY:
+            self.serve_queue()
+        elif offset == R_INTERRUPT_ACK:
+            self.set_reg("interrupt_status", self.reg("interrupt_status") & ~value)
+            self.update_irq()
+        elif offset == R_STATUS:
+            if value == 0:
+                self.reset()
+            else:
+                self.set_reg("status", value)
+        else:
+            for register, field in _QUEUE_ADDRESSES:
+                if offset in (register, register + 4):
+                    shift = 32 if offset == register + 4 else 0
+                    old = self.reg(field)
+                    self.set_reg(field, (old & ~(0xFFFF_FFFF << shift)) | (value << shift))
+        # QueueSel needs no state: there is one queue
+
+    def reset(self):
+        for field in self.state:
+            if field.name != "config_generation":
+                self.state_arrays[field.name][()] = 0
+        self.update_irq()
+
+    def update_irq(self):
+        self.bus.set_irq(self.params.irq, self.reg("interrupt_status") != 0)
+
+    # --- the queue ---------------------------------------------------------------
+
+    def serve_queue(self):
+        num = self.reg("queue_num")
+        if not self.reg("queue_ready") or num == 0 or num > QUEUE_NUM_MAX or num & (num - 1):
+            return
+        driver, device = self.reg("queue_driver"), self.reg("queue_device")
+        try:
+            avail_idx = struct.unpack("<H", self.bus.dma_read(driver + 2, 2))[0]
+            served = False
+            while self.reg("last_avail_idx") != avail_idx:
+                slot = self.reg("last_avail_idx") % num
+                head = struct.unpack("<H", self.bus.dma_read(driver + 4 + 2 * slot, 2))[0]
+                written = self.serve_request(head, num)
+                used_idx = struct.unpack("<H", self.bus.dma_read(device + 2, 2))[0]
+                self.bus.dma_write(device + 4 + 8 * (used_idx % num), struct.pack("<II", head, written))
+                self.bus.dma_write(device + 2, struct.pack("<H", (used_idx + 1) & 0xFFFF))
+                self.set_reg("last_avail_idx", (self.reg("last_avail_idx") + 1) & 0xFFFF)
+                served = True
+            if served:
+                self.set_reg("interrupt_status", self.reg("interrupt_status") | INT_USED_BUFFER)
+        except (DmaError, BadChain):
+            # The rings themselves are unreachable or malformed: the device cannot go on.
+            self.set_reg("status", self.reg("status") | STATUS_DEVICE_NEEDS_RESET)
+            self.set_reg("interrupt_status", self.reg("interrupt_status") | INT_CONFIG_CHANGE)
+        self.update_irq()
+
+    def read_chain(self, head: int, num: int) -> list[tuple[int, int, bool]]:
+        """The descriptor chain from ``head`` as (addr, len, device-writable); loops and overlong chains are refused."""
+        chain, index = [], head
+        while True:
+            if index >= num or len(chain) >= num:
+                raise BadChain()
+            addr, length, flags, nxt = struct.unpack(
+                "<QIHH", self.bus.dma_read(self.reg("queue_desc") + 16 * index, 16))
+            chain.append((addr, length, bool(flags & DESC_F_WRITE)))
+            if not flags & DESC_F_NEXT:
+                return chain
+            index = nxt

@@ -1,0 +1,126 @@
+"""A run from the command line: the machine, its output directory, progress,
+checkpoint triggers and the closing summary. Shared by `graphsim run` and
+`graphsim restore`."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+
+from ..checkpoint.library import Library
+from ..checkpoint.take import take_checkpoint
+from ..errors import GraphsimError
+from ..graph.dump import resolved_toml
+from .machine import Machine, RunLimits, Stop, Trigger
+
+
+@dataclass
+class RunOptions:
+    outdir: str = "out"
+    max_insts: int | None = None
+    max_tick: int | None = None
+    checkpoint_at_inst: list[int] = field(default_factory=list)
+    checkpoint_at_tick: list[int] = field(default_factory=list)
+    checkpoint_on_console: list[str] = field(default_factory=list)
+    library: str | None = None
+    note: str = ""
+    name: str = ""
+    digest: bool = False
+    quiet: bool = False  # no guest console on stdout
+    progress: bool = False
+    slice_insts: int = 1_000_000
+
+
+def triggers_from(options: RunOptions) -> list[Trigger]:
+    triggers = [Trigger("inst", n) for n in options.checkpoint_at_inst]
+    triggers += [Trigger("tick", t) for t in options.checkpoint_at_tick]
+    for pattern in options.checkpoint_on_console:
+        try:
+            triggers.append(Trigger("console", re.compile(pattern)))
+        except re.error as exc:
+            raise GraphsimError(f"--checkpoint-on-console {pattern!r}: not a regular expression ({exc})") from None
+    return triggers
+
+
+class Progress:
+    """A status line on stderr every half second: instructions, simulated time, MIPS."""
+
+    def __init__(self):
+        self.last = 0.0
+        self.started = time.perf_counter()
+        self.start_insts = None
+
+    def __call__(self, machine: Machine):
+        now = time.perf_counter()
+        if self.start_insts is None:
+            self.start_insts = machine.instret
+        if now - self.last < 0.5:
+            return
+        self.last = now
+        rate = (machine.instret - self.start_insts) / max(now - self.started, 1e-9) / 1e6
+        sys.stderr.write(f"\r[graphsim] {machine.instret:,} insts  {machine.tick / 1e12:.6f} s simulated  "
+                         f"{rate:.1f} MIPS ")
+        sys.stderr.flush()
+
+
+def execute(machine: Machine, options: RunOptions, parent: str = "") -> tuple[Stop, dict]:
+    """Run to the end, writing checkpoints as triggers fire; returns the final stop and a summary."""
+    os.makedirs(options.outdir, exist_ok=True)
+    with open(os.path.join(options.outdir, "config.toml"), "w", encoding="utf-8") as f:
+        f.write(resolved_toml(machine.graph))
+    log = open(os.path.join(options.outdir, "console.log"), "wb")
+    machine.console.add_sink(log)
+    library = None
+    checkpoints = []
+    triggers = triggers_from(options)
+    limits = RunLimits(options.max_insts, options.max_tick)
+    progress = Progress() if options.progress else None
+    started = time.perf_counter()
+    start_insts = machine.instret
+    try:
+        while True:
+            stop = machine.run(limits, triggers, options.slice_insts, progress)
+            if stop.reason != "checkpoint":
+                break
+            library = library or Library(options.library)
+            kind, _, detail = stop.detail.partition(":")
+            cpt_id, manifest, seconds = take_checkpoint(
+                machine, library, {"kind": kind, "detail": detail}, parent=parent,
+                name=options.name if options.name and not checkpoints else "", note=options.note)
+            parent = cpt_id
+            checkpoints.append({"id": cpt_id, "instret": machine.instret, "tick": machine.tick,
+                                "trigger": stop.detail, "seconds": round(seconds, 4),
+                                "stored_bytes": manifest["stored_bytes"], "path": library.path(cpt_id)})
+            print(f"[graphsim] checkpoint {cpt_id} at {machine.instret:,} insts ({stop.detail}) "
+                  f"in {seconds:.3f} s, {manifest['stored_bytes'] / 2**20:.2f} MiB", file=sys.stderr)
+    finally:
+        if progress is not None:
+            sys.stderr.write("\n")
+        machine.dump_stats("end of simulation")
+        machine.stats_log.write(options.outdir)
+        log.close()
+        machine.console.sinks.remove(log)
+    host = time.perf_counter() - started
+    executed = machine.instret - start_insts
+    summary = {"stop": stop.reason, "exit_code": stop.exit_code, "detail": stop.detail,
+               "instret": machine.instret, "tick": machine.tick, "host_seconds": round(host, 4),
+               "mips": round(executed / host / 1e6, 2) if host else 0.0, "checkpoints": checkpoints}
+    if options.digest:
+        summary["digest"] = machine.digest()
+    with open(os.path.join(options.outdir, "run.json"), "w", encoding="utf-8") as f:
+        json.dump(summary, f, indent=1)
+        f.write("\n")
+    return stop, summary
+
+
+def report(stop: Stop, summary: dict):
+    what = {"exit": f"guest exited with code {stop.exit_code}", "max_insts": "reached --max-insts",
+            "max_tick": "reached --max-tick", "idle": "guest idle: " + stop.detail}.get(stop.reason, stop.reason)
+    print(f"[graphsim] {what} after {summary['instret']:,} insts, {summary['tick'] / 1e12:.6f} s simulated, "
+          f"{summary['host_seconds']:.2f} s host ({summary['mips']:.1f} MIPS)", file=sys.stderr)
+    if "digest" in summary:
+        print(f"digest {summary['digest']}")
