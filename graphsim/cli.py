@@ -172,7 +172,7 @@ def cmd_compat(args) -> int:
         target = other["compat"]
     else:
         graph = target_graph(manifest, args.config, args.set, args.cpu)
-        _, identities = target_disks(graph, _parse_disks(args.disk))
+        _, identities = target_disks(graph, _parse_disks(args.disk), manifest["compat"].get("disks"))
         target = machine_record(graph, disks=identities)
     findings = diff(manifest["compat"], target, args.strict)
     for finding in findings:

@@ -1,3 +1,4 @@
+import hashlib
 import os
 from pathlib import Path
 
@@ -21,3 +22,22 @@ def machine_file(tmp_path):
         return path
 
     return make
+
+
+@pytest.fixture(scope="session", autouse=True)
+def base_images_are_never_written():
+    """Every disk image under assets/ is byte-for-byte the same after the whole session."""
+    images = sorted(ROOT.glob("assets/**/*.img"))
+
+    def digests():
+        return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in images}
+
+    before = digests()
+    yield
+    assert digests() == before, "a base disk image was modified"
+
+
+@pytest.fixture(autouse=True)
+def private_library(tmp_path_factory, monkeypatch):
+    """Checkpoints taken without --library never reach the user's real library."""
+    monkeypatch.setenv("GRAPHSIM_LIBRARY", str(tmp_path_factory.mktemp("default-library")))

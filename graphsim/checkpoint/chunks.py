@@ -69,6 +69,8 @@ class ChunkStore:
                 packed = f.read()
         except FileNotFoundError:
             raise ChunkError(f"chunk {digest[:16]} is missing") from None
+        if expected_size < 0:
+            raise ChunkError(f"chunk {digest[:16]} has no valid size in the manifest")
         try:
             data = self._decompressor.decompress(packed, max_output_size=expected_size)
         except zstandard.ZstdError as exc:

@@ -1,16 +1,20 @@
-"""The checkpoint format: a directory holding a TOML manifest, one raw state file
-per component, and references into the library's chunk store.
+"""The checkpoint format: a directory holding a TOML manifest whose records point
+into the library's content-addressed chunk store.
 
-Writing is atomic: everything goes into a temporary directory (each file
-fsynced), the manifest is written last, then the directory is renamed into
-place. Reading validates everything — format version, manifest checksum, every
-state file's and chunk's checksum, component state versions — before returning
-anything, and loads no code: TOML, raw little-endian arrays and zstd chunks only.
+Each component's small fields are packed, little-endian, into one state blob
+stored as a chunk; large byte arrays (memory) are cut into chunks with the
+all-zero ones left out; disk overlays likewise. So a lineage shares every piece
+of state that did not change, device registers included.
+
+Writing is atomic: chunks are fsynced first, then the manifest is written into
+a temporary directory that is renamed into place. Reading validates
+everything — format version, manifest checksum, every chunk's checksum,
+component state versions — before returning anything, and loads no code: TOML,
+raw little-endian arrays and zstd chunks only.
 
 Layout (documented in docs/checkpoint-format.md)::
 
     LIBRARY/checkpoints/<id>/manifest.toml
-    LIBRARY/checkpoints/<id>/state/<component>.bin
     LIBRARY/chunks/<2 hex>/<62 hex>.zst
 """
 
@@ -56,18 +60,14 @@ def manifest_checksum(manifest: dict) -> str:
     return _sha256(tomli_w.dumps(body).encode())
 
 
-def _write_file(path: str, data: bytes):
-    with open(path, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-
-
 def write_manifest(directory: str, manifest: dict):
     """Write (or rewrite) a manifest atomically, with a fresh checksum."""
     manifest["checksum"] = manifest_checksum(manifest)
     tmp = os.path.join(directory, MANIFEST + ".tmp")
-    _write_file(tmp, tomli_w.dumps(manifest).encode())
+    with open(tmp, "wb") as f:
+        f.write(tomli_w.dumps(manifest).encode())
+        f.flush()
+        os.fsync(f.fileno())
     os.replace(tmp, os.path.join(directory, MANIFEST))
     _fsync_dir(directory)
 
@@ -101,7 +101,7 @@ def write_checkpoint(checkpoints_dir: str, store: ChunkStore, cpt_id: str, state
     """
     final = os.path.join(checkpoints_dir, cpt_id)
     tmp = os.path.join(checkpoints_dir, f".tmp-{cpt_id}")
-    os.makedirs(os.path.join(tmp, "state"))
+    os.makedirs(tmp)
     new_dirs: set[str] = set()
     manifest = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "graphsim_version": __version__,
                 "id": cpt_id, **header, "meta": meta, "components": {}, "disks": {}}
@@ -122,10 +122,9 @@ def write_checkpoint(checkpoints_dir: str, store: ChunkStore, cpt_id: str, state
                     blob += data
                 entry["fields"].append(record)
             if blob:
-                entry["file"] = f"state/{name}.bin"
-                entry["sha256"] = _sha256(blob)
-                _write_file(os.path.join(tmp, entry["file"]), bytes(blob))
-                stored_bytes += len(blob)
+                entry["state_chunk"], written = store.put(bytes(blob), new_dirs)
+                entry["state_bytes"] = len(blob)
+                stored_bytes += written
             manifest["components"][name] = entry
         for name, disk in state.disks.items():
             sectors = sorted(disk["overlay"])
@@ -138,7 +137,6 @@ def write_checkpoint(checkpoints_dir: str, store: ChunkStore, cpt_id: str, state
         manifest["stored_bytes"] = stored_bytes
         for directory in new_dirs:
             _fsync_dir(directory)
-        _fsync_dir(os.path.join(tmp, "state"))
         write_manifest(tmp, manifest)  # last: a directory without a manifest is never listed
         os.rename(tmp, final)
         _fsync_dir(checkpoints_dir)
@@ -202,17 +200,11 @@ def read_state(directory: str, store: ChunkStore, manifest: dict, kinds: dict) -
             raise TooNewError(f"{where}: {kind.kind} state version {version} is newer than this graphsim "
                               f"reads ({kind.state_version})")
         blob = b""
-        if "file" in entry:
-            path = os.path.join(directory, entry["file"])
-            if os.path.dirname(os.path.normpath(entry["file"])) != "state":
-                raise CheckpointError(f"{where}: file {entry['file']!r} is outside the checkpoint's state/")
+        if "state_chunk" in entry:
             try:
-                with open(path, "rb") as f:
-                    blob = f.read()
-            except OSError:
-                raise CheckpointError(f"{path}: missing or unreadable") from None
-            if _sha256(blob) != entry.get("sha256"):
-                raise CheckpointError(f"{path}: checksum mismatch (truncated or damaged)")
+                blob = store.get(str(entry["state_chunk"]), int(entry.get("state_bytes", -1)))
+            except (ChunkError, ValueError) as exc:
+                raise CheckpointError(f"{where}: state {exc}") from None
         fields = {}
         for record in entry.get("fields", []):
             if "chunks" in record:

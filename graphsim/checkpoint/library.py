@@ -274,6 +274,8 @@ class Library:
 def chunk_refs(manifest: dict) -> set[str]:
     refs = set()
     for entry in manifest.get("components", {}).values():
+        if "state_chunk" in entry:
+            refs.add(entry["state_chunk"])
         for record in entry.get("fields", []):
             refs.update(digest for _, digest in record.get("chunks", []))
     for disk in manifest.get("disks", {}).values():

@@ -76,15 +76,21 @@ def target_graph(manifest: dict, config: str | None, overrides: list[str], cpu: 
     return elaborate(source)
 
 
-def target_disks(graph: MachineGraph, disk_overrides: dict[str, str]) -> tuple[dict[str, str], dict]:
-    """Image path and identity of every disk of the target (hashing each image once)."""
+def target_disks(graph: MachineGraph, disk_overrides: dict[str, str],
+                 checkpoint_disks: dict | None = None) -> tuple[dict[str, str], dict]:
+    """Image path and identity of every disk of the target (hashing each image once).
+
+    A disk keeps the image the checkpointed guest was running with unless ``--disk``
+    names another: swapping a disk is always something the user asked for."""
     paths, identities = {}, {}
     names = {c.name for c in graph.of_kind("virtio_blk")}
     for name in disk_overrides:
         if name not in names:
             raise GraphsimError(f"--disk {name}: the target machine has no virtio_blk named {name!r}")
     for component in graph.of_kind("virtio_blk"):
-        path = disk_overrides.get(component.name) or component.params.image
+        path = (disk_overrides.get(component.name)
+                or (checkpoint_disks or {}).get(component.name, {}).get("path")
+                or component.params.image)
         if not path:
             raise GraphsimError(f"{component.name}: no disk image (give --disk {component.name}=IMAGE)")
         identities[component.name] = {**image_identity(path), "path": path}
@@ -98,7 +104,7 @@ def plan_restore(library: Library, ref: str, config: str | None = None, override
     cpt_id = library.resolve(ref)
     manifest, state = library.load(cpt_id, component_kinds())
     graph = target_graph(manifest, config, list(overrides), cpu)
-    disk_paths, identities = target_disks(graph, disks or {})
+    disk_paths, identities = target_disks(graph, disks or {}, manifest["compat"].get("disks"))
     findings = diff(manifest["compat"], machine_record(graph, disks=identities), strict)
     code = exit_code(findings, allow_warnings)
     if code:

@@ -17,7 +17,11 @@ def describe_kind(kind: type[Component]) -> str:
     lines = [f"## `{kind.kind}`", "", kind.doc or "", ""]
     lines += ["| parameter | type | default | description |", "|---|---|---|---|"]
     for name, param in kind.params_decl.items():
-        default = "*required*" if param.required else f"`{param.type.format(param.type.parse(param.default))}`"
+        if param.required:
+            default = "*required*"
+        else:
+            value = param.type.format(param.type.parse(param.default))
+            default = f"`{str(value).lower() if isinstance(value, bool) else value}`"
         bounds = ""
         if param.min is not None:
             bounds += f" (≥ {param.type.format(param.min)})"

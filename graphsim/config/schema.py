@@ -82,7 +82,7 @@ def Choice(*choices: str) -> ParamType:
             raise units.UnitError(f"{value!r} is not one of {', '.join(map(repr, choices))}")
         return value
 
-    return ParamType("one of " + "|".join(choices), parse, example=repr(choices[0]))
+    return ParamType("one of " + ", ".join(choices), parse, example=repr(choices[0]))
 
 
 # --- declarations -----------------------------------------------------------

@@ -43,6 +43,7 @@ class VirtioBlk(VirtioMmio):
     def open_disk(self, path: str | None = None):
         """Open the image (the param's, or a replacement given at run/restore time)."""
         path = path or self.params.image
+        self.params["image"] = path  # the resolved machine (and so a checkpoint's config) names the real image
         if not path:
             raise DiskError(f"{self.name}: no disk image (give --disk {self.name}=IMAGE or "
                             f"components.{self.name}.image)")

@@ -16,7 +16,7 @@ import socket
 import sys
 from dataclasses import dataclass
 
-TAIL_BYTES = 16 * 1024
+TAIL_BYTES = 64 * 1024
 
 
 @dataclass

@@ -28,8 +28,9 @@ def test_minimal_machine(machine_file):
     machine = build(machine_file(CPU_DIRECT))
     assert machine.cpus == ["cpu"]
     names = [r.component for r in machine.address_map["cpu"]]
-    assert names == ["test", "clint", "plic", "uart0", "simctl", "ram"]
-    assert [(r.source, r.irq, r.controller) for r in machine.irq_map] == [("uart0", 10, "plic")]
+    assert names == ["test", "clint", "plic", "uart0"] + [f"virtio{i}" for i in range(8)] + ["simctl", "ram"]
+    assert [(r.source, r.irq, r.controller) for r in machine.irq_map] == \
+        [(f"virtio{i}", i + 1, "plic") for i in range(8)] + [("uart0", 10, "plic")]
     order = list(machine.components)
     assert order.index("ram") < order.index("membus") < order.index("cpu")
     assert machine.components["plic"].params.num_harts == 1

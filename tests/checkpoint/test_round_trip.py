@@ -1,0 +1,55 @@
+"""Checkpoint at N, restore, run to the end: the same digest, console and exit code
+as a straight run, for every guest and every CPU model."""
+
+import pytest
+
+from graphsim.checkpoint.library import Library
+from graphsim.checkpoint.restore import plan_restore
+from graphsim.checkpoint.take import take_checkpoint
+from graphsim.sim.machine import Trigger
+from tests.guests import TEST_GUESTS, boot_guest, run_to_end
+
+CPU_MODELS = ["atomic"]
+
+
+@pytest.mark.parametrize("cpu", CPU_MODELS)
+@pytest.mark.parametrize("name", TEST_GUESTS)
+def test_round_trip(name, cpu, tmp_path):
+    straight = run_to_end(boot_guest(name))
+    assert straight.stop.reason == "exit"
+    total = straight.machine.instret
+    digest = straight.machine.digest()
+
+    library = Library(str(tmp_path / "lib"))
+    taken = []
+
+    def checkpoint(machine, stop):
+        taken.append(take_checkpoint(machine, library, {"kind": "test", "detail": stop.detail})[0])
+
+    first = boot_guest(name)
+    half = max(1, total // 2)
+    run_to_end(first, max_insts=half, triggers=[Trigger("inst", half)], on_checkpoint=checkpoint)
+    before = first.console.tail_text(1 << 20)
+    assert taken, "the trigger took no checkpoint"
+
+    plan = plan_restore(library, taken[-1], cpu=cpu)
+    restored = plan.build()
+    assert restored.instret == first.instret
+    after = run_to_end(restored)
+    assert after.stop.reason == "exit" and after.stop.exit_code == straight.stop.exit_code
+    assert restored.instret == total
+    assert restored.digest() == digest
+    assert (before + after.console).replace("\r\n", "\n") == straight.console
+
+
+def test_checkpoint_of_a_restored_run_records_its_parent(tmp_path):
+    library = Library(str(tmp_path / "lib"))
+    machine = boot_guest("sieve")
+    run_to_end(machine, max_insts=500_000)
+    parent, _, _ = take_checkpoint(machine, library, {"kind": "test", "detail": ""})
+    restored = plan_restore(library, parent).build()
+    run_to_end(restored, max_insts=501_000)
+    child, manifest, _ = take_checkpoint(restored, library, {"kind": "test", "detail": ""}, parent=parent)
+    assert manifest["parent"] == parent and library.children(parent) == [child]
+    # little changed between the two: the child costs a small fraction of the parent
+    assert manifest["stored_bytes"] < library.manifest(parent)["stored_bytes"] / 2
