@@ -108,7 +108,8 @@ def execute(machine: Machine, options: RunOptions, parent: str = "") -> tuple[St
     executed = machine.instret - start_insts
     summary = {"stop": stop.reason, "exit_code": stop.exit_code, "detail": stop.detail,
                "instret": machine.instret, "tick": machine.tick, "host_seconds": round(host, 4),
-               "mips": round(executed / host / 1e6, 2) if host else 0.0, "checkpoints": checkpoints}
+               "mips": round(executed / host / 1e6, 2) if host else 0.0, "checkpoints": checkpoints,
+               "first_instruction_wall": machine.first_run_wall}
     if options.digest:
         summary["digest"] = machine.digest()
     with open(os.path.join(options.outdir, "run.json"), "w", encoding="utf-8") as f:

@@ -1,0 +1,59 @@
+"""Helpers shared by the benchmark scripts (each prints one JSON document)."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "assets" / "guest"))
+
+from graphsim.config.loader import load_machine  # noqa: E402
+from graphsim.graph.elaborate import elaborate  # noqa: E402
+from graphsim.sim.console import Console  # noqa: E402
+from graphsim.sim.machine import Machine, RunLimits  # noqa: E402
+
+GUEST_BUILD = ROOT / "assets" / "guest" / "build"
+LONG_GUESTS = ["sieve_long", "qsort_long", "crc32_long", "matmul_long", "dhrystone_like_long", "memcpy_long"]
+
+
+def build_machine(config: str, overrides=(), disks=None) -> Machine:
+    graph = elaborate(load_machine(ROOT / "configs" / config, list(overrides)))
+    return Machine(graph, disks or {}, Console())
+
+
+def run_guest(config: str, elf: str, overrides=(), max_insts: int | None = None) -> dict:
+    """Run a guest to its end (or max_insts); host time covers only the simulation loop."""
+    machine = build_machine(config, overrides)
+    machine.boot(kernel=str(GUEST_BUILD / elf))
+    started = time.perf_counter()
+    stop = machine.run(RunLimits(max_insts=max_insts), slice_insts=10_000_000)
+    seconds = time.perf_counter() - started
+    return {"guest": elf, "stop": stop.reason, "exit_code": stop.exit_code, "instructions": machine.instret,
+            "seconds": round(seconds, 3), "mips": round(machine.instret / seconds / 1e6, 1),
+            "machine": machine}
+
+
+def qemu_seconds(name: str) -> float | None:
+    """Wall time of QEMU TCG on the same binary (None when QEMU is absent)."""
+    import qemu_oracle
+
+    guests = qemu_oracle.load_guests()
+    if name not in guests or not qemu_oracle.qemu_available(guests[name].xlen):
+        return None
+    started = time.perf_counter()
+    qemu_oracle.run_guest(guests[name], timeout=600)
+    return round(time.perf_counter() - started, 3)
+
+
+def median(values):
+    return round(statistics.median(values), 1) if values else None
+
+
+def emit(document: dict):
+    json.dump(document, sys.stdout, indent=1)
+    sys.stdout.write("\n")
