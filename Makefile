@@ -18,5 +18,8 @@ bench: setup
 docs: setup
 	.venv/bin/graphsim docs > docs/components.md
 
+screenshots: setup
+	QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py
+
 clean:
 	rm -rf out .pytest_cache

@@ -189,6 +189,14 @@ def cmd_checkpoints(args) -> int:
     return library_cli.dispatch(args)
 
 
+def cmd_gui(args) -> int:
+    try:
+        from gui.app import main as gui_main
+    except ImportError as exc:
+        raise GraphsimError(f"the desktop app needs PySide6 (pip install 'graphsim[gui]'): {exc}") from None
+    return gui_main(args.library)
+
+
 def add_run_arguments(p):
     p.add_argument("--max-insts", type=int, metavar="N", help="stop after N instructions (all harts)")
     p.add_argument("--max-tick", type=int, metavar="T", help="stop at simulated tick T (1 tick = 1 ps)")
@@ -270,6 +278,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .checkpoint.library_cli import add_parser as add_checkpoints_parser
     add_checkpoints_parser(sub, cmd_checkpoints)
+
+    p = sub.add_parser("gui", help="the desktop checkpoint manager")
+    p.add_argument("library", nargs="?", help="checkpoint library (default: the last one opened)")
+    p.set_defaults(func=cmd_gui)
 
     p = sub.add_parser("docs", help="the component reference, from the declarations")
     p.add_argument("kinds", nargs="*", help="only these component types")

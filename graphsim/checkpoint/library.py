@@ -83,6 +83,7 @@ class Library:
             os.makedirs(self.checkpoints_dir, exist_ok=True)
         self.store = ChunkStore(os.path.join(self.root, "chunks"))
         self.damaged: dict[str, str] = {}  # id → why its manifest could not be read
+        self._seen_mtime: dict[str, int] = {}  # id → manifest mtime when this process last read it
         self._db = sqlite3.connect(os.path.join(self.root, INDEX), timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"CREATE TABLE IF NOT EXISTS checkpoints ({', '.join(COLUMNS)}, PRIMARY KEY (id))")
@@ -98,11 +99,14 @@ class Library:
                       if not d.startswith(".") and os.path.isdir(os.path.join(self.checkpoints_dir, d)))
 
     def sync_index(self):
-        """Bring the index in step with the files: add new checkpoints, drop vanished ones."""
+        """Bring the index in step with the files: add new checkpoints, re-read ones whose manifest
+        changed (a note set by another process), drop vanished ones."""
         on_disk = set(self._directories())
         indexed = {row[0] for row in self._db.execute("SELECT id FROM checkpoints")}
         self.damaged = {}
-        for cpt_id in sorted(on_disk - indexed):
+        stale = {cpt_id for cpt_id in on_disk & indexed
+                 if self._manifest_mtime(cpt_id) != self._seen_mtime.get(cpt_id)}
+        for cpt_id in sorted((on_disk - indexed) | stale):
             try:
                 manifest = read_manifest(os.path.join(self.checkpoints_dir, cpt_id))
                 if manifest.get("id") != cpt_id:
@@ -111,9 +115,16 @@ class Library:
                 self.damaged[cpt_id] = str(exc)
                 continue
             self._insert(manifest)
+            self._seen_mtime[cpt_id] = self._manifest_mtime(cpt_id)
         for cpt_id in indexed - on_disk:
             self._db.execute("DELETE FROM checkpoints WHERE id = ?", (cpt_id,))
         self._db.commit()
+
+    def _manifest_mtime(self, cpt_id: str) -> int:
+        try:
+            return os.stat(os.path.join(self.checkpoints_dir, cpt_id, MANIFEST)).st_mtime_ns
+        except OSError:
+            return -1
 
     def rebuild_index(self):
         self._db.execute("DELETE FROM checkpoints")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import tomli_w
 
-from ..config.loader import load_machine, load_machine_text
+from ..config.loader import MachineSource, load_machine, load_machine_text
 from ..config.schema import component_kinds
 from ..devices.disk import image_identity
 from ..errors import GraphsimError
@@ -20,8 +20,6 @@ from ..graph.elaborate import MachineGraph, elaborate
 from .compat import Finding, diff, exit_code, machine_record
 from .format import SavedState
 from .library import Library
-
-CPU_MODELS = ("atomic", "timing", "pipelined")
 
 
 class RestoreRefused(GraphsimError):
@@ -58,21 +56,30 @@ class RestorePlan:
         return machine
 
 
+def cpu_models() -> list[str]:
+    """The CPU models this graphsim has (the names --cpu takes)."""
+    return sorted(k[4:] for k in component_kinds() if k.startswith("cpu."))
+
+
+def set_cpu_model(source: MachineSource, cpu: str | None):
+    """Make every hart of a machine document use CPU model ``cpu`` (atomic, timing, pipelined)."""
+    if cpu is None:
+        return
+    if cpu not in cpu_models():
+        raise GraphsimError(f"--cpu {cpu}: expected one of {', '.join(cpu_models())}")
+    for table in source.data.get("components", {}).values():
+        if isinstance(table, dict) and str(table.get("type", "")).startswith("cpu."):
+            table["type"] = f"cpu.{cpu}"
+
+
 def target_graph(manifest: dict, config: str | None, overrides: list[str], cpu: str | None) -> MachineGraph:
     """The machine to restore onto: another machine file, or the checkpoint's own with overrides."""
-    extra = list(overrides)
-    if cpu is not None:
-        if cpu not in CPU_MODELS:
-            raise GraphsimError(f"--cpu {cpu}: expected one of {', '.join(CPU_MODELS)}")
     if config is not None:
-        source = load_machine(config, extra)
+        source = load_machine(config, list(overrides))
     else:
         source = load_machine_text(tomli_w.dumps(manifest["config"]), name=f"<checkpoint {manifest['id']}>",
-                                   overrides=extra)
-    if cpu is not None:
-        for name, table in source.data.get("components", {}).items():
-            if isinstance(table, dict) and str(table.get("type", "")).startswith("cpu."):
-                table["type"] = f"cpu.{cpu}"
+                                   overrides=list(overrides))
+    set_cpu_model(source, cpu)
     return elaborate(source)
 
 

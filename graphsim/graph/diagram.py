@@ -21,26 +21,28 @@ PROTOCOL_STYLE = {"mem": "solid", "irq": "dashed", "hart_irq": "dotted"}
 
 
 def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A DOT string: backslashes and quotes escaped, newlines as DOT's line breaks."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
 
 
 def to_dot(machine: MachineGraph) -> str:
-    lines = [f"digraph {_quote(machine.name)} {{", "  rankdir=TB;",
+    lines = [f"digraph {_quote(machine.name)} {{", "  rankdir=LR;",
              '  node [fontname="Helvetica", fontsize=10, style=filled];',
              '  edge [fontname="Helvetica", fontsize=8];',
              f"  label={_quote(machine.name + (' — ' + machine.description if machine.description else ''))};"]
     for name, component in machine.components.items():
         shape, colour = ROLE_STYLE.get(component.role, ROLE_STYLE["device"])
-        label = f"{name}\\n{component.kind}"
+        label = f"{name}\n{component.kind}"
         rng = component.address_range()
         if rng is not None:
-            label += f"\\n0x{rng[0]:x} +{format_size(rng[1])}"
+            label += f"\n0x{rng[0]:x} +{format_size(rng[1])}"
         if component.role == "cache":
-            label += f"\\n{format_size(component.params.size)} {component.params.assoc}-way"
+            label += f"\n{format_size(component.params.size)} {component.params.assoc}-way"
         if component.role == "cpu":
-            label += f"\\n{component.params.isa}"
+            label += f"\n{component.params.isa}"
         if "irq" in component.params and component.address_range() is not None:
-            label += f"\\nirq {component.params.irq}"
+            label += f"\nirq {component.params.irq}"
         lines.append(f"  {_quote(name)} [shape={shape}, fillcolor={_quote(colour)}, label={_quote(label)}];")
     for src, dst, data in machine.graph.edges(data=True):
         style = PROTOCOL_STYLE.get(data["protocol"], "solid")

@@ -47,10 +47,12 @@ def triggers_from(options: RunOptions) -> list[Trigger]:
 
 
 class Progress:
-    """A status line on stderr every half second: instructions, simulated time, MIPS."""
+    """A status line on stderr every half second: instructions, simulated time, MIPS.
+    `end_line` finishes it before any other message is printed."""
 
     def __init__(self):
         self.last = 0.0
+        self.open = False
         self.started = time.perf_counter()
         self.start_insts = None
 
@@ -65,6 +67,12 @@ class Progress:
         sys.stderr.write(f"\r[graphsim] {machine.instret:,} insts  {machine.tick / 1e12:.6f} s simulated  "
                          f"{rate:.1f} MIPS ")
         sys.stderr.flush()
+        self.open = True
+
+    def end_line(self):
+        if self.open:
+            sys.stderr.write("\n")
+            self.open = False
 
 
 def execute(machine: Machine, options: RunOptions, parent: str = "") -> tuple[Stop, dict]:
@@ -92,6 +100,8 @@ def execute(machine: Machine, options: RunOptions, parent: str = "") -> tuple[St
                 machine, library, {"kind": kind, "detail": detail}, parent=parent,
                 name=options.name if options.name and not checkpoints else "", note=options.note)
             parent = cpt_id
+            if progress is not None:
+                progress.end_line()
             checkpoints.append({"id": cpt_id, "instret": machine.instret, "tick": machine.tick,
                                 "trigger": stop.detail, "seconds": round(seconds, 4),
                                 "stored_bytes": manifest["stored_bytes"], "path": library.path(cpt_id)})
@@ -99,7 +109,7 @@ def execute(machine: Machine, options: RunOptions, parent: str = "") -> tuple[St
                   f"in {seconds:.3f} s, {manifest['stored_bytes'] / 2**20:.2f} MiB", file=sys.stderr)
     finally:
         if progress is not None:
-            sys.stderr.write("\n")
+            progress.end_line()
         machine.dump_stats("end of simulation")
         machine.stats_log.write(options.outdir)
         log.close()

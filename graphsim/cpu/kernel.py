@@ -1,0 +1,889 @@
+"""The compiled atomic CPU: one `run` call executes up to a budget of
+instructions over all harts and returns an exit reason.
+
+Arguments are four arrays (each array argument costs ~0.04 us per call):
+  harts  int64 (nharts, HART_WORDS)  architectural hart state (isa/state.py)
+  ram    uint8 (ram_size,)           guest RAM
+  dev    int64 (n,)                  CLINT, PLIC and UART state, packed
+  work   int64 (n,)                  configuration, exit record, MMIO reply slot,
+                                     UART host buffers, TLBs, decode cache, trace
+Configuration lives in `work` (layout.py), never in globals.
+
+Scheduling (deterministic, independent of how runs are split): each hart
+keeps its own time (`tick`). The hart that runs next is the one with the
+smallest (tick // quantum_ticks, hart index); it runs a *slice* of at most
+the rest of its quantum, the remaining budget, up to its next timer event
+and up to until_tick. Interrupts are checked at slice starts; anything that
+may change interrupt state (CSR writes, xRET, device accesses, WFI) ends the
+slice. A hart in WFI with nothing pending sleeps to its quantum boundary;
+when every hart sleeps, time jumps to the next CLINT timer event (or to
+until_tick: TICK_LIMIT; or returns IDLE if nothing can wake them).
+
+An instruction whose access must be served by a Python device exits with
+EXIT_MMIO *before* it changes any state; the machine serves the access,
+stores the reply in the slot (Core.complete_mmio) and runs again: the same
+instruction re-executes and consumes the one-shot reply, first thing, before
+any interrupt check. One instruction step costs one CPU cycle; an
+instruction that takes an exception counts as executed (icount, budget,
+mcycle) but not retired (minstret).
+"""
+
+from ..isa import _jitcache  # noqa: F401  (must precede @njit: keyed cache dir)
+import numpy as np
+from numba import njit
+
+from ..devices import clint as CL
+from ..devices import plic as PL
+from ..devices import uart16550 as UA
+from ..isa import csr as CSR
+from ..isa import decoder_gen as D
+from ..isa import mmu as MMU
+from ..isa import priv as PV
+from ..isa import zicsr as ZC
+from ..isa.bits import sext16, sext32, sext8
+from ..isa.state import (
+    ICOUNT, LR_ADDR, LR_VALID, MCOUNTINHIBIT, MCYCLE, MIE, MINSTRET, MIP, MSTATUS, PC, PRIV, PRV_M, PRV_S,
+    PRV_U, SATP, SEIP_SW, TICK, USED, USED_A, USED_M, USED_PAGING, USED_PAGING_SHIFT, WFI,
+)
+from . import layout as L
+
+MAXTICK = 0x3FFFFFFFFFFFFFFF
+DC_ENTRIES = 1 << 14  # decode cache entries (2 words each: key, decoded)
+DC_MASK = DC_ENTRIES - 1
+
+# physical access statuses
+ST_OK = 0
+ST_OK_BRK = 1  # done; interrupt state may have changed: end the slice
+ST_EXC = 2  # exception: value holds the cause
+ST_EXIT = 3  # exit record filled: value holds the exit reason
+
+
+@njit(cache=True)
+def sext_size(v, size):
+    if size == 1:
+        return sext8(v)
+    if size == 2:
+        return sext16(v)
+    if size == 4:
+        return sext32(v)
+    return v
+
+
+@njit(cache=True)
+def fire_tick(dev, cl, nharts, h, tpm):
+    """First tick at which hart h's timer compare is reached (MAXTICK: never)."""
+    cmp_ = dev[cl + CL.cl_mtimecmp(nharts) + h]
+    if cmp_ < 0:
+        return MAXTICK
+    d = cmp_ - dev[cl + CL.CL_MTIME_OFFSET]
+    if d <= 0:
+        return 0
+    if d > MAXTICK // tpm:
+        return MAXTICK
+    return d * tpm
+
+
+@njit(cache=True)
+def refresh_clint_bits(harts, dev, work, h):
+    """Set hart h's MTIP/MSIP from the CLINT at the hart's current tick."""
+    cl = work[L.C_CLINT_DEV]
+    if cl < 0:
+        return
+    nh = work[L.C_NHARTS]
+    t = harts[h, TICK]
+    mt = CL.mtime_at(dev, cl, t, work[L.C_TPM])
+    cmp_ = dev[cl + CL.cl_mtimecmp(nh) + h]
+    if (mt ^ -0x8000000000000000) >= (cmp_ ^ -0x8000000000000000):
+        harts[h, MIP] |= CSR.MIP_MTIP
+    else:
+        harts[h, MIP] &= ~CSR.MIP_MTIP
+    if dev[cl + CL.CL_MSIP + h] & 1:
+        harts[h, MIP] |= CSR.MIP_MSIP
+    else:
+        harts[h, MIP] &= ~CSR.MIP_MSIP
+
+
+@njit(cache=True)
+def uart_sync_irq(harts, dev, work):
+    u = work[L.C_UART_DEV]
+    if u < 0:
+        return
+    lvl = UA.uart_irq_level(dev, u)
+    dev[u + UA.U_IRQ] = lvl
+    pl = work[L.C_PLIC_DEV]
+    if pl >= 0:
+        PL.plic_set_level(dev, pl, work[L.C_PLIC_NSRC], work[L.C_PLIC_NCTX], harts, work[L.C_UART_IRQ], lvl)
+
+
+@njit(cache=True)
+def uart_pull_host(harts, dev, work):
+    u = work[L.C_UART_DEV]
+    if u < 0:
+        return
+    if UA.uart_pull(dev, u, work, work[L.C_RXQ], work[L.C_RXQCAP], L.C_RXQHEAD, L.C_RXQCOUNT):
+        uart_sync_irq(harts, dev, work)
+
+
+@njit(cache=True)
+def set_exit(work, reason, h, paddr, size, is_write, value, pc):
+    ex = work[L.C_EXIT]
+    work[ex + L.EX_REASON] = reason
+    work[ex + L.EX_HART] = h
+    work[ex + L.EX_PADDR] = paddr
+    work[ex + L.EX_SIZE] = size
+    work[ex + L.EX_IS_WRITE] = is_write
+    work[ex + L.EX_VALUE] = value
+    work[ex + L.EX_PC] = pc
+
+
+@njit(cache=True)
+def python_covers(work, pa, size):
+    n = work[L.C_NMMIO]
+    t = work[L.C_MMIO]
+    for i in range(n):
+        b = work[t + 2 * i]
+        s = work[t + 2 * i + 1]
+        if b <= pa and pa + size <= b + s:
+            return True
+    return False
+
+
+@njit(cache=True)
+def phys_read(harts, h, dev, work, ram8, pa, size, now, pc):
+    """A load from a physical address that is not an aligned RAM access. Returns (status, value)."""
+    rb = work[L.C_RAM_BASE]
+    off = pa - rb
+    if off >= 0 and off + size <= work[L.C_RAM_SIZE]:
+        v = 0
+        for i in range(size - 1, -1, -1):
+            v = (v << 8) | (np.int64(ram8[off + i]) & 0xFF)
+        return ST_OK, sext_size(v, size)
+    if (pa & (size - 1)) != 0:
+        return ST_EXC, PV.EXC_LOAD_ACCESS
+    sl = work[L.C_SLOT]
+    if work[sl + L.SL_VALID] and work[sl + L.SL_HART] == h and work[sl + L.SL_PADDR] == pa \
+            and work[sl + L.SL_SIZE] == size and work[sl + L.SL_IS_WRITE] == 0:
+        work[sl + L.SL_VALID] = 0
+        return ST_OK_BRK, sext_size(work[sl + L.SL_VALUE], size)
+    cl = work[L.C_CLINT_DEV]
+    if cl >= 0:
+        cb = work[L.C_CLINT_BASE]
+        if cb <= pa < cb + work[L.C_CLINT_SIZE]:
+            ok, v = CL.clint_read(dev, cl, work[L.C_NHARTS], pa - cb, size, now, work[L.C_TPM])
+            if not ok:
+                return ST_EXC, PV.EXC_LOAD_ACCESS
+            return ST_OK, sext_size(v, size)
+    pl = work[L.C_PLIC_DEV]
+    if pl >= 0:
+        pb = work[L.C_PLIC_BASE]
+        if pb <= pa < pb + work[L.C_PLIC_SIZE]:
+            ok, v, changed = PL.plic_read(dev, pl, work[L.C_PLIC_NSRC], work[L.C_PLIC_NCTX], harts, pa - pb, size)
+            if not ok:
+                return ST_EXC, PV.EXC_LOAD_ACCESS
+            return (ST_OK_BRK if changed else ST_OK), sext_size(v, size)
+    u = work[L.C_UART_DEV]
+    if u >= 0:
+        ub = work[L.C_UART_BASE]
+        if ub <= pa < ub + work[L.C_UART_SIZE]:
+            v, pull = UA.uart_read(dev, u, (pa - ub) & 7)
+            if pull:
+                UA.uart_pull(dev, u, work, work[L.C_RXQ], work[L.C_RXQCAP], L.C_RXQHEAD, L.C_RXQCOUNT)
+            uart_sync_irq(harts, dev, work)
+            return ST_OK_BRK, v
+    if python_covers(work, pa, size):
+        set_exit(work, L.EXIT_MMIO, h, pa, size, 0, 0, pc)
+        return ST_EXIT, L.EXIT_MMIO
+    return ST_EXC, PV.EXC_LOAD_ACCESS
+
+
+@njit(cache=True)
+def phys_write(harts, h, dev, work, ram8, pa, size, value, now, pc):
+    """A store to a physical address that is not an aligned RAM access. Returns (status, cause-or-reason)."""
+    rb = work[L.C_RAM_BASE]
+    off = pa - rb
+    if off >= 0 and off + size <= work[L.C_RAM_SIZE]:
+        for i in range(size):
+            ram8[off + i] = sext8(value >> (8 * i))
+        return ST_OK, 0
+    if (pa & (size - 1)) != 0:
+        return ST_EXC, PV.EXC_STORE_ACCESS
+    if size < 8:
+        value = value & ((1 << (8 * size)) - 1)
+    sl = work[L.C_SLOT]
+    if work[sl + L.SL_VALID] and work[sl + L.SL_HART] == h and work[sl + L.SL_PADDR] == pa \
+            and work[sl + L.SL_SIZE] == size and work[sl + L.SL_IS_WRITE] == 1:
+        work[sl + L.SL_VALID] = 0
+        return ST_OK_BRK, 0
+    cl = work[L.C_CLINT_DEV]
+    if cl >= 0:
+        cb = work[L.C_CLINT_BASE]
+        if cb <= pa < cb + work[L.C_CLINT_SIZE]:
+            nh = work[L.C_NHARTS]
+            ok, what = CL.clint_write(dev, cl, nh, pa - cb, size, value, now, work[L.C_TPM])
+            if not ok:
+                return ST_EXC, PV.EXC_STORE_ACCESS
+            if what == 1:
+                for j in range(nh):
+                    if dev[cl + CL.CL_MSIP + j] & 1:
+                        harts[j, MIP] |= CSR.MIP_MSIP
+                    else:
+                        harts[j, MIP] &= ~CSR.MIP_MSIP
+            elif what == 2:
+                # the writer's own MTIP reflects its current time at once; others refresh at their next slice
+                t = harts[h, TICK]
+                harts[h, TICK] = now
+                refresh_clint_bits(harts, dev, work, h)
+                harts[h, TICK] = t
+            return ST_OK_BRK, 0
+    pl = work[L.C_PLIC_DEV]
+    if pl >= 0:
+        pb = work[L.C_PLIC_BASE]
+        if pb <= pa < pb + work[L.C_PLIC_SIZE]:
+            ok = PL.plic_write(dev, pl, work[L.C_PLIC_NSRC], work[L.C_PLIC_NCTX], harts, pa - pb, size, value)
+            if not ok:
+                return ST_EXC, PV.EXC_STORE_ACCESS
+            return ST_OK_BRK, 0
+    u = work[L.C_UART_DEV]
+    if u >= 0:
+        ub = work[L.C_UART_BASE]
+        if ub <= pa < ub + work[L.C_UART_SIZE]:
+            r = UA.uart_write(dev, u, (pa - ub) & 7, value, work, work[L.C_TX], work[L.C_TXCAP], L.C_TXCOUNT)
+            if r == 1:
+                set_exit(work, L.EXIT_UART_TX_FULL, h, pa, size, 1, value, pc)
+                return ST_EXIT, L.EXIT_UART_TX_FULL
+            uart_sync_irq(harts, dev, work)
+            return ST_OK_BRK, 0
+    if python_covers(work, pa, size):
+        set_exit(work, L.EXIT_MMIO, h, pa, size, 1, value, pc)
+        return ST_EXIT, L.EXIT_MMIO
+    return ST_EXC, PV.EXC_STORE_ACCESS
+
+
+@njit(cache=True)
+def translate(st, work, tlb, ram64, ram32, va, acc, ctx, xl32):
+    """Virtual -> physical through the TLB (kind acc, context ctx). Returns pa, or -1 page fault, -2 access fault."""
+    vpn = va >> 12
+    ti = tlb + (acc * MMU.TLB_ENTRIES + (vpn & (MMU.TLB_ENTRIES - 1))) * 2
+    tag = (vpn << 3) | ctx
+    if work[ti] == tag:
+        return work[ti + 1] | (va & 0xFFF)
+    satp = st[SATP]
+    pa = MMU.walk(ram64, ram32, work[L.C_RAM_BASE], work[L.C_RAM_SIZE], satp, va, acc,
+                  (ctx >> 2) & 1, (ctx >> 1) & 1, ctx & 1, xl32)
+    if xl32:
+        mode = (satp >> 31) & 1
+    else:
+        mode = (satp >> 60) & 15
+    st[USED] |= USED_PAGING | (1 << (USED_PAGING_SHIFT + mode))
+    if pa < 0:
+        return pa
+    work[ti] = tag
+    work[ti + 1] = pa & ~0xFFF
+    return pa
+
+
+@njit(cache=True)
+def fault_cause(r, acc):
+    if r == MMU.WALK_PAGE_FAULT:
+        return MMU.PAGE_FAULT_CAUSE[acc]
+    return MMU.ACCESS_FAULT_CAUSE[acc]
+
+
+@njit(cache=True)
+def data_xlate(st, work, tlb, ram64, ram32, va, size, acc, dvm, ctx, xl32):
+    """Translate a data access; handles accesses that cross a page (returns the first byte's pa
+    and, in the second value, the pa of the first byte on the next page, or -1).
+    Returns (pa, pa2, cause) with cause -1 on success."""
+    if not dvm:
+        return va, -1, -1
+    pa = translate(st, work, tlb, ram64, ram32, va, acc, ctx, xl32)
+    if pa < 0:
+        return 0, -1, fault_cause(pa, acc)
+    if (va & 0xFFF) + size > 4096:
+        va2 = (va | 0xFFF) + 1
+        if xl32:
+            va2 &= 0xFFFFFFFF
+        pa2 = translate(st, work, tlb, ram64, ram32, va2, acc, ctx, xl32)
+        if pa2 < 0:
+            return 0, -1, fault_cause(pa2, acc)
+        return pa, pa2, -1
+    return pa, -1, -1
+
+
+@njit(cache=True)
+def split_read(ram8, work, pa, pa2, va, size):
+    """A RAM read whose bytes lie on two pages. Returns (ok, value)."""
+    rb = work[L.C_RAM_BASE]
+    rs = work[L.C_RAM_SIZE]
+    first = 4096 - (va & 0xFFF)
+    v = 0
+    for i in range(size - 1, -1, -1):
+        a = (pa + i) if i < first else (pa2 + i - first)
+        o = a - rb
+        if o < 0 or o >= rs:
+            return False, 0
+        v = (v << 8) | (np.int64(ram8[o]) & 0xFF)
+    return True, sext_size(v, size)
+
+
+@njit(cache=True)
+def split_write(ram8, work, pa, pa2, va, size, value):
+    rb = work[L.C_RAM_BASE]
+    rs = work[L.C_RAM_SIZE]
+    first = 4096 - (va & 0xFFF)
+    for i in range(size):
+        a = (pa + i) if i < first else (pa2 + i - first)
+        o = a - rb
+        if o < 0 or o >= rs:
+            return False
+    for i in range(size):
+        a = (pa + i) if i < first else (pa2 + i - first)
+        ram8[a - rb] = sext8(value >> (8 * i))
+    return True
+
+
+@njit(cache=True)
+def ram_read(ram8, ram16, ram32, ram64, off, size):
+    if size == 8:
+        return ram64[off >> 3]
+    if size == 4:
+        return np.int64(ram32[off >> 2])
+    if size == 2:
+        return np.int64(ram16[off >> 1])
+    return np.int64(ram8[off])
+
+
+@njit(cache=True)
+def ram_write(ram8, ram16, ram32, ram64, off, size, v):
+    if size == 8:
+        ram64[off >> 3] = v
+    elif size == 4:
+        ram32[off >> 2] = sext32(v)
+    elif size == 2:
+        ram16[off >> 1] = sext16(v)
+    else:
+        ram8[off] = sext8(v)
+
+
+@njit(cache=True)
+def csr_instruction(st, op, rd, rs1, imm, priv, xl32, k, now, dev, work, satp_modes):
+    """Execute a Zicsr instruction. Returns -1 on success, 2 (illegal) otherwise; second value: TLB flush."""
+    kind = (op - D.OP_CSRRW) % 3
+    immform = op >= D.OP_CSRRWI
+    src = rs1 if immform else st[rs1]
+    csrn = imm & 0xFFF
+    write = ZC.does_write(kind, rs1)
+    if not CSR.csr_check(st, csrn, priv, write, xl32):
+        return 2, False
+    mt = 0
+    if csrn == 0xC01 or csrn == 0xC81:
+        cl = work[L.C_CLINT_DEV]
+        if cl >= 0:
+            mt = CL.mtime_at(dev, cl, now, work[L.C_TPM])
+    old = CSR.csr_read(st, csrn, xl32, k, mt)
+    flush = False
+    if write:
+        base = old
+        if csrn == 0x344 and kind != 0:  # read-modify-write of mip uses the software SEIP bit
+            base = (old & ~CSR.MIP_SEIP) | (CSR.MIP_SEIP if st[SEIP_SW] else 0)
+        nv = ZC.new_value(kind, base, src)
+        flush = CSR.csr_write(st, csrn, nv, xl32, k, satp_modes) != 0
+    if rd != 0:
+        st[rd] = old
+    return -1, flush
+
+
+@njit(cache=True)
+def m5_known(work, func):
+    if func < 64:
+        return (work[L.C_M5_KNOWN0] >> func) & 1
+    return (work[L.C_M5_KNOWN1] >> (func - 64)) & 1
+
+
+@njit(cache=True)
+def wakeable(harts, dev, work, j):
+    """Refresh hart j's CLINT bits; True if it is awake or an interrupt would wake it."""
+    refresh_clint_bits(harts, dev, work, j)
+    if harts[j, WFI] == 0:
+        return True
+    return (harts[j, MIP] & harts[j, MIE]) != 0
+
+
+@njit(cache=True)
+def wake_tick(harts, dev, work, j):
+    """Earliest tick at which a timer interrupt could wake sleeping hart j."""
+    cl = work[L.C_CLINT_DEV]
+    if cl < 0 or (harts[j, MIE] & CSR.MIP_MTIP) == 0:
+        return MAXTICK
+    return fire_tick(dev, cl, work[L.C_NHARTS], j, work[L.C_TPM])
+
+
+@njit(cache=True)
+def run(harts, ram, dev, work, budget, until_tick):
+    """Execute up to `budget` instructions (all harts); stop at until_tick (< 0: no limit).
+    Returns an exit reason (layout.EXIT_*); details in the exit record."""
+    ram8 = ram.view(np.int8)
+    ram16 = ram.view(np.int16)
+    ram32 = ram.view(np.int32)
+    ram64 = ram.view(np.int64)
+    nh = work[L.C_NHARTS]
+    rbase = work[L.C_RAM_BASE]
+    rsize = work[L.C_RAM_SIZE]
+    qt = work[L.C_QUANTUM]
+    tpm = work[L.C_TPM]
+    cl = work[L.C_CLINT_DEV]
+    dc = work[L.C_DC]
+    sl = work[L.C_SLOT]
+    tron = work[L.C_TRACE_ON]
+    trb = work[L.C_TRACE]
+    trcap = work[L.C_TRACECAP]
+    done = 0
+    last_hart = -1
+    if until_tick < 0:
+        until_tick = MAXTICK
+    while True:
+        # ---- pick the hart: smallest (quantum index, hart index) ----
+        h = 0
+        if nh > 1:
+            bq = harts[0, TICK] // qt
+            for j in range(1, nh):
+                qj = harts[j, TICK] // qt
+                if qj < bq:
+                    bq = qj
+                    h = j
+        resuming = work[sl + L.SL_VALID] != 0
+        if resuming:
+            h = work[sl + L.SL_HART]
+        if h != last_hart and last_hart >= 0:
+            harts[h, LR_VALID] = 0  # another hart ran since: the reservation is lost
+        last_hart = h
+        st = harts[h]
+        t = st[TICK]
+        if done >= budget:
+            return L.EXIT_BUDGET
+        if t >= until_tick and not resuming:
+            return L.EXIT_TICK_LIMIT
+        hc = work[L.C_HART] + h * L.HC_WORDS
+        xl32 = work[hc + L.HC_XL32] != 0
+        tpc = work[hc + L.HC_TPC]
+        if not resuming:
+            refresh_clint_bits(harts, dev, work, h)
+            if st[WFI]:
+                if (st[MIP] & st[MIE]) != 0:
+                    st[WFI] = 0
+                else:
+                    # asleep: does anyone stay awake?
+                    anyone = False
+                    for j in range(nh):
+                        if j != h and wakeable(harts, dev, work, j):
+                            anyone = True
+                            break
+                    if anyone:
+                        nb = (t // qt + 1) * qt
+                        w_ = wake_tick(harts, dev, work, h)
+                        if t < w_ < nb:
+                            nb = w_
+                        st[TICK] = min(nb, until_tick) if until_tick > t else nb
+                        continue
+                    wmin = MAXTICK
+                    for j in range(nh):
+                        w_ = wake_tick(harts, dev, work, j)
+                        if w_ < wmin:
+                            wmin = w_
+                    if wmin < until_tick:
+                        for j in range(nh):
+                            if harts[j, TICK] < wmin:
+                                harts[j, TICK] = wmin
+                        continue
+                    if until_tick < MAXTICK:
+                        for j in range(nh):
+                            if harts[j, TICK] < until_tick:
+                                harts[j, TICK] = until_tick
+                        return L.EXIT_TICK_LIMIT
+                    set_exit(work, L.EXIT_IDLE, h, 0, 0, 0, 0, st[PC])
+                    return L.EXIT_IDLE
+            irq = PV.pending_interrupt(st)
+            if irq >= 0:
+                PV.take_trap(st, irq, True, 0, st[PC], xl32)
+        # ---- the slice ----
+        n = budget - done
+        nb = (t // qt + 1) * qt
+        m = (nb - t + tpc - 1) // tpc
+        if m < n:
+            n = m
+        if until_tick < MAXTICK:
+            m = (until_tick - t + tpc - 1) // tpc
+            if m < n:
+                n = m
+        if cl >= 0 and (st[MIP] & CSR.MIP_MTIP) == 0:
+            f = fire_tick(dev, cl, nh, h, tpm)
+            if f < MAXTICK and f > t:
+                m = (f - t + tpc - 1) // tpc
+                if m < n:
+                    n = m
+        if n <= 0:
+            n = 1
+        if tron:
+            room = trcap - work[L.C_TRACECOUNT]
+            if room <= 0:
+                set_exit(work, L.EXIT_TRACE_FULL, h, 0, 0, 0, 0, st[PC])
+                return L.EXIT_TRACE_FULL
+            if room < n:
+                n = room
+        priv = st[PRIV]
+        satp = st[SATP]
+        hflags = work[hc + L.HC_FLAGS]
+        satp_modes = work[hc + L.HC_SATP_MODES]
+        if xl32:
+            amask = 0xFFFFFFFF
+            vm_on = ((satp >> 31) & 1) != 0
+        else:
+            amask = -1
+            vm_on = ((satp >> 60) & 15) != 0
+        ivm = vm_on and priv < PRV_M
+        dpriv = PV.data_priv(st)
+        dvm = vm_on and dpriv < PRV_M
+        mst = st[MSTATUS]
+        dctx = ((1 if dpriv == PRV_U else 0) << 2) | (((mst >> 18) & 1) << 1) | ((mst >> 19) & 1)
+        ictx = (1 if priv == PRV_U else 0) << 2
+        tlb = work[L.C_TLB] + h * MMU.TLB_WORDS_PER_HART
+        ialign = 0 if (hflags & D.FLAG_C) else 2
+        keyhi = hflags << 32
+        pc = st[PC]
+        fvpn = -1
+        fbase = 0
+        used = 0
+        k = 0
+        ntrap = 0
+        exit_reason = -1
+        while k < n:
+            exc = -1
+            tval = 0
+            brk = False
+            maddr = -1
+            minfo = 0
+            # ---- fetch ----
+            if (pc >> 12) != fvpn:
+                if ivm:
+                    pa = translate(st, work, tlb, ram64, ram32, pc, MMU.ACC_FETCH, ictx, xl32)
+                    if pa < 0:
+                        exc = fault_cause(pa, MMU.ACC_FETCH)
+                        tval = pc
+                else:
+                    pa = pc
+                if exc < 0:
+                    po = (pa & ~0xFFF) - rbase
+                    if po < 0 or po >= rsize:
+                        exc = PV.EXC_INST_ACCESS
+                        tval = pc
+                    else:
+                        fvpn = pc >> 12
+                        fbase = po
+            w = 0
+            d = 0
+            if exc < 0:
+                ro = fbase + (pc & 0xFFF)
+                w = np.int64(ram16[np.uint64(ro >> 1)]) & 0xFFFF  # (unsigned index: no wrap-around check)
+                if (w & 3) == 3:
+                    if (pc & 0xFFF) != 0xFFE:
+                        w |= (np.int64(ram16[np.uint64((ro >> 1) + 1)]) & 0xFFFF) << 16
+                    else:
+                        pc2 = (pc + 2) & amask
+                        if ivm:
+                            pa2 = translate(st, work, tlb, ram64, ram32, pc2, MMU.ACC_FETCH, ictx, xl32)
+                        else:
+                            pa2 = pc2
+                        if pa2 < 0:
+                            exc = fault_cause(pa2, MMU.ACC_FETCH)
+                            tval = pc2
+                        elif pa2 - rbase < 0 or pa2 - rbase >= rsize:
+                            exc = PV.EXC_INST_ACCESS
+                            tval = pc2
+                        else:
+                            w |= (np.int64(ram16[(pa2 - rbase) >> 1]) & 0xFFFF) << 16
+            if exc < 0:
+                # ---- decode: cache indexed by pc, validated by the raw word (so it is
+                # always coherent with memory, whatever rewrote the code) ----
+                ci = np.uint64(dc + 2 * ((pc >> 1) & DC_MASK))
+                key = w | keyhi
+                if work[ci] == key:
+                    d = work[ci + np.uint64(1)]
+                else:
+                    d = D.decode(w, hflags)
+                    work[ci] = key
+                    work[ci + np.uint64(1)] = d
+                op = d & 0xFF
+                rd = (d >> 8) & 31
+                rs1 = (d >> 13) & 31
+                rs2 = (d >> 18) & 31
+                imm = d >> 32
+                npc = (pc + 4 - ((d >> 22) & 2)) & amask
+                used |= (d >> 21) & 4  # USED_C
+                # ---- execute ----
+                if op <= D.ALU_LAST:
+                    if op == D.OP_ILLEGAL:
+                        exc = PV.EXC_ILLEGAL
+                        tval = w
+                    else:
+                        st[rd] = D.alu(op, st[rs1], st[rs2], imm)
+                        st[0] = 0
+                        if op >= D.OP_MUL:
+                            used |= USED_M
+                elif op <= D.BRANCH_LAST:
+                    if D.branch(op, st[rs1], st[rs2]):
+                        tgt = (pc + imm) & amask
+                        if tgt & ialign:
+                            exc = PV.EXC_INST_MISALIGNED
+                            tval = tgt
+                        else:
+                            npc = tgt
+                elif op <= D.STORE_LAST:
+                    size = D.mem_size(op)
+                    va = (st[rs1] + imm) & amask
+                    is_load = op <= D.LOAD_LAST
+                    acc = MMU.ACC_LOAD if is_load else MMU.ACC_STORE
+                    pa2 = -1
+                    if dvm:
+                        vpn = va >> 12
+                        ti = np.uint64(tlb + (acc * MMU.TLB_ENTRIES + (vpn & (MMU.TLB_ENTRIES - 1))) * 2)
+                        if work[ti] == ((vpn << 3) | dctx) and (va & 0xFFF) + size <= 4096:
+                            pa = work[ti + np.uint64(1)] | (va & 0xFFF)
+                        else:
+                            pa, pa2, c = data_xlate(st, work, tlb, ram64, ram32, va, size, acc, dvm, dctx, xl32)
+                            if c >= 0:
+                                exc = c
+                                tval = va
+                    else:
+                        pa = va
+                    if exc < 0:
+                        maddr = pa
+                        minfo = size | ((1 if is_load else 2) << 8)
+                        off = pa - rbase
+                        now = t + k * tpc
+                        if is_load:
+                            if pa2 >= 0:
+                                ok, v = split_read(ram8, work, pa, pa2, va, size)
+                                if not ok:
+                                    exc = PV.EXC_LOAD_ACCESS
+                                    tval = va
+                                else:
+                                    st[rd] = D.load_ext(op, v)
+                                    st[0] = 0
+                            elif off >= 0 and off <= rsize - size and (off & (size - 1)) == 0:
+                                # (written out: passing arrays to helpers costs atomic refcounts)
+                                uo = np.uint64(off)
+                                if size == 8:
+                                    v = ram64[uo >> np.uint64(3)]
+                                elif size == 4:
+                                    v = np.int64(ram32[uo >> np.uint64(2)])
+                                elif size == 2:
+                                    v = np.int64(ram16[uo >> np.uint64(1)])
+                                else:
+                                    v = np.int64(ram8[uo])
+                                st[rd] = D.load_ext(op, v)
+                                st[0] = 0
+                            else:
+                                s_, v = phys_read(harts, h, dev, work, ram8, pa, size, now, pc)
+                                if s_ == ST_EXC:
+                                    exc = v
+                                    tval = va
+                                elif s_ == ST_EXIT:
+                                    exit_reason = v
+                                    break
+                                else:
+                                    st[rd] = D.load_ext(op, v)
+                                    st[0] = 0
+                                    brk = s_ == ST_OK_BRK
+                        else:
+                            sv = st[rs2]
+                            if pa2 >= 0:
+                                if not split_write(ram8, work, pa, pa2, va, size, sv):
+                                    exc = PV.EXC_STORE_ACCESS
+                                    tval = va
+                            elif off >= 0 and off <= rsize - size and (off & (size - 1)) == 0:
+                                uo = np.uint64(off)
+                                if size == 8:
+                                    ram64[uo >> np.uint64(3)] = sv
+                                elif size == 4:
+                                    ram32[uo >> np.uint64(2)] = sext32(sv)
+                                elif size == 2:
+                                    ram16[uo >> np.uint64(1)] = sext16(sv)
+                                else:
+                                    ram8[uo] = sext8(sv)
+                            else:
+                                s_, v = phys_write(harts, h, dev, work, ram8, pa, size, sv, now, pc)
+                                if s_ == ST_EXC:
+                                    exc = v
+                                    tval = va
+                                elif s_ == ST_EXIT:
+                                    exit_reason = v
+                                    break
+                                else:
+                                    brk = s_ == ST_OK_BRK
+                elif op == D.OP_JAL:
+                    tgt = (pc + imm) & amask
+                    if tgt & ialign:
+                        exc = PV.EXC_INST_MISALIGNED
+                        tval = tgt
+                    else:
+                        st[rd] = sext32(npc) if xl32 else npc
+                        st[0] = 0
+                        npc = tgt
+                elif op == D.OP_JALR:
+                    tgt = (st[rs1] + imm) & ~1 & amask
+                    if tgt & ialign:
+                        exc = PV.EXC_INST_MISALIGNED
+                        tval = tgt
+                    else:
+                        st[rd] = sext32(npc) if xl32 else npc
+                        st[0] = 0
+                        npc = tgt
+                elif op == D.OP_AUIPC:
+                    v = pc + imm
+                    st[rd] = sext32(v) if xl32 else v
+                    st[0] = 0
+                elif op <= D.SC_LAST:
+                    # ---- A extension ----
+                    used |= USED_A
+                    size = D.mem_size(op)
+                    va = (st[rs1] + imm) & amask
+                    is_lr = D.LR_FIRST <= op <= D.LR_LAST
+                    is_sc = D.SC_FIRST <= op <= D.SC_LAST
+                    if is_sc and not (st[LR_VALID] and st[LR_ADDR] == va):
+                        st[LR_VALID] = 0
+                        st[rd] = 1
+                        st[0] = 0
+                    elif va & (size - 1):
+                        exc = PV.EXC_LOAD_MISALIGNED if is_lr else PV.EXC_STORE_MISALIGNED
+                        tval = va
+                    else:
+                        acc = MMU.ACC_LOAD if is_lr else MMU.ACC_STORE
+                        pa, pa2, c = data_xlate(st, work, tlb, ram64, ram32, va, size, acc, dvm, dctx, xl32)
+                        off = pa - rbase
+                        if c >= 0:
+                            exc = c
+                            tval = va
+                        elif off < 0 or off > rsize - size:
+                            exc = PV.EXC_LOAD_ACCESS if is_lr else PV.EXC_STORE_ACCESS
+                            tval = va
+                        else:
+                            maddr = pa
+                            minfo = size | (3 << 8)
+                            if is_lr:
+                                st[rd] = ram_read(ram8, ram16, ram32, ram64, off, size)
+                                st[0] = 0
+                                st[LR_VALID] = 1
+                                st[LR_ADDR] = va
+                            elif is_sc:
+                                ram_write(ram8, ram16, ram32, ram64, off, size, st[rs2])
+                                st[LR_VALID] = 0
+                                st[rd] = 0
+                                st[0] = 0
+                            else:
+                                old = ram_read(ram8, ram16, ram32, ram64, off, size)
+                                ram_write(ram8, ram16, ram32, ram64, off, size, D.amo(op, old, st[rs2]))
+                                st[rd] = old
+                                st[0] = 0
+                elif op <= D.CSR_LAST:
+                    now = t + k * tpc
+                    c, flush = csr_instruction(st, op, rd, rs1, imm, priv, xl32, k, now, dev, work, satp_modes)
+                    st[0] = 0
+                    if c >= 0:
+                        exc = c
+                        tval = w
+                    else:
+                        if flush:
+                            MMU.tlb_flush(work, tlb)
+                        brk = True
+                elif op == D.OP_FENCE:
+                    pass
+                elif op == D.OP_FENCE_I:
+                    brk = True
+                elif op == D.OP_ECALL:
+                    exc = PV.EXC_ECALL_U + priv
+                    tval = 0
+                elif op == D.OP_EBREAK:
+                    exc = PV.EXC_BREAKPOINT
+                    tval = 0  # QEMU 7.2 writes 0
+                elif op == D.OP_MRET:
+                    if not PV.mret_allowed(st):
+                        exc = PV.EXC_ILLEGAL
+                        tval = w
+                    else:
+                        npc = PV.mret(st, xl32)
+                        brk = True
+                elif op == D.OP_SRET:
+                    if not PV.sret_allowed(st):
+                        exc = PV.EXC_ILLEGAL
+                        tval = w
+                    else:
+                        npc = PV.sret(st, xl32)
+                        brk = True
+                elif op == D.OP_WFI:
+                    if not PV.wfi_allowed(st):
+                        exc = PV.EXC_ILLEGAL
+                        tval = w
+                    else:
+                        refresh_clint_bits(harts, dev, work, h)
+                        if (st[MIP] & st[MIE]) == 0:
+                            st[WFI] = 1
+                        brk = True
+                elif op == D.OP_SFENCE_VMA:
+                    if not PV.sfence_allowed(st):
+                        exc = PV.EXC_ILLEGAL
+                        tval = w
+                    else:
+                        MMU.tlb_flush(work, tlb)
+                        brk = True
+                elif op == D.OP_M5OP:
+                    if m5_known(work, imm):
+                        set_exit(work, L.EXIT_M5OP, h, 0, 0, 0, 0, pc)
+                        work[work[L.C_EXIT] + L.EX_FUNC] = imm
+                        exit_reason = L.EXIT_M5OP
+                        break
+                    exc = PV.EXC_ILLEGAL
+                    tval = w
+                else:
+                    exc = PV.EXC_ILLEGAL
+                    tval = w
+            # ---- retire or trap ----
+            if tron:
+                tr = trb + work[L.C_TRACECOUNT] * L.TR_WORDS
+                work[L.C_TRACECOUNT] += 1
+                work[tr + L.TR_HART] = h
+                work[tr + L.TR_PC] = pc
+                work[tr + L.TR_INSN] = w
+                work[tr + L.TR_PRIV] = priv
+                work[tr + L.TR_MEM_ADDR] = maddr
+                work[tr + L.TR_MEM_INFO] = minfo
+                op_ = d & 0xFF
+                has_rd = exc < 0 and ((d >> 8) & 31) != 0 and (
+                    op_ <= D.ALU_LAST or D.LOAD_FIRST <= op_ <= D.LOAD_LAST or op_ == D.OP_JAL
+                    or op_ == D.OP_JALR or op_ == D.OP_AUIPC or D.AMO_FIRST <= op_ <= D.CSR_LAST)
+                work[tr + L.TR_RD] = ((d >> 8) & 31) if has_rd else -1
+                work[tr + L.TR_VALUE] = st[(d >> 8) & 31] if has_rd else 0
+            k += 1
+            if exc >= 0:
+                PV.take_trap(st, exc, False, tval, pc, xl32)
+                npc = st[PC]
+                ntrap += 1
+                brk = True
+            pc = npc
+            if brk:
+                break
+        # ---- commit the slice ----
+        st[PC] = pc
+        st[ICOUNT] += k
+        inh = st[MCOUNTINHIBIT]
+        if (inh & 1) == 0:
+            st[MCYCLE] += k
+        if (inh & 4) == 0:
+            st[MINSTRET] += k - ntrap
+        st[TICK] += k * tpc
+        st[USED] |= used
+        done += k
+        work[L.C_STATS_STEPS] += k
+        if resuming and work[sl + L.SL_VALID]:
+            work[sl + L.SL_VALID] = 0  # not consumed: the access changed; drop the stale reply
+        if exit_reason >= 0:
+            return exit_reason

@@ -1,0 +1,97 @@
+"""Slots of the kernel's `work` array: configuration, exit record, MMIO reply
+slot, UART host buffers, TLBs, decode cache and trace buffer.
+
+Configuration is passed to the compiled kernel as data in this array (numba
+freezes globals), so one compiled kernel serves every machine. Nothing in
+`work` is architectural: it is rebuilt by Core on construction and restore.
+"""
+
+# --- configuration ----------------------------------------------------------
+C_NHARTS = 0
+C_RAM_BASE = 1
+C_RAM_SIZE = 2
+C_TPM = 3  # ticks per mtime tick
+C_QUANTUM = 4  # instructions per hart per quantum
+C_CLINT_BASE = 5
+C_CLINT_SIZE = 6
+C_CLINT_DEV = 7  # offset of the CLINT state in `dev` (-1: no CLINT)
+C_PLIC_BASE = 8
+C_PLIC_SIZE = 9
+C_PLIC_DEV = 10
+C_PLIC_NSRC = 11
+C_UART_BASE = 12
+C_UART_SIZE = 13
+C_UART_DEV = 14
+C_UART_IRQ = 15
+C_M5_KNOWN0 = 16  # bitmask of known m5op functions 0..63
+C_M5_KNOWN1 = 17  # 64..127
+C_EXIT = 18  # offset of the exit record
+C_SLOT = 19  # offset of the MMIO reply slot
+C_TX = 20  # UART output buffer (one byte per word)
+C_TXCAP = 21
+C_TXCOUNT = 22
+C_RXQ = 23  # UART host input queue (ring)
+C_RXQCAP = 24
+C_RXQHEAD = 25
+C_RXQCOUNT = 26
+C_TLB = 27  # per-hart TLBs
+C_DC = 28  # decode cache (word-keyed)
+C_DCMASK = 29
+C_TRACE = 30  # trace buffer
+C_TRACECAP = 31
+C_TRACECOUNT = 32
+C_TRACE_ON = 33
+C_NMMIO = 34  # number of Python-served MMIO ranges
+C_MMIO = 35  # offset of (base, size) pairs
+C_HART = 36  # offset of per-hart config rows
+C_STATS_STEPS = 37  # total instructions executed by the kernel (statistic)
+C_PLIC_NCTX = 38
+CFG_WORDS = 48
+
+# per-hart config row: HC_WORDS words at work[C_HART] + h * HC_WORDS
+HC_FLAGS = 0  # decoder flags (FLAG_RV64 | FLAG_M | ...)
+HC_TPC = 1  # ticks per cycle
+HC_SATP_MODES = 2  # bitmask of supported satp.MODE values
+HC_XL32 = 3
+HC_WORDS = 4
+
+# --- exit record ------------------------------------------------------------
+EX_REASON = 0
+EX_HART = 1
+EX_PADDR = 2
+EX_SIZE = 3
+EX_IS_WRITE = 4
+EX_VALUE = 5
+EX_FUNC = 6
+EX_PC = 7
+EX_WORDS = 8
+
+# --- MMIO reply slot --------------------------------------------------------
+SL_VALID = 0
+SL_HART = 1
+SL_PADDR = 2
+SL_SIZE = 3
+SL_IS_WRITE = 4
+SL_VALUE = 5
+SL_WORDS = 6
+
+# --- exit reasons -----------------------------------------------------------
+EXIT_BUDGET = 0  # the instruction budget was used up exactly
+EXIT_MMIO = 1  # a Python device must serve an access; the instruction has not executed
+EXIT_M5OP = 2  # an m5op; pc still points at it (complete_m5op advances it)
+EXIT_UART_TX_FULL = 3  # drain the UART output buffer, then run again
+EXIT_IDLE = 4  # every hart in WFI and nothing in the kernel can wake them
+EXIT_TICK_LIMIT = 5  # the requested tick was reached
+EXIT_TRACE_FULL = 6  # the trace buffer is full
+EXIT_NAMES = ("budget", "mmio", "m5op", "uart_tx_full", "idle", "tick_limit", "trace_full")
+
+# --- trace record -----------------------------------------------------------
+TR_HART = 0
+TR_PC = 1
+TR_INSN = 2
+TR_RD = 3  # -1 if no register written
+TR_VALUE = 4
+TR_PRIV = 5
+TR_MEM_ADDR = 6  # physical address of the data access (-1 if none)
+TR_MEM_INFO = 7  # size | (kind << 8): kind 1 load, 2 store, 3 AMO
+TR_WORDS = 8

@@ -1,0 +1,130 @@
+"""A small disassembler derived from the encoding tables (used by --trace).
+
+The mnemonic comes from the table entry that matches the word (so compressed
+instructions print as c.*), operands from the same accessors the decoder
+uses. Output follows objdump's style closely enough to read a trace.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from . import bits, encoding
+from .csr import CSR_NAMES
+
+ABI = (
+    "zero ra sp gp tp t0 t1 t2 s0 s1 a0 a1 a2 a3 a4 a5 a6 a7 s2 s3 s4 s5 s6 s7 s8 s9 s10 s11 t3 t4 t5 t6"
+).split()
+
+
+@lru_cache(maxsize=4)
+def _by_length(xlen):
+    encs = encoding.encodings_for(xlen)
+    return [e for e in encs if e.length == 2], [e for e in encs if e.length == 4]
+
+
+def _f(name, w):
+    return int(getattr(bits, name).py_func(np.int64(w)))
+
+
+def find(word: int, xlen: int = 64):
+    """The table entry matching word, or None."""
+    c16, c32 = _by_length(xlen)
+    if word & 3 != 3:
+        w = word & 0xFFFF
+        for e in c16:
+            if e.matches(w):
+                return e
+        return None
+    w = word & 0xFFFFFFFF
+    for e in c32:
+        if e.matches(w):
+            return e
+    return None
+
+
+def disasm(word: int, xlen: int = 64, pc: int | None = None) -> str:
+    e = find(word, xlen)
+    if e is None:
+        return f".word {word & 0xFFFFFFFF:#010x}" if word & 3 == 3 else f".half {word & 0xFFFF:#06x}"
+    w = word & (0xFFFF if e.length == 2 else 0xFFFFFFFF)
+    r = ABI
+    if e.expansion:
+        base, args = e.expansion
+        vals = {k: (v if isinstance(v, int) else _f(v, w)) for k, v in args}
+        ops = []
+        if base in ("lw", "ld"):
+            return f"{e.name} {r[vals['rd']]},{vals['imm']}({r[vals['rs1']]})"
+        if base in ("sw", "sd"):
+            return f"{e.name} {r[vals['rs2']]},{vals['imm']}({r[vals['rs1']]})"
+        if base in ("jal",):
+            tgt = vals["imm"] if pc is None else f"{(pc + vals['imm']) & ((1 << xlen) - 1):#x}"
+            return f"{e.name} {tgt}"
+        if base in ("beq", "bne"):
+            tgt = vals["imm"] if pc is None else f"{(pc + vals['imm']) & ((1 << xlen) - 1):#x}"
+            return f"{e.name} {r[vals['rs1']]},{tgt}"
+        if base == "jalr":
+            return f"{e.name} {r[vals['rs1']]}"
+        if base == "ebreak":
+            return e.name
+        for k in ("rd", "rs1", "rs2"):
+            if k in vals and not (k == "rs1" and vals.get("rd") == vals.get("rs1") and "rd" in vals) and not (
+                k == "rs1" and e.name in ("c.li", "c.mv", "c.lui")
+            ):
+                ops.append(r[vals[k]])
+        if "imm" in vals and base not in ("add", "sub", "xor", "or", "and", "addw", "subw"):
+            ops.append(str(vals["imm"] if base != "lui" else (vals["imm"] >> 12) & 0xFFFFF))
+        return f"{e.name} {','.join(ops)}".strip()
+    name = e.name
+    o = e.operands
+    rd, rs1, rs2 = _f("rd", w), _f("rs1", w), _f("rs2", w)
+    if name in ("ecall", "ebreak", "mret", "sret", "wfi", "fence.i"):
+        return name
+    if name == "fence":
+        return "fence"
+    if name == "m5op":
+        return f"m5op {_f('m5func', w):#x}"
+    if "csr" in o:
+        c = CSR_NAMES.get(_f("csr", w), f"{_f('csr', w):#x}")
+        src = str(rs1) if "zimm" in o else r[rs1]
+        return f"{name} {r[rd]},{c},{src}"
+    if "imm20" in o:
+        return f"{name} {r[rd]},{(_f('u_imm', w) >> 12) & 0xFFFFF:#x}"
+    if "jimm20" in o:
+        imm = _f("j_imm", w)
+        return f"{name} {r[rd]},{imm if pc is None else hex((pc + imm) & ((1 << xlen) - 1))}"
+    if "bimm12hi" in o:
+        imm = _f("b_imm", w)
+        return f"{name} {r[rs1]},{r[rs2]},{imm if pc is None else hex((pc + imm) & ((1 << xlen) - 1))}"
+    if "imm12hi" in o:
+        return f"{name} {r[rs2]},{_f('s_imm', w)}({r[rs1]})"
+    if name.startswith("l") and "imm12" in o and name not in ("lui",) or name == "jalr":
+        return f"{name} {r[rd]},{_f('i_imm', w)}({r[rs1]})"
+    if "imm12" in o:
+        return f"{name} {r[rd]},{r[rs1]},{_f('i_imm', w)}"
+    if "shamtd" in o or "shamtw" in o:
+        return f"{name} {r[rd]},{r[rs1]},{_f('shamt', w) & (63 if 'shamtd' in o else 31)}"
+    if name.startswith("lr."):
+        return f"{name} {r[rd]},({r[rs1]})"
+    if name.startswith(("sc.", "amo")):
+        return f"{name} {r[rd]},{r[rs2]},({r[rs1]})"
+    if name == "sfence.vma":
+        return f"{name} {r[rs1]},{r[rs2]}"
+    return f"{name} {r[rd]},{r[rs1]},{r[rs2]}"
+
+
+def format_trace(rows, xlen: int = 64) -> list[str]:
+    """Lines for trace records from Core.run_trace: hart, pc, insn, disassembly, register write."""
+    out = []
+    for row in rows:
+        h, pc, insn, rd, value, priv = (int(x) for x in row[:6])
+        pcu = pc & ((1 << xlen) - 1)
+        width = 4 if insn & 3 != 3 else 8
+        text = disasm(insn, xlen, pcu)
+        line = f"{h} {'USHM'[priv] if priv < 4 else '?'} {pcu:016x} ({insn:0{width}x}) {text}"
+        if rd >= 0:
+            line += f"  {ABI[rd]}={value & ((1 << xlen) - 1):#x}"
+        out.append(line)
+    return out

@@ -1,0 +1,339 @@
+"""Generate graphsim/isa/decoder_gen.py from the encoding tables.
+
+    python -m graphsim.isa.gen_decoder          # rewrite decoder_gen.py
+    python -m graphsim.isa.gen_decoder --check  # exit 1 if it is out of date
+
+The generated module holds: the op numbers (one per base instruction, in
+classes the CPU step dispatches on), the per-class dispatchers that call the
+semantics functions of rv_i/rv_m/rv_a, and `decode(word, flags)`, a two-level
+decoder (major opcode, then mask/match within it) for both XLENs that also
+expands compressed instructions to their base operation. A decoded
+instruction is packed into one int64:
+
+    bits 0..7 op | 8..12 rd | 13..17 rs1 | 18..22 rs2 | 23 compressed | 32..63 imm
+
+op 0 is "illegal". For CSR instructions imm is the CSR number and rs1 holds
+rs1 or the 5-bit zimm; for m5op imm is the function number.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from . import encoding, rv_a, rv_i, rv_m
+
+OUT = Path(__file__).with_name("decoder_gen.py")
+
+# decode() flags
+FLAG_RV64 = 1
+FLAG_M = 2
+FLAG_A = 4
+FLAG_C = 8
+FLAG_ZIFENCEI = 16
+EXT_FLAG = {"m": FLAG_M, "a": FLAG_A, "c": FLAG_C, "zifencei": FLAG_ZIFENCEI}
+
+
+def op_classes():
+    """[(class, [(op name, python expr of semantics or None)])] in op-number order."""
+    alu = [(n, f"rv_i.{f.__name__}") for n, f in rv_i.ALU.items()] + [
+        (n, f"rv_m.{f.__name__}") for n, f in rv_m.ALU.items()
+    ]
+    return [
+        ("alu", alu),
+        ("branch", [(n, f"rv_i.{f.__name__}") for n, f in rv_i.BRANCH.items()]),
+        ("load", [(n, f"rv_i.{f.__name__}") for n, (_s, f) in rv_i.LOAD.items()]),
+        ("store", [(n, None) for n in rv_i.STORE]),
+        ("control", [(n, None) for n in rv_i.CONTROL]),
+        ("amo", [(n, f"rv_a.{f.__name__}") for n, (_s, f) in rv_a.AMO.items()]),
+        ("lr", [(n, None) for n in rv_a.LR]),
+        ("sc", [(n, None) for n in rv_a.SC]),
+        ("csr", [(n, None) for n in ("csrrw", "csrrs", "csrrc", "csrrwi", "csrrsi", "csrrci")]),
+        ("system", [(n, None) for n in ("fence", "fence.i", "ecall", "ebreak", "mret", "sret", "wfi", "sfence.vma", "m5op")]),
+    ]
+
+
+def const_name(name: str) -> str:
+    return "OP_" + name.upper().replace(".", "_")
+
+
+def mem_size(name: str) -> int:
+    if name in rv_i.LOAD:
+        return rv_i.LOAD[name][0]
+    if name in rv_i.STORE:
+        return rv_i.STORE[name]
+    if name in rv_a.AMO:
+        return rv_a.AMO[name][0]
+    if name in rv_a.LR:
+        return rv_a.LR[name]
+    if name in rv_a.SC:
+        return rv_a.SC[name]
+    return 0
+
+
+def rv32_op(name: str) -> str:
+    return rv_i.RV32_OPS.get(name) or rv_m.RV32_OPS.get(name) or name
+
+
+def _cond(e: encoding.Encoding, var="w") -> str:
+    parts = [f"({var} & {e.mask:#x}) == {e.match:#x}"]
+    for positions, value in e.constraints:
+        # build the gathered value from contiguous runs
+        terms = []
+        j = 0
+        pos = list(positions)
+        n = len(pos)
+        while j < n:
+            k = j
+            while k + 1 < n and pos[k + 1] == pos[k] - 1:
+                k += 1
+            hi, lo = pos[j], pos[k]
+            width = hi - lo + 1
+            shift_out = n - 1 - k  # position of this run's lsb in the gathered value
+            terms.append(f"((({var} >> {lo}) & {(1 << width) - 1:#x}) << {shift_out})")
+            j = k + 1
+        parts.append(f"({' | '.join(terms)}) != {value}")
+    return " and ".join(parts)
+
+
+# The operand accessors of bits.py written out as expressions over `w`, so the
+# generated decoder calls no functions (numba compiles it in a fraction of the
+# time). tests/isa/test_decoder.py checks every expression against its accessor.
+def _sx(expr, n):
+    return f"((({expr}) & {(1 << n) - 1:#x}) ^ {1 << (n - 1):#x}) - {1 << (n - 1):#x}"
+
+
+ACCESSOR_EXPR = {
+    "rd": "((w >> 7) & 31)",
+    "rs1": "((w >> 15) & 31)",
+    "rs2": "((w >> 20) & 31)",
+    "i_imm": f"({_sx('w >> 20', 12)})",
+    "s_imm": f"({_sx('((w >> 25) << 5) | ((w >> 7) & 31)', 12)})",
+    "b_imm": f"({_sx('(((w >> 31) & 1) << 12) | (((w >> 7) & 1) << 11) | (((w >> 25) & 63) << 5) | (((w >> 8) & 15) << 1)', 13)})",
+    "u_imm": f"({_sx('w & 0xFFFFF000', 32)})",
+    "j_imm": f"({_sx('(((w >> 31) & 1) << 20) | (((w >> 12) & 255) << 12) | (((w >> 20) & 1) << 11) | (((w >> 21) & 1023) << 1)', 21)})",
+    "shamt": "((w >> 20) & 63)",
+    "csr": "((w >> 20) & 0xFFF)",
+    "m5func": "((w >> 25) & 127)",
+    "rvc_rd": "((w >> 7) & 31)",
+    "rvc_rs1": "((w >> 7) & 31)",
+    "rvc_rs2": "((w >> 2) & 31)",
+    "rvc_rd_p": "(8 + ((w >> 2) & 7))",
+    "rvc_rs1_p": "(8 + ((w >> 7) & 7))",
+    "rvc_rs2_p": "(8 + ((w >> 2) & 7))",
+    "rvc_imm": f"({_sx('(((w >> 12) & 1) << 5) | ((w >> 2) & 31)', 6)})",
+    "rvc_shamt": "((((w >> 12) & 1) << 5) | ((w >> 2) & 31))",
+    "rvc_lui_imm": f"(({_sx('(((w >> 12) & 1) << 5) | ((w >> 2) & 31)', 6)}) << 12)",
+    "rvc_addi4spn_imm": "((((w >> 6) & 1) << 2) | (((w >> 5) & 1) << 3) | (((w >> 11) & 3) << 4) | (((w >> 7) & 15) << 6))",
+    "rvc_addi16sp_imm": f"({_sx('(((w >> 12) & 1) << 9) | (((w >> 6) & 1) << 4) | (((w >> 5) & 1) << 6) | (((w >> 3) & 3) << 7) | (((w >> 2) & 1) << 5)', 10)})",
+    "rvc_lw_imm": "((((w >> 6) & 1) << 2) | (((w >> 10) & 7) << 3) | (((w >> 5) & 1) << 6))",
+    "rvc_ld_imm": "((((w >> 10) & 7) << 3) | (((w >> 5) & 3) << 6))",
+    "rvc_lwsp_imm": "((((w >> 4) & 7) << 2) | (((w >> 12) & 1) << 5) | (((w >> 2) & 3) << 6))",
+    "rvc_ldsp_imm": "((((w >> 5) & 3) << 3) | (((w >> 12) & 1) << 5) | (((w >> 2) & 7) << 6))",
+    "rvc_swsp_imm": "((((w >> 9) & 15) << 2) | (((w >> 7) & 3) << 6))",
+    "rvc_sdsp_imm": "((((w >> 10) & 7) << 3) | (((w >> 7) & 7) << 6))",
+    "rvc_j_imm": f"({_sx('(((w >> 12) & 1) << 11) | (((w >> 11) & 1) << 4) | (((w >> 9) & 3) << 8) | (((w >> 8) & 1) << 10) | (((w >> 7) & 1) << 6) | (((w >> 6) & 1) << 7) | (((w >> 3) & 7) << 1) | (((w >> 2) & 1) << 5)', 12)})",
+    "rvc_b_imm": f"({_sx('(((w >> 12) & 1) << 8) | (((w >> 10) & 3) << 3) | (((w >> 5) & 3) << 6) | (((w >> 3) & 3) << 1) | (((w >> 2) & 1) << 5)', 9)})",
+}
+
+_IMM32 = {
+    "imm12": "i_imm", "imm12hi": "s_imm", "bimm12hi": "b_imm", "imm20": "u_imm",
+    "jimm20": "j_imm", "shamtd": "shamt", "shamtw": "shamt", "csr": "csr", "m5func": "m5func",
+}
+
+
+def _operands32(e):
+    ops = e.operands
+    rd = ACCESSOR_EXPR["rd"] if "rd" in ops else "0"
+    rs1 = ACCESSOR_EXPR["rs1"] if ("rs1" in ops or "zimm" in ops) else "0"
+    rs2 = ACCESSOR_EXPR["rs2"] if "rs2" in ops else "0"
+    imm = "0"
+    for f in ops:
+        if f in _IMM32:
+            imm = ACCESSOR_EXPR[_IMM32[f]]
+    if e.name in ("fence", "fence.i"):
+        rd, rs1, imm = "0", "0", "0"
+    return rd, rs1, rs2, imm
+
+
+def _operands16(e):
+    base, args = e.expansion
+    vals = {"rd": "0", "rs1": "0", "rs2": "0", "imm": "0"}
+    for k, v in args:
+        vals[k] = str(v) if isinstance(v, int) else ACCESSOR_EXPR[v]
+    return base, vals["rd"], vals["rs1"], vals["rs2"], vals["imm"]
+
+
+def _pack(op, rd, rs1, rs2, imm, c):
+    parts = [op]
+    if rd != "0":
+        parts.append(f"({rd} << 8)")
+    if rs1 != "0":
+        parts.append(f"({rs1} << 13)")
+    if rs2 != "0":
+        parts.append(f"({rs2} << 18)")
+    if c:
+        parts.append("(1 << 23)")
+    if imm != "0":
+        parts.append(f"({imm} << 32)")
+    return " | ".join(parts)
+
+
+def _ext_check(e):
+    f = EXT_FLAG.get(e.ext)
+    return f" and (flags & {f})" if f else ""
+
+
+def generate() -> str:
+    classes = op_classes()
+    names = ["illegal"]
+    bounds = {}
+    for cls, ops in classes:
+        first = len(names)
+        names.extend(n for n, _ in ops)
+        bounds[cls] = (first, len(names) - 1)
+    opnum = {n: i for i, n in enumerate(names)}
+    # every table instruction must have an op
+    for e in encoding.load_tables():
+        target = e.expansion[0] if e.expansion else e.name
+        if target not in opnum:
+            raise SystemExit(f"{e.table}: {e.name}: no semantics for {target!r}")
+
+    L = []
+    w = L.append
+    w('"""GENERATED by graphsim/isa/gen_decoder.py from graphsim/isa/opcodes/* -- do not edit.')
+    w("")
+    w("Regenerate with `python -m graphsim.isa.gen_decoder`; tests/isa checks it is up to date.")
+    w('"""')
+    w("")
+    w("# ruff: noqa")
+    w("from . import _jitcache  # noqa: F401")
+    w("from numba import njit")
+    w("")
+    w("from . import rv_a, rv_i, rv_m")
+    w("")
+    for i, n in enumerate(names):
+        w(f"{const_name(n)} = {i}")
+    w("")
+    w(f"N_OPS = {len(names)}")
+    for cls, (a, b) in bounds.items():
+        w(f"{cls.upper()}_FIRST = {a}")
+        w(f"{cls.upper()}_LAST = {b}")
+    w(f"OP_NAMES = {tuple(names)!r}")
+    w(f"MEM_SIZE = {tuple(mem_size(n) for n in names)!r}")
+    w("")
+    w(f"FLAG_RV64 = {FLAG_RV64}")
+    w(f"FLAG_M = {FLAG_M}")
+    w(f"FLAG_A = {FLAG_A}")
+    w(f"FLAG_C = {FLAG_C}")
+    w(f"FLAG_ZIFENCEI = {FLAG_ZIFENCEI}")
+    w("")
+
+    # dispatchers
+    def dispatcher(fname, args, cls, call_args, default="0"):
+        w("")
+        w("@njit(cache=True)")
+        w(f"def {fname}(op, {args}):")
+        for n, expr in dict(classes)[cls]:
+            w(f"    if op == {const_name(n)}:")
+            w(f"        return {expr}({call_args})")
+        w(f"    return {default}")
+        w("")
+
+    dispatcher("alu", "a, b, imm", "alu", "a, b, imm")
+    dispatcher("branch", "a, b", "branch", "a, b", "False")
+    dispatcher("load_ext", "v", "load", "v")
+    dispatcher("amo", "old, src", "amo", "old, src")
+    w("")
+    w("@njit(cache=True)")
+    w("def mem_size(op):")
+    w('    """Access size in bytes of a load/store/AMO/LR/SC op."""')
+    for cls in ("load", "store", "amo", "lr", "sc"):
+        for n, _ in dict(classes)[cls]:
+            w(f"    if op == {const_name(n)}:")
+            w(f"        return {mem_size(n)}")
+    w("    return 0")
+    w("")
+    w("")
+    w("@njit(cache=True)")
+    w("def pack(op, rd, rs1, rs2, imm, c):")
+    w("    return op | (rd << 8) | (rs1 << 13) | (rs2 << 18) | (c << 23) | (imm << 32)")
+    w("")
+
+    for xlen in (64, 32):
+        encs = encoding.encodings_for(xlen)
+        mapop = (lambda n: n) if xlen == 64 else rv32_op
+        # 32-bit
+        groups = defaultdict(list)
+        for e in encs:
+            if e.length == 4:
+                groups[e.match & 0x7F].append(e)
+        w("")
+        w("@njit(cache=True)")
+        w(f"def decode32_rv{xlen}(w, flags):")
+        w("    opc = w & 0x7f")
+        first = True
+        for opc in sorted(groups):
+            w(f"    {'if' if first else 'elif'} opc == {opc:#x}:")
+            first = False
+            for e in sorted(groups[opc], key=lambda e: -bin(e.mask).count("1")):
+                rd, rs1, rs2, imm = _operands32(e)
+                w(f"        if {_cond(e)}{_ext_check(e)}:")
+                w(f"            return {_pack(const_name(mapop(e.name)), rd, rs1, rs2, imm, 0)}")
+        w("    return 0")
+        w("")
+        # 16-bit
+        groups = defaultdict(list)
+        for e in encs:
+            if e.length == 2:
+                key = ((e.match >> 13) & 7) << 2 | (e.match & 3)
+                groups[key].append(e)
+        w("")
+        w("@njit(cache=True)")
+        w(f"def decode16_rv{xlen}(w, flags):")
+        w("    key = (((w >> 13) & 7) << 2) | (w & 3)")
+        first = True
+        for key in sorted(groups):
+            w(f"    {'if' if first else 'elif'} key == {key}:")
+            first = False
+            for e in sorted(groups[key], key=lambda e: -bin(e.mask).count("1")):
+                base, rd, rs1, rs2, imm = _operands16(e)
+                w(f"        if {_cond(e)}:  # {e.name}")
+                w(f"            return {_pack(const_name(mapop(base)), rd, rs1, rs2, imm, 1)}")
+        w("    return 0")
+        w("")
+    w("")
+    w("@njit(cache=True)")
+    w("def decode(w, flags):")
+    w('    """Decode one instruction word (the low 16 bits if compressed); 0 if illegal."""')
+    w("    if (w & 3) != 3:")
+    w("        if (flags & FLAG_C) == 0:")
+    w("            return 0")
+    w("        if flags & FLAG_RV64:")
+    w("            return decode16_rv64(w & 0xffff, flags)")
+    w("        return decode16_rv32(w & 0xffff, flags)")
+    w("    if (w & 0x1c) == 0x1c:  # 48-bit and longer encodings")
+    w("        return 0")
+    w("    if flags & FLAG_RV64:")
+    w("        return decode32_rv64(w & 0xffffffff, flags)")
+    w("    return decode32_rv32(w & 0xffffffff, flags)")
+    w("")
+    return "\n".join(L)
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    text = generate()
+    if "--check" in argv:
+        if not OUT.exists() or OUT.read_text() != text:
+            print(f"{OUT} is out of date: run python -m graphsim.isa.gen_decoder", file=sys.stderr)
+            return 1
+        return 0
+    OUT.write_text(text)
+    print(f"wrote {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

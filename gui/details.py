@@ -1,0 +1,120 @@
+"""Details of the selected checkpoint: manifest in words, what it needs, console tail, config, diagram."""
+
+from __future__ import annotations
+
+import html
+
+import tomli_w
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTabWidget, QTextBrowser, QVBoxLayout, QWidget
+
+from graphsim.checkpoint.library_cli import describe
+
+from . import theme
+from .diagram_view import DiagramView
+from .targets import checkpoint_graph
+from .toml_view import CodeEditor, monospace_font
+from .words import record_in_words
+
+
+class DetailsPane(QWidget):
+    TABS = ("Overview", "Console", "Config", "Diagram")
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.heading = QLabel("No checkpoint selected")
+        self.heading.setObjectName("heading")
+        self.subheading = QLabel("")
+        self.subheading.setObjectName("subtle")
+        self.subheading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.overview = QTextBrowser()
+        self.overview.setOpenLinks(False)
+        self.console = QPlainTextEdit()
+        self.console.setObjectName("console")
+        self.console.setReadOnly(True)
+        self.console.setFont(monospace_font(9))
+        self.console.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.config = CodeEditor(read_only=True)
+        self.diagram = DiagramView()
+        for widget, title in zip((self.overview, self.console, self.config, self.diagram), self.TABS):
+            self.tabs.addTab(widget, title)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 4, 4)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.subheading)
+        layout.addWidget(self.tabs, 1)
+        self.manifest: dict | None = None
+        self._diagram_for = None
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.clear()
+
+    def clear(self, message: str = "Select a checkpoint to see its manifest, console and machine."):
+        self.manifest = None
+        self._diagram_for = None
+        self.heading.setText("No checkpoint selected")
+        self.subheading.setText("")
+        self.overview.setHtml(f"<p style='color:#5c636a'>{html.escape(message)}</p>")
+        self.console.setPlainText("")
+        self.config.setPlainText("")
+        self.diagram.clear()
+
+    def show_damaged(self, cpt_id: str, message: str):
+        self.clear()
+        self.manifest = None
+        self.heading.setText(f"⚠ {cpt_id}")
+        self.heading.setStyleSheet(f"color: {theme.DAMAGED_FG};")
+        self.overview.setHtml(
+            f"<p><b style='color:{theme.DAMAGED_FG}'>This checkpoint cannot be read.</b></p>"
+            f"<p style='font-family:monospace'>{html.escape(message)}</p>"
+            "<p>It is listed so that it is not forgotten; delete it, or restore the damaged files from a "
+            "backup. <code>graphsim checkpoints gc</code> refuses to run while it is here, because its "
+            "chunks cannot be accounted for.</p>")
+
+    def show_checkpoint(self, manifest: dict):
+        same = self.manifest is not None and self.manifest.get("id") == manifest["id"]
+        self.manifest = manifest
+        meta = manifest.get("meta", {})
+        name = meta.get("name") or manifest["id"]
+        self.heading.setStyleSheet("")
+        self.heading.setText(name)
+        pos = manifest.get("position", {})
+        self.subheading.setText(f"{manifest['id']}  ·  {manifest.get('machine_name', '')}  ·  "
+                                f"{pos.get('instret', 0):,} instructions")
+        self.overview.setHtml(self._overview_html(manifest))
+        tail = manifest.get("console", {}).get("tail", "")
+        self.console.setPlainText(tail if tail else "(the guest had printed nothing)")
+        self.console.verticalScrollBar().setValue(self.console.verticalScrollBar().maximum())
+        config = manifest.get("config")
+        self.config.setPlainText(tomli_w.dumps(config) if isinstance(config, dict) else "(no config recorded)")
+        if same:  # a refresh of the same checkpoint (its note changed): the machine, hence the diagram, did not
+            return
+        self._diagram_for = None
+        self.diagram.clear()
+        if self.tabs.currentWidget() is self.diagram:
+            self._draw()
+
+    @staticmethod
+    def _overview_html(manifest: dict) -> str:
+        lines = describe(manifest)
+        needs = record_in_words(manifest.get("compat", {}))
+        return (
+            "<h4 style='margin:2px 0'>Manifest</h4>"
+            f"<pre style='font-size:9pt; margin:0'>{html.escape(chr(10).join(lines))}</pre>"
+            "<h4 style='margin:10px 0 2px 0'>What a target machine must honour</h4>"
+            "<ul style='margin-top:0'>" + "".join(f"<li>{html.escape(s)}</li>" for s in needs) + "</ul>")
+
+    def _tab_changed(self, _index):
+        if self.tabs.currentWidget() is self.diagram and self.manifest is not None:
+            self._draw()
+
+    def _draw(self):
+        manifest = self.manifest
+        if manifest is None or self._diagram_for == manifest["id"]:
+            return
+        self._diagram_for = manifest["id"]
+        if not isinstance(manifest.get("config"), dict):
+            self.diagram.clear("this checkpoint has no recorded config")
+            return
+        self.diagram.show_machine(lambda: checkpoint_graph(manifest), manifest.get("machine_name", ""))

@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""Regenerate the desktop app's screenshots in docs/screenshots/ (offscreen, no display needed).
+
+    .venv/bin/python scripts/screenshots.py [--library LIB] [--out docs/screenshots]
+
+Without --library it builds a demo library by really running guests through the
+CLI (sieve with checkpoints and a restore, virtio_blk_read on a disk machine),
+then drives the app into each main view and saves ``QWidget.grab()`` of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+GUESTS = ROOT / "assets" / "guest"
+CONFIGS = ROOT / "configs"
+SIZE = (1440, 880)
+
+
+def cli(*args):
+    subprocess.run([sys.executable, "-m", "graphsim.cli", *map(str, args)], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def demo_library(where: Path) -> Path:
+    lib = where / "library"
+    out = where / "runs"
+    cli("run", CONFIGS / "virt-rv64.toml", "--kernel", GUESTS / "build" / "sieve.elf", "--checkpoint-at-inst",
+        200_000, "--checkpoint-at-inst", 400_000, "--checkpoint-at-inst", 2_000_000, "--library", lib, "--quiet",
+        "--name", "sieve-warm", "--note", "sieve after start-up", "--outdir", out / "sieve")
+    from graphsim.checkpoint.library import Library
+
+    library = Library(str(lib))
+    first = library.entries()[0].id
+    cli("restore", first, "--library", lib, "--checkpoint-at-inst", 1_000_000, "--max-insts", 1_000_000, "--quiet",
+        "--note", "restored once, as a child", "--outdir", out / "restore")
+    cli("run", CONFIGS / "virt-rv64-disk.toml", "--kernel", GUESTS / "build" / "virtio_blk_read.elf",
+        "--checkpoint-at-inst", 3000, "--library", lib, "--quiet", "--name", "blk-before-probe",
+        "--note", "virtio-blk driver before it probes the slots", "--outdir", out / "blk")
+    cli("run", CONFIGS / "virt-rv64.toml", "--kernel", GUESTS / "build" / "hello.elf", "--checkpoint-at-inst", 1500,
+        "--library", lib, "--quiet", "--name", "hello", "--outdir", out / "hello")
+    library.close()
+    return lib
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--library", help="use this library instead of building a demo one")
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    args = parser.parse_args()
+
+    scratch = Path(tempfile.mkdtemp(prefix="graphsim-screens-"))
+    os.environ["GRAPHSIM_GUI_SETTINGS"] = str(scratch / "gui.json")  # never the user's settings
+    os.environ["XDG_STATE_HOME"] = str(scratch / "state")
+    lib = Path(args.library) if args.library else demo_library(scratch)
+    os.chdir(ROOT)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from gui.app import application, create_window
+    from gui.workers import wait_for_all
+
+    app = application()
+    win = create_window(str(lib))
+    win.resize(*SIZE)
+    win.show()
+
+    def spin(ms: int = 100):
+        loop = QEventLoop()
+        QTimer.singleShot(ms, loop.quit)
+        loop.exec()
+
+    def until(condition, timeout: float = 60.0):
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise TimeoutError("the app did not get there in time")
+            spin(50)
+        wait_for_all(30000)
+        spin(150)
+
+    def save(widget, name: str):
+        win._show_busy()
+        path = out / name
+        widget.grab().save(str(path))
+        print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+    catalog = win.catalog
+    by_name = {catalog.entry(i).name: i for i in catalog.ids()}
+    first = by_name["sieve-warm"]
+    blk = by_name["blk-before-probe"]
+    spin(300)
+
+    # 1. library + details
+    win.library_page.select(first)
+    spin(300)
+    save(win, "library.png")
+
+    # 2. the machine diagram of the checkpoint
+    details = win.library_page.details
+    sizes = win.library_page.splitter.sizes()
+    win.library_page.splitter.setSizes([560, sum(sizes) - 560])
+    details.tabs.setCurrentWidget(details.diagram)
+    until(lambda: details.diagram.svg)
+    save(win, "library-diagram.png")
+    details.tabs.setCurrentWidget(details.overview)
+    win.library_page.splitter.setSizes(sizes)
+
+    # 3. compatibility diff against a machine without M, with a bigger L2, more RAM and another timebase
+    variant = scratch / "no-m-big-l2.toml"
+    variant.write_text(f'version = 1\ninclude = ["{CONFIGS / "virt-rv64.toml"}"]\n[machine]\nname = "rv64iac-1MiB-L2"\n'
+                       '[components.cpu]\nisa = "rv64iac_zicsr_zifencei"\nfrequency = "2GHz"\n'
+                       '[components.l2]\nsize = "1MiB"\n[components.ram]\nsize = "256MiB"\n')
+    win.tabs.setCurrentWidget(win.compat)
+    win.compat.set_source(first)
+    win.compat.findings.show_same.setChecked(True)
+    win.compat.form.set_file(str(variant))
+    win.compat.run()
+    until(lambda: win.compat.result is not None)
+    save(win, "compat.png")
+
+    # 4. two checkpoints side by side
+    win.tabs.setCurrentWidget(win.library_page)
+    win.library_page._reselect([first, blk])
+    win.compare_selected()
+    until(lambda: win.compat.result is not None and not win.compat.sides.isHidden())
+    win.compat.findings.show_same.setChecked(False)
+    spin(100)
+    save(win, "compat-side-by-side.png")
+
+    # 5. restore with another disk image
+    win.tabs.setCurrentWidget(win.library_page)
+    dialog = win.restore_with(blk)
+    dialog.resize(1180, 720)
+    until(lambda: dialog.comparison is not None)
+    dialog.form.set_disk("disk0", str(GUESTS / "disk" / "test2.img"))
+    until(lambda: dialog.comparison is not None and dialog.comparison.code == 1)
+    dialog.allow.setChecked(True)
+    dialog.at_inst.setText("200_000")
+    dialog.note.setText("same driver, the other disk")
+    spin(200)
+    save(dialog, "restore-dialog.png")
+
+    # 6. the run it starts
+    dialog.start.click()
+    panel = win.runs.panels()[-1]
+    until(lambda: panel.exit_code is not None)
+    until(lambda: any(i in catalog.by_id for i in panel.checkpoints))
+    save(win, "run.png")
+
+    # 7. the machine editor with a mistake marked at its line, and the last valid diagram
+    editor = win.editor
+    editor.load(str(CONFIGS / "virt-rv64.toml"))
+    until(lambda: editor.current is not None and editor.current.ok and editor.diagram.svg)
+    editor.editor.setPlainText(editor.editor.toPlainText().replace("assoc = 8", "asoc = 8")
+                               .replace('"512KiB"', '"512KB"'))
+    until(lambda: editor.current is not None and not editor.current.ok)
+    editor.editor.go_to_line(1)
+    win.tabs.setCurrentWidget(editor)
+    spin(200)
+    save(win, "editor.png")
+    editor.editor.document().setModified(False)
+
+    win.close()
+    wait_for_all(10000)
+    del app
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
