@@ -1,12 +1,35 @@
 """The atomic CPU: one instruction per cycle, memory accesses complete at once.
 
 Runs in the compiled kernel (graphsim/cpu/kernel.py) through `Core`
-(graphsim/cpu/core.py); all harts of a machine share one kernel call.
+(graphsim/cpu/core.py); all harts of a machine share one kernel call. Caches in
+the machine's graph are not modelled by this CPU (as gem5's atomic CPU without
+a warm-up): there is nothing to drain and no cache statistics.
 """
 
 from .base import CPU
+from .core import Core
+
+
+class AtomicCore(Core):
+    """The core as the machine drives it: the compiled kernel with no timing model around it."""
+
+    def __init__(self, config, ram, harts=None, graph=None):
+        super().__init__(config, ram, harts)
+
+    def drain(self):
+        """Nothing is buffered outside the architectural state."""
+
+    def stats(self) -> list[tuple]:
+        return []
+
+    def reset_stats(self):
+        pass
 
 
 class AtomicCPU(CPU):
     kind = "cpu.atomic"
     doc = "Atomic CPU: functional, one instruction per cycle, compiled (numba) hot path."
+
+    @staticmethod
+    def core_class():
+        return AtomicCore

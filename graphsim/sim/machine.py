@@ -113,7 +113,7 @@ class Machine:
         """The compiled core over every hart, with the hot devices inside it. The CPU and
         device components' state arrays become views of the core's packed arrays, so saving
         and loading them is the same as for any other component."""
-        from ..cpu.core import Core, CoreConfig
+        from ..cpu.core import CoreConfig
 
         graph = self.graph
         in_kernel = {}
@@ -136,7 +136,7 @@ class Machine:
             uart=(*uart.address_range(), uart.params.irq) if uart else None,
             mmio_ranges=[(start, end - start) for start, end, _ in self.python_devices],
         )
-        core = Core(config, self.ram)
+        core = type(self.cpus[0]).core_class()(config, self.ram, graph=graph)
         for hart, cpu in enumerate(self.cpus):
             cpu.state_arrays = core.hart_views(hart)
         for kind, component in in_kernel.items():
@@ -406,12 +406,15 @@ class Machine:
             add(f"{prefix}.numCycles", cycles, "Number of cpu cycles simulated", "cycle")
             add(f"{prefix}.ipc", round(insts / cycles, 6) if cycles else 0.0, "IPC: instructions per cycle",
                 "inst/cycle")
+        for name, value, desc, unit in self.core.stats():
+            add(name, value, desc, unit)
         return dump
 
     def dump_stats(self, reason: str):
         self.stats_log.add(self.stats(reason))
 
     def reset_stats(self):
+        self.core.reset_stats()
         self.stats_reset_at = (self.instret, self.tick)
         self.stats_hart_insts = [int(v) for v in self.core.harts[:, S.ICOUNT]]
 
@@ -419,9 +422,11 @@ class Machine:
 
     def drain(self):
         """Bring the machine to a consistent point for a checkpoint: every hart is already at an
-        instruction boundary between slices, virtio requests complete synchronously, and the UART's
-        output buffer goes to the console so the console tail is complete."""
+        instruction boundary between slices, virtio requests complete synchronously, the UART's
+        output buffer goes to the console so the console tail is complete, and a timing model
+        writes back its caches' dirty lines (counted in its stats)."""
         self._drain_uart()
+        self.core.drain()
 
     def used_mask(self, hart: int) -> int:
         return int(self.core.harts[hart, S.USED])
