@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from ..config.units import format_frequency, format_size
 from ..graph.elaborate import MachineGraph
+from ..isa.paging import supported_names
 
 RECORD_VERSION = 1
 
@@ -164,7 +165,7 @@ def _diff_cpus(source, target, add):
         if a["isa"] == b["isa"]:
             add(SAME, name, f"isa {a['isa']}")
         for mode in used.get("paging_modes", []):
-            supported = {"sv32"} if b["isa"].lower().startswith("rv32") else {"sv39"}
+            supported = supported_names(xlen_of(b["isa"]))
             if mode not in supported:
                 add(INCOMPATIBLE, name, f"checkpoint uses {mode} paging; target supports {', '.join(supported)}",
                     isa_related=True)

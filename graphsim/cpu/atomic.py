@@ -6,6 +6,7 @@ the machine's graph are not modelled by this CPU (as gem5's atomic CPU without
 a warm-up): there is nothing to drain and no cache statistics.
 """
 
+from . import layout as L
 from .base import CPU
 from .core import Core
 
@@ -18,6 +19,10 @@ class AtomicCore(Core):
 
     def drain(self):
         """Nothing is buffered outside the architectural state."""
+
+    def mmio_reply_pending(self) -> bool:
+        """True between `complete_mmio` and the re-execution that consumes the reply."""
+        return bool(self.work[self.work[L.C_SLOT] + L.SL_VALID])
 
     def stats(self) -> list[tuple]:
         return []

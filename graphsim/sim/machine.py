@@ -204,7 +204,7 @@ class Machine:
         dtb_address = (top - len(dtb_probe) - 64) & ~(DTB_ALIGN - 1)
         if initrd:
             blob = boot.read_blob(initrd, 0)
-            start = (dtb_address - len(blob)) & ~0xFFF
+            start = (dtb_address - len(blob.data)) & ~0xFFF
             blob.address = start
             images.append(blob)
             initrd_range = (start, start + len(blob.data))
@@ -425,6 +425,10 @@ class Machine:
         instruction boundary between slices, virtio requests complete synchronously, the UART's
         output buffer goes to the console so the console tail is complete, and a timing model
         writes back its caches' dirty lines (counted in its stats)."""
+        if self.core.mmio_reply_pending():
+            # An instruction that exited for MMIO has been served but not retired: retire it now,
+            # or a restore would perform the device access a second time.
+            self.core.run(1, -1)
         self._drain_uart()
         self.core.drain()
 

@@ -53,3 +53,22 @@ def test_checkpoint_of_a_restored_run_records_its_parent(tmp_path):
     assert manifest["parent"] == parent and library.children(parent) == [child]
     # little changed between the two: the child costs a small fraction of the parent
     assert manifest["stored_bytes"] < library.manifest(parent)["stored_bytes"] / 2
+
+
+def test_checkpoint_between_an_mmio_exit_and_its_retirement(tmp_path):
+    """The virtio guest's device accesses exit to Python; a checkpoint taken right after one
+    must not make the restored machine repeat the access."""
+    straight = run_to_end(boot_guest("virtio_blk_read"))
+    library = Library(str(tmp_path / "lib"))
+    machine = boot_guest("virtio_blk_read")
+    while True:  # stop exactly when an MMIO reply is pending
+        event = machine.core.run(1_000_000, -1)
+        if event.reason == "mmio":
+            machine._handle(event)
+            if machine.core.mmio_reply_pending():
+                break
+    cpt, _, _ = take_checkpoint(machine, library, {"kind": "test", "detail": "mmio"})
+    restored = plan_restore(library, cpt).build()
+    after = run_to_end(restored)
+    assert after.stop.exit_code == straight.stop.exit_code == 0
+    assert restored.digest() == straight.machine.digest()
