@@ -24,7 +24,7 @@ class PLIC(Component):
 
     base = Param(Address, 0xC000000, "register address")
     size = Param(Size, "64MiB", "register window")
-    num_sources = Param(Int, 96, "interrupt source ids 0..num_sources-1 (0 is reserved)", min=2, max=1024)
+    num_sources = Param(Int, 97, "interrupt source ids 0..num_sources-1 (0 is reserved)", min=2, max=1024)
     num_harts = Param(Int, 1, "harts served (filled in by elaboration)", min=1)
     port = Port(RESPONDER, "mem", "register access", vector=True)
     sources = Port(RESPONDER, "irq", "device interrupt lines", vector=True)

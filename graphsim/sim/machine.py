@@ -196,18 +196,18 @@ class Machine:
             images += program.images
             entry = program.entry
         ram_end = self.ram_base + len(self.ram)
-        initrd_range = None
-        top = ram_end
-        dtb_address = None
-        # As QEMU does: the DTB at the top of RAM (below 3 GiB for 32-bit reach), the initrd below it.
+        # As QEMU's virt machine does: the DTB at the top of RAM (2 MiB aligned, below 3 GiB), the
+        # initrd half-way into RAM after the kernel (at most 128 MiB in), so that they lie where
+        # Linux and OpenSBI expect them and the boot log matches QEMU's.
         dtb_probe = generate_dtb(self.graph, BootInfo(bootargs, (0, 0) if initrd else None))
-        dtb_address = (top - len(dtb_probe) - 64) & ~(DTB_ALIGN - 1)
+        dtb_address = (min(ram_end, 3 << 30) - len(dtb_probe) - 64) & ~(DTB_ALIGN - 1)
+        initrd_range = None
         if initrd:
             blob = boot.read_blob(initrd, 0)
-            start = (dtb_address - len(blob.data)) & ~0xFFF
-            blob.address = start
+            kernel_start = self.ram_base + FIRMWARE_KERNEL_OFFSET if firmware else entry
+            blob.address = kernel_start + min(len(self.ram) // 2, 128 << 20)
             images.append(blob)
-            initrd_range = (start, start + len(blob.data))
+            initrd_range = (blob.address, blob.address + len(blob.data))
         dtb = generate_dtb(self.graph, BootInfo(bootargs, initrd_range))
         images.append(boot.Image("<device tree>", dtb_address, dtb))
         boot.check_overlaps(images)
