@@ -1,0 +1,66 @@
+"""Checkpoint write and restore time and on-disk size, for the bare-metal guests and
+for Linux at the shell prompt; and the cost of a second checkpoint of the same lineage.
+
+    python benchmarks/checkpoint.py        # prints JSON
+
+Targets (DESIGN.md): write and restore <= 0.3 s each, <= 8 MiB for a 128 MiB guest at the prompt.
+"""
+
+import re
+import statistics
+import tempfile
+import time
+
+from common import GUEST_BUILD, ROOT, build_machine, emit
+
+from graphsim.checkpoint.library import Library
+from graphsim.checkpoint.restore import plan_restore
+from graphsim.checkpoint.take import take_checkpoint
+from graphsim.sim.machine import RunLimits, Trigger
+
+GUESTS = ["hello", "sieve", "qsort", "crc32", "matmul", "dhrystone_like", "memcpy"]
+
+
+def measure(machine, library, repeats: int = 3) -> dict:
+    """The first write (every chunk new), best-of-n restores (the host is shared), the size, and
+    the cost of a second checkpoint of the same lineage after a million more instructions."""
+    cpt, manifest, write = take_checkpoint(machine, library, {"kind": "bench", "detail": ""})
+    size = manifest["stored_bytes"]
+    restores = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        plan_restore(library, cpt).build()
+        restores.append(time.perf_counter() - started)
+    machine.run(RunLimits(max_insts=machine.instret + 1_000_000))
+    _, again, _ = take_checkpoint(machine, library, {"kind": "bench", "detail": "after 1M more instructions"})
+    return {"write_seconds": round(write, 4), "restore_seconds": round(min(restores), 4),
+            "size_bytes": size, "size_mib": round(size / 2**20, 3),
+            "second_checkpoint_bytes": again["stored_bytes"],
+            "second_checkpoint_fraction": round(again["stored_bytes"] / size, 4) if size else 0.0}
+
+
+def main():
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        library = Library(tmp)
+        for name in GUESTS:
+            machine = build_machine("virt-rv64.toml")
+            machine.boot(kernel=str(GUEST_BUILD / f"{name}.elf"))
+            machine.run(RunLimits(max_insts=1_000_000))
+            results[name] = measure(machine, library)
+        machine = build_machine("linux.toml")
+        machine.boot()
+        started = time.perf_counter()
+        machine.run(RunLimits(max_insts=200_000_000), [Trigger("console", re.compile("graphsim:/# "))])
+        boot = time.perf_counter() - started
+        results["linux_prompt"] = {**measure(machine, library), "boot_seconds": round(boot, 3)}
+    linux = results["linux_prompt"]
+    emit({"benchmark": "checkpoint", "targets": {"write_seconds": 0.3, "restore_seconds": 0.3, "size_mib": 8},
+          "linux_prompt": linux,
+          "bare_metal_median_write_seconds": round(statistics.median(r["write_seconds"] for n, r in results.items()
+                                                                     if n != "linux_prompt"), 4),
+          "guests": results})
+
+
+if __name__ == "__main__":
+    main()
