@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 needed=()
 command -v qemu-system-riscv64 >/dev/null || needed+=(qemu-system-misc)
 command -v dot >/dev/null || needed+=(graphviz)
+command -v dtc >/dev/null || needed+=(device-tree-compiler)
 for lib in libEGL.so.1 libGL.so.1 libxkbcommon.so.0 libfontconfig.so.1 libdbus-1.so.3 libglib-2.0.so.0; do
   ldconfig -p | grep -q "$lib" || { needed+=(libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-dejavu-core); break; }
 done
