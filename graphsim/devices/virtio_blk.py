@@ -14,7 +14,7 @@ import struct
 from ..config.schema import Address, Bool, FilePath, Int, Param
 from .base import DmaError
 from .disk import SECTOR, Disk, DiskError
-from .virtio_mmio import VIRTIO_F_VERSION_1, BadChain, VirtioMmio
+from .virtio_mmio import VIRTIO_F_VERSION_1, BadChain, VirtioMmio, transport_state
 
 DEVICE_ID_BLOCK = 2
 VIRTIO_BLK_F_RO = 1 << 5
@@ -30,6 +30,7 @@ class VirtioBlk(VirtioMmio):
     doc = "virtio-mmio block device (modern, version 2) backed by a read-only raw image and a copy-on-write overlay."
 
     device_id = DEVICE_ID_BLOCK
+    state = transport_state(1)  # one request queue
 
     base = Param(Address, 0x1000_8000, "register window (QEMU virt puts the first disk in slot 7: 0x10008000)")
     irq = Param(Int, 8, "PLIC source (QEMU virt slot i uses 1+i)", min=1)
@@ -62,9 +63,9 @@ class VirtioBlk(VirtioMmio):
         # struct virtio_blk_config up to blk_size: capacity, size_max, seg_max, geometry, blk_size.
         return struct.pack("<QIIHBBI", self.disk.sectors, 0, 0, 0, 0, 0, SECTOR)
 
-    def serve_request(self, head: int, num: int) -> int:
+    def serve_request(self, queue: int, head: int, num: int) -> int:
         """Serve one request; returns the number of bytes written into guest buffers."""
-        chain = self.read_chain(head, num)
+        chain = self.read_chain(queue, head, num)
         status_addr, status_len, status_writable = chain[-1]
         if status_len < 1 or not status_writable or len(chain) < 2:
             raise BadChain()

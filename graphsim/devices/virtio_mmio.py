@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import struct
 
+import numpy as np
+
+from ..checkpoint.upgrade import upgrader
 from ..config.schema import REQUESTER, RESPONDER, Address, Component, Int, Param, Port, Size, StateField
 from .base import DmaError, PythonDevice
 
@@ -41,6 +44,50 @@ R_CONFIG_GENERATION, R_CONFIG = 0x0FC, 0x100
 _QUEUE_ADDRESSES = ((R_QUEUE_DESC, "queue_desc"), (R_QUEUE_DRIVER, "queue_driver"), (R_QUEUE_DEVICE, "queue_device"))
 
 
+# The registers behind QueueSel, one entry per virtqueue (state version 2).
+QUEUE_FIELDS = (
+    ("queue_num", "queue size chosen by the driver"),
+    ("queue_ready", "queue enabled"),
+    ("queue_desc", "descriptor table address"),
+    ("queue_driver", "available ring address"),
+    ("queue_device", "used ring address"),
+    ("last_avail_idx", "next available-ring entry to serve"),
+)
+DEVICE_FIELDS = (
+    ("status", "device status byte written by the driver"),
+    ("device_features_sel", "which 32-bit word of the device features is shown"),
+    ("driver_features", "features accepted by the driver"),
+    ("driver_features_sel", "which 32-bit word of the driver features is written"),
+    ("queue_sel", "the virtqueue the queue registers address"),
+    ("interrupt_status", "pending interrupt causes"),
+    ("config_generation", "bumped when the configuration changes"),
+)
+
+
+def transport_state(queues: int) -> tuple[StateField, ...]:
+    """The transport's state for a device with ``queues`` virtqueues."""
+    return tuple(StateField(name, "int64", (), doc, since=2 if name == "queue_sel" else 1)
+                 for name, doc in DEVICE_FIELDS) + \
+        tuple(StateField(name, "int64", (queues,), doc) for name, doc in QUEUE_FIELDS)
+
+
+def per_queue_registers(queues: int):
+    """Version 1 kept one set of queue registers as scalars (QueueSel was ignored); version 2 keeps
+    them per queue, selected by QueueSel. A block device had one queue, an empty transport none."""
+
+    def upgrade(fields):
+        for name, _ in QUEUE_FIELDS:
+            fields[name] = np.asarray(fields[name], dtype=np.int64).reshape(1)[:queues]
+        fields["queue_sel"] = np.zeros((), dtype=np.int64)
+        return fields
+
+    return upgrade
+
+
+upgrader("virtio_mmio", 1)(per_queue_registers(0))
+upgrader("virtio_blk", 1)(per_queue_registers(1))
+
+
 class BadChain(Exception):
     """A descriptor chain the device cannot follow (loop, out-of-range index, no status byte)."""
 
@@ -57,21 +104,8 @@ class VirtioMmio(PythonDevice, Component):
     port = Port(RESPONDER, "mem", "register access", vector=True)
     irq_line = Port(REQUESTER, "irq", "interrupt to the PLIC")
 
-    state_version = 1
-    state = tuple(StateField(name, "int64", (), doc) for name, doc in (
-        ("status", "device status byte written by the driver"),
-        ("device_features_sel", "which 32-bit word of the device features is shown"),
-        ("driver_features", "features accepted by the driver"),
-        ("driver_features_sel", "which 32-bit word of the driver features is written"),
-        ("queue_num", "queue size chosen by the driver"),
-        ("queue_ready", "queue enabled"),
-        ("queue_desc", "descriptor table address"),
-        ("queue_driver", "available ring address"),
-        ("queue_device", "used ring address"),
-        ("last_avail_idx", "next available-ring entry to serve"),
-        ("interrupt_status", "pending interrupt causes"),
-        ("config_generation", "bumped when the configuration changes"),
-    ))
+    state_version = 2
+    state = transport_state(0)
 
     # --- what a device kind supplies ------------------------------------------
 
@@ -82,7 +116,7 @@ class VirtioMmio(PythonDevice, Component):
     def config_space(self) -> bytes:
         return b""
 
-    def serve_request(self, head: int, num: int) -> int:
+    def serve_request(self, queue: int, head: int, num: int) -> int:
         """Serve the request whose chain starts at ``head``; return the bytes written to guest buffers."""
         raise BadChain()
 
@@ -94,6 +128,20 @@ class VirtioMmio(PythonDevice, Component):
     def set_reg(self, name: str, value: int):
         self.state_arrays[name][()] = value
 
+    @property
+    def queues(self) -> int:
+        return self.state_arrays["queue_num"].shape[0]
+
+    def qreg(self, name: str, queue: int | None = None) -> int:
+        """A register of the selected queue (or of ``queue``); 0 for a queue the device lacks."""
+        queue = self.reg("queue_sel") if queue is None else queue
+        return int(self.state_arrays[name][queue]) if queue < self.queues else 0
+
+    def set_qreg(self, name: str, value: int, queue: int | None = None):
+        queue = self.reg("queue_sel") if queue is None else queue
+        if queue < self.queues:
+            self.state_arrays[name][queue] = value
+
     def mmio_read(self, offset: int, size: int) -> int:
         if offset >= R_CONFIG:
             config = self.config_space()
@@ -103,8 +151,8 @@ class VirtioMmio(PythonDevice, Component):
             return 0
         registers = {
             R_MAGIC: MAGIC, R_VERSION: 2, R_DEVICE_ID: self.device_id, R_VENDOR: VENDOR,
-            R_QUEUE_NUM_MAX: QUEUE_NUM_MAX if self.device_id else 0,
-            R_QUEUE_READY: self.reg("queue_ready"), R_INTERRUPT_STATUS: self.reg("interrupt_status"),
+            R_QUEUE_NUM_MAX: QUEUE_NUM_MAX if self.reg("queue_sel") < self.queues else 0,
+            R_QUEUE_READY: self.qreg("queue_ready"), R_INTERRUPT_STATUS: self.reg("interrupt_status"),
             R_STATUS: self.reg("status"), R_CONFIG_GENERATION: self.reg("config_generation"),
         }
         if offset in registers:
@@ -114,7 +162,7 @@ class VirtioMmio(PythonDevice, Component):
             return (self.device_features >> (32 * sel)) & 0xFFFF_FFFF if sel < 2 else 0
         for register, field in _QUEUE_ADDRESSES:
             if offset in (register, register + 4):
-                return (self.reg(field) >> (32 if offset == register + 4 else 0)) & 0xFFFF_FFFF
+                return (self.qreg(field) >> (32 if offset == register + 4 else 0)) & 0xFFFF_FFFF
         return 0
 
     def mmio_write(self, offset: int, size: int, value: int):
@@ -130,12 +178,15 @@ class VirtioMmio(PythonDevice, Component):
                 self.set_reg("driver_features", (self.reg("driver_features") & ~mask) | (value << (32 * sel)))
         elif offset == R_DRIVER_FEATURES_SEL:
             self.set_reg("driver_features_sel", value)
+        elif offset == R_QUEUE_SEL:
+            self.set_reg("queue_sel", value)
         elif offset == R_QUEUE_NUM:
-            self.set_reg("queue_num", value)
+            self.set_qreg("queue_num", value)
         elif offset == R_QUEUE_READY:
-            self.set_reg("queue_ready", value & 1)
+            self.set_qreg("queue_ready", value & 1)
         elif offset == R_QUEUE_NOTIFY:
-            self.serve_queue()
+            if value < self.queues:
+                self.serve_queue(value)
         elif offset == R_INTERRUPT_ACK:
             self.set_reg("interrupt_status", self.reg("interrupt_status") & ~value)
             self.update_irq()
@@ -148,14 +199,13 @@ class VirtioMmio(PythonDevice, Component):
             for register, field in _QUEUE_ADDRESSES:
                 if offset in (register, register + 4):
                     shift = 32 if offset == register + 4 else 0
-                    old = self.reg(field)
-                    self.set_reg(field, (old & ~(0xFFFF_FFFF << shift)) | (value << shift))
-        # QueueSel needs no state: there is one queue
+                    old = self.qreg(field)
+                    self.set_qreg(field, (old & ~(0xFFFF_FFFF << shift)) | (value << shift))
 
     def reset(self):
         for field in self.state:
             if field.name != "config_generation":
-                self.state_arrays[field.name][()] = 0
+                self.state_arrays[field.name][...] = 0
         self.update_irq()
 
     def update_irq(self):
@@ -163,22 +213,22 @@ class VirtioMmio(PythonDevice, Component):
 
     # --- the queue ---------------------------------------------------------------
 
-    def serve_queue(self):
-        num = self.reg("queue_num")
-        if not self.reg("queue_ready") or num == 0 or num > QUEUE_NUM_MAX or num & (num - 1):
+    def serve_queue(self, queue: int):
+        num = self.qreg("queue_num", queue)
+        if not self.qreg("queue_ready", queue) or num == 0 or num > QUEUE_NUM_MAX or num & (num - 1):
             return
-        driver, device = self.reg("queue_driver"), self.reg("queue_device")
+        driver, device = self.qreg("queue_driver", queue), self.qreg("queue_device", queue)
         try:
             avail_idx = struct.unpack("<H", self.bus.dma_read(driver + 2, 2))[0]
             served = False
-            while self.reg("last_avail_idx") != avail_idx:
-                slot = self.reg("last_avail_idx") % num
+            while self.qreg("last_avail_idx", queue) != avail_idx:
+                slot = self.qreg("last_avail_idx", queue) % num
                 head = struct.unpack("<H", self.bus.dma_read(driver + 4 + 2 * slot, 2))[0]
-                written = self.serve_request(head, num)
+                written = self.serve_request(queue, head, num)
                 used_idx = struct.unpack("<H", self.bus.dma_read(device + 2, 2))[0]
                 self.bus.dma_write(device + 4 + 8 * (used_idx % num), struct.pack("<II", head, written))
                 self.bus.dma_write(device + 2, struct.pack("<H", (used_idx + 1) & 0xFFFF))
-                self.set_reg("last_avail_idx", (self.reg("last_avail_idx") + 1) & 0xFFFF)
+                self.set_qreg("last_avail_idx", (self.qreg("last_avail_idx", queue) + 1) & 0xFFFF, queue)
                 served = True
             if served:
                 self.set_reg("interrupt_status", self.reg("interrupt_status") | INT_USED_BUFFER)
@@ -188,14 +238,14 @@ class VirtioMmio(PythonDevice, Component):
             self.set_reg("interrupt_status", self.reg("interrupt_status") | INT_CONFIG_CHANGE)
         self.update_irq()
 
-    def read_chain(self, head: int, num: int) -> list[tuple[int, int, bool]]:
+    def read_chain(self, queue: int, head: int, num: int) -> list[tuple[int, int, bool]]:
         """The descriptor chain from ``head`` as (addr, len, device-writable); loops and overlong chains are refused."""
         chain, index = [], head
         while True:
             if index >= num or len(chain) >= num:
                 raise BadChain()
             addr, length, flags, nxt = struct.unpack(
-                "<QIHH", self.bus.dma_read(self.reg("queue_desc") + 16 * index, 16))
+                "<QIHH", self.bus.dma_read(self.qreg("queue_desc", queue) + 16 * index, 16))
             chain.append((addr, length, bool(flags & DESC_F_WRITE)))
             if not flags & DESC_F_NEXT:
                 return chain

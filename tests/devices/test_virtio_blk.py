@@ -132,3 +132,13 @@ def test_descriptor_loop_is_refused(device):
     device.mem.put(AVAIL + 2, struct.pack("<H", 1))
     device.mmio_write(vm.R_QUEUE_NOTIFY, 4, 0)
     assert device.mmio_read(vm.R_STATUS, 4) & vm.STATUS_DEVICE_NEEDS_RESET
+
+
+def test_queue_select_addresses_only_queues_that_exist(device):
+    device.mmio_write(vm.R_QUEUE_SEL, 4, 1)
+    assert device.mmio_read(vm.R_QUEUE_NUM_MAX, 4) == 0  # a block device has one queue
+    device.mmio_write(vm.R_QUEUE_NUM, 4, 64)
+    assert device.mmio_read(vm.R_QUEUE_READY, 4) == 0
+    device.mmio_write(vm.R_QUEUE_SEL, 4, 0)
+    assert device.mmio_read(vm.R_QUEUE_NUM_MAX, 4) == vm.QUEUE_NUM_MAX
+    assert int(device.state_arrays["queue_num"][0]) == NUM  # queue 0 untouched

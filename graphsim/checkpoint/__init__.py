@@ -1,0 +1,1 @@
+"""Checkpoints: format, compatibility records and diff, restore, the library."""

@@ -1,0 +1,1 @@
+"""The machine, its run loop, console and statistics."""
