@@ -138,7 +138,7 @@ def cmd_run(args) -> int:
     machine.boot(kernel=args.kernel, firmware=args.firmware, initrd=args.initrd, bootargs=args.bootargs,
                  load_address=load_address)
     if args.trace:
-        machine.core.enable_trace(sys.stdout)
+        machine.enable_trace(sys.stdout)
     return _finish_run(machine, args)
 
 

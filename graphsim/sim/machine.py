@@ -107,6 +107,7 @@ class Machine:
         self._exit_request: tuple[str, int] | None = None  # set by an m5op, acted on after it retires
         self._console_checked = 0
         self.first_run_wall: float | None = None
+        self.trace_out = None  # a text stream when --trace is on
         self.booted = False
 
     def _build_core(self):
@@ -272,7 +273,11 @@ class Machine:
             self._feed_uart()
             if self.first_run_wall is None:
                 self.first_run_wall = time.time()  # for the cold-start benchmark
-            event = self.core.run(budget, until_tick)
+            if self.trace_out is None:
+                event = self.core.run(budget, until_tick)
+            else:
+                event, rows = self.core.run_trace(budget, until_tick)
+                self._write_trace(rows)
             self._drain_uart()
             if progress is not None:
                 progress(self)
@@ -282,6 +287,18 @@ class Machine:
             fired = self._console_trigger(triggers)
             if fired is not None:
                 return Stop("checkpoint", detail=f"console:{fired.value.pattern}")
+
+    def enable_trace(self, stream):
+        """Print every instruction (hart, privilege, pc, word, disassembly, register written) to
+        ``stream``, in a layout that lines up with QEMU's -d in_asm,cpu output."""
+        self.trace_out = stream
+
+    def _write_trace(self, rows):
+        from ..isa.disasm import format_trace
+
+        xlen = 32 if self.cpus[0].params.isa.startswith("rv32") else 64
+        for line in format_trace(rows, xlen):
+            self.trace_out.write(line + "\n")
 
     def _console_trigger(self, triggers: list[Trigger]) -> Trigger | None:
         """The first console trigger whose pattern the output since the last look matches
@@ -456,11 +473,14 @@ class Machine:
             component = self.components[name]
             if saved.kind != component.kind and component.role != "cpu":
                 raise MachineError(f"checkpoint component {name} is a {saved.kind}, machine's is a {component.kind}")
+            warm = _warm_state_matches(component, saved.fields)
             for field_decl in component.state:
                 target = component.state_arrays[field_decl.name]
                 value = saved.fields.get(field_decl.name)
                 if value is None:
                     continue  # added since the checkpoint's state version: starts zeroed
+                if not field_decl.architectural and (not warm or value.shape != target.shape):
+                    continue  # warm timing state of another geometry (or none): this component starts cold
                 if value.shape != target.shape:
                     raise MachineError(f"checkpoint {name}.{field_decl.name} has shape {value.shape}, "
                                        f"the machine's is {target.shape}")
@@ -492,6 +512,17 @@ class Machine:
         for component in self.graph.of_kind("virtio_blk"):
             if component.disk is not None:
                 component.disk.close()
+
+
+def _warm_state_matches(component, fields: dict) -> bool:
+    """Whether a checkpoint's warm (non-architectural) state fits this component: the geometry it
+    was recorded with equals the component's (``warm_geometry``; all zero means none was recorded)."""
+    expected = getattr(component, "warm_geometry", None)
+    if expected is None:
+        return True
+    saved = fields.get("warm_geometry")
+    want = expected()
+    return saved is not None and saved.shape == want.shape and bool(saved.any()) and bool((saved == want).all())
 
 
 def _stat(value, desc, unit):

@@ -72,3 +72,14 @@ def test_missing_disk_image(tmp_path):
                       "--outdir", str(tmp_path))
     assert result.returncode == 5
     assert result.stderr.strip() == "error: disk image /nonexistent.img: No such file or directory"
+
+
+def test_trace_lines_up_with_the_program(tmp_path):
+    result = graphsim("run", str(CONFIGS / "virt-rv64.toml"), "--kernel", "assets/guest/build/hello.elf", "--trace",
+                      "--max-insts", "3", "--outdir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[:3] == [
+        "0 M 0000000080000000 (00002197) auipc gp,0x2  gp=0x80002000",
+        "0 M 0000000080000004 (2e818193) addi gp,gp,744  gp=0x800022e8",
+        "0 M 0000000080000008 (30401073) csrrw zero,mie,zero",
+    ]
