@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -50,12 +50,6 @@ class Stop:
 class RunLimits:
     max_insts: int | None = None  # total instructions retired by all harts, counted from machine start
     max_tick: int | None = None
-
-
-@dataclass
-class WorkRegion:
-    begin_insts: int = 0
-    begin_tick: int = 0
 
 
 @dataclass
@@ -100,7 +94,6 @@ class Machine:
         self.core = self._build_core()
         self.stats_log = StatsLog()
         self.reset_stats()
-        self.work_region = WorkRegion()
         self.host_seconds = 0.0
         self.m5_checkpoint_due: int | None = None  # tick of a delayed or periodic m5op checkpoint
         self.m5_checkpoint_period = 0
@@ -108,7 +101,6 @@ class Machine:
         self._console_checked = 0
         self.first_run_wall: float | None = None
         self.trace_out = None  # a text stream when --trace is on
-        self.booted = False
 
     def _build_core(self):
         """The compiled core over every hart, with the hot devices inside it. The CPU and
@@ -220,7 +212,6 @@ class Machine:
             self.core.harts[hart, S.PC] = entry
             self.core.harts[hart, S.X + 11] = dtb_address
         self.entry, self.dtb_address = entry, dtb_address
-        self.booted = True
 
     # --- running ------------------------------------------------------------
 
@@ -382,8 +373,8 @@ class Machine:
             else:
                 self.m5_checkpoint_due = self.tick + delay_ns * 1000
             self.m5_checkpoint_period = period_ns * 1000
-        elif name == "work_begin":
-            self.work_region = WorkRegion(self.instret, self.tick)
+        elif name == "work_begin":  # a region's stats run from its begin to its end
+            self.reset_stats()
         elif name == "work_end":
             self.dump_stats(f"work region {args[0]}")
         elif name == "switch_cpu":
@@ -492,7 +483,6 @@ class Machine:
                 attached.overlay = dict(disk["overlay"])
         self.core.after_restore()
         self.reset_stats()
-        self.booted = True
 
     def digest(self) -> str:
         """SHA-256 of the architectural state: hart registers and CSRs, memory, device registers, disk overlays."""

@@ -83,3 +83,18 @@ def test_trace_lines_up_with_the_program(tmp_path):
         "0 M 0000000080000004 (2e818193) addi gp,gp,744  gp=0x800022e8",
         "0 M 0000000080000008 (30401073) csrrw zero,mie,zero",
     ]
+
+
+def test_m5ops_drive_stats_and_checkpoints(tmp_path):
+    import json
+
+    result = graphsim("run", str(CONFIGS / "virt-rv64.toml"), "--kernel", "assets/guest/build/m5ops.elf",
+                      "--library", str(tmp_path / "lib"), "--outdir", str(tmp_path / "out"), "--quiet")
+    assert result.returncode == 0, result.stderr
+    dumps = json.loads((tmp_path / "out" / "stats.json").read_text())
+    assert [d["reason"] for d in dumps] == ["work region 1", "m5op dump_stats", "m5op dump_reset_stats",
+                                            "end of simulation"]
+    region, after_reset = dumps[0]["stats"]["simInsts"], dumps[3]["stats"]["simInsts"]
+    assert region > 1_000_000 and after_reset < 10_000  # dump_reset_stats reset the counters
+    assert "checkpoint cpt-" in result.stderr and "(m5op)" in result.stderr
+    assert (tmp_path / "out" / "stats.txt").read_text().count("Begin Simulation Statistics") == 4
