@@ -19,7 +19,7 @@ from tests.conftest import CONFIGS, ROOT
 
 GUEST_DIR = ROOT / "assets" / "guest"
 GUESTS = {g["name"]: g for g in tomllib.loads((GUEST_DIR / "guests.toml").read_text())["guest"]}
-TEST_GUESTS = [name for name, g in GUESTS.items() if g["category"] == "test"]
+TEST_GUESTS = [name for name, g in GUESTS.items() if g["category"] in ("test", "micro")]
 
 
 def machine_for(guest: dict) -> str:

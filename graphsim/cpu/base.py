@@ -24,6 +24,11 @@ class CPU(Component):
     state_version = 1
     state = HART_FIELDS
 
+    @classmethod
+    def core_class(cls):
+        """The Core class that runs harts of this model (see graphsim/cpu/core.py)."""
+        raise NotImplementedError(f"{cls.__name__} has no compiled core")
+
     def check(self):
         from ..isa.encoding import parse_isa
 

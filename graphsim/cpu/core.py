@@ -9,7 +9,9 @@
     elif ex.reason == "m5op": core.complete_m5op(result)    # writes a0, advances pc
     elif ex.reason == "uart_tx_full": out(core.uart_drain())
     core.uart_drain() -> bytes; core.uart_push_rx(b"..."); core.plic_set_line(irq, level)
-    core.tick, core.total_instret(), core.total_icount()
+    core.tick, core.total_instret(), core.total_icount(), core.mtime(), core.used(h)
+    core.run_trace(n) -> (Exit, records)        # per-instruction records (layout.TR_*)
+    core.mmio_reply_pending(); core.drain(); core.stats(); core.reset_stats()
 
 State ownership: the Core owns three arrays — `harts` (architectural hart
 rows, isa/state.py), `dev` (CLINT/PLIC/UART state packed in their declared
@@ -42,6 +44,7 @@ from ..isa import decoder_gen as D
 from ..isa import state as S
 from ..isa.encoding import parse_isa
 from ..isa.mmu import TLB_WORDS_PER_HART
+from ..isa.paging import supported_mask
 from . import layout as L
 from .kernel import DC_ENTRIES as DCACHE_ENTRIES
 
@@ -111,7 +114,8 @@ def _decoder_flags(isa) -> int:
 class Core:
     """The atomic CPU over all harts plus the in-kernel CLINT, PLIC and UART."""
 
-    def __init__(self, config: CoreConfig, ram: np.ndarray, harts: np.ndarray | None = None):
+    def __init__(self, config: CoreConfig, ram: np.ndarray, harts: np.ndarray | None = None, graph=None):
+        """``graph`` (the machine graph) is accepted for CPU models that need it (timing); unused here."""
         from . import kernel
 
         self._kernel = kernel
@@ -153,6 +157,7 @@ class Core:
         self.dev = np.zeros(max(off, 1), np.int64)
         # --- work ---
         self.work = self._build_work()
+        self.exit_counts = {name: 0 for name in L.EXIT_NAMES}
         self.reset()
 
     # ------------------------------------------------------------------ layout
@@ -219,7 +224,7 @@ class Core:
             hc = offs["hart"] + h * L.HC_WORDS
             w[hc + L.HC_FLAGS] = _decoder_flags(isa)
             w[hc + L.HC_TPC] = TICKS_PER_SECOND // self.freqs[h]
-            w[hc + L.HC_SATP_MODES] = (1 | (1 << 8) | (1 << 9) | (1 << 10)) if isa.xlen == 64 else 0b11
+            w[hc + L.HC_SATP_MODES] = supported_mask(isa.xlen)  # satp.MODE values (isa/paging.py)
             w[hc + L.HC_XL32] = 1 if isa.xlen == 32 else 0
         self._offs = offs
         self._clear_caches(w)
@@ -288,7 +293,27 @@ class Core:
         if self.work[L.C_RXQCOUNT]:
             self._kernel.uart_pull_host(self.harts, self.dev, self.work)
         reason = int(self._kernel.run(self.harts, self.ram, self.dev, self.work, int(max_insts), int(until_tick)))
+        self.exit_counts[L.EXIT_NAMES[reason]] += 1
         return self._exit(reason)
+
+    def mmio_reply_pending(self) -> bool:
+        """True between complete_mmio() and the run that retires the instruction (a drain runs 1 instruction)."""
+        return bool(self.work[self.work[L.C_SLOT] + L.SL_VALID])
+
+    def drain(self):
+        """Nothing to write back: the atomic CPU has no caches (timing models override this)."""
+
+    def stats(self):
+        """(name, value, description, unit) rows for the statistics dump."""
+        rows = [(f"system.core.exits.{name}", n, f"Kernel exits: {name}", "count")
+                for name, n in self.exit_counts.items()]
+        rows.append(("system.core.kernelInsts", int(self.work[L.C_STATS_STEPS]),
+                     "Instructions executed in the compiled kernel", "count"))
+        return rows
+
+    def reset_stats(self):
+        self.exit_counts = {name: 0 for name in L.EXIT_NAMES}
+        self.work[L.C_STATS_STEPS] = 0
 
     def _exit(self, reason: int) -> Exit:
         e = self.work[self.work[L.C_EXIT] :]

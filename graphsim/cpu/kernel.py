@@ -42,7 +42,7 @@ from ..isa import priv as PV
 from ..isa import zicsr as ZC
 from ..isa.bits import sext16, sext32, sext8
 from ..isa.state import (
-    ICOUNT, LR_ADDR, LR_VALID, MCOUNTINHIBIT, MCYCLE, MIE, MINSTRET, MIP, MSTATUS, PC, PRIV, PRV_M, PRV_S,
+    ICOUNT, LR_ADDR, LR_VALID, LR_VALUE, MCOUNTINHIBIT, MCYCLE, MIE, MINSTRET, MIP, MSTATUS, PC, PRIV, PRV_M,
     PRV_U, SATP, SEIP_SW, TICK, USED, USED_A, USED_M, USED_PAGING, USED_PAGING_SHIFT, WFI,
 )
 from . import layout as L
@@ -419,6 +419,140 @@ def wake_tick(harts, dev, work, j):
 
 
 @njit(cache=True)
+def exec_rare(harts, h, st, ram, dev, work, op, rd, rs1, rs2, imm, w, pc, npc, priv, xl32, k, t, tpc,
+              amask, dvm, dctx, tlb, satp_modes):
+    """Execute the instructions that are not on the hot path: A extension, Zicsr and the
+    system instructions. Kept out of `run` so the hot loop stays small (numba's compile
+    time grows faster than linearly with a function's size); calling it costs reference
+    counting on its array arguments, which only these rare instructions pay.
+    Returns (exc, tval, npc, brk, exit_reason, maddr, minfo)."""
+    ram8 = ram.view(np.int8)
+    ram16 = ram.view(np.int16)
+    ram32 = ram.view(np.int32)
+    ram64 = ram.view(np.int64)
+    rbase = work[L.C_RAM_BASE]
+    rsize = work[L.C_RAM_SIZE]
+    exc = -1
+    tval = 0
+    brk = False
+    exit_reason = -1
+    maddr = -1
+    minfo = 0
+    if op <= D.SC_LAST:
+        # ---- A extension ----
+        st[USED] |= USED_A
+        size = D.mem_size(op)
+        va = (st[rs1] + imm) & amask
+        is_lr = D.LR_FIRST <= op <= D.LR_LAST
+        is_sc = D.SC_FIRST <= op <= D.SC_LAST
+        if is_sc and not (st[LR_VALID] and st[LR_ADDR] == va):
+            st[LR_VALID] = 0
+            st[rd] = 1
+            st[0] = 0
+        elif va & (size - 1):
+            exc = PV.EXC_LOAD_MISALIGNED if is_lr else PV.EXC_STORE_MISALIGNED
+            tval = va
+        else:
+            acc = MMU.ACC_LOAD if is_lr else MMU.ACC_STORE
+            pa, pa2, c = data_xlate(st, work, tlb, ram64, ram32, va, size, acc, dvm, dctx, xl32)
+            off = pa - rbase
+            if c >= 0:
+                exc = c
+                tval = va
+            elif off < 0 or off > rsize - size:
+                exc = PV.EXC_LOAD_ACCESS if is_lr else PV.EXC_STORE_ACCESS
+                tval = va
+            else:
+                maddr = pa
+                minfo = size | (3 << 8)
+                if is_lr:
+                    v = ram_read(ram8, ram16, ram32, ram64, off, size)
+                    st[rd] = v
+                    st[0] = 0
+                    st[LR_VALID] = 1
+                    st[LR_ADDR] = va
+                    st[LR_VALUE] = v
+                elif is_sc:
+                    # as QEMU: the store happens if memory still holds what LR loaded
+                    # (so another hart's store in between makes the SC fail)
+                    st[LR_VALID] = 0
+                    if ram_read(ram8, ram16, ram32, ram64, off, size) == st[LR_VALUE]:
+                        ram_write(ram8, ram16, ram32, ram64, off, size, st[rs2])
+                        st[rd] = 0
+                    else:
+                        st[rd] = 1
+                    st[0] = 0
+                else:
+                    old = ram_read(ram8, ram16, ram32, ram64, off, size)
+                    ram_write(ram8, ram16, ram32, ram64, off, size, D.amo(op, old, st[rs2]))
+                    st[rd] = old
+                    st[0] = 0
+    elif op <= D.CSR_LAST:
+        now = t + k * tpc
+        c, flush = csr_instruction(st, op, rd, rs1, imm, priv, xl32, k, now, dev, work, satp_modes)
+        st[0] = 0
+        if c >= 0:
+            exc = c
+            tval = w
+        else:
+            if flush:
+                MMU.tlb_flush(work, tlb)
+            brk = True
+    elif op == D.OP_FENCE:
+        pass
+    elif op == D.OP_FENCE_I:
+        brk = True
+    elif op == D.OP_ECALL:
+        exc = PV.EXC_ECALL_U + priv
+        tval = 0
+    elif op == D.OP_EBREAK:
+        exc = PV.EXC_BREAKPOINT
+        tval = 0  # QEMU 7.2 writes 0
+    elif op == D.OP_MRET:
+        if not PV.mret_allowed(st):
+            exc = PV.EXC_ILLEGAL
+            tval = w
+        else:
+            npc = PV.mret(st, xl32)
+            brk = True
+    elif op == D.OP_SRET:
+        if not PV.sret_allowed(st):
+            exc = PV.EXC_ILLEGAL
+            tval = w
+        else:
+            npc = PV.sret(st, xl32)
+            brk = True
+    elif op == D.OP_WFI:
+        if not PV.wfi_allowed(st):
+            exc = PV.EXC_ILLEGAL
+            tval = w
+        else:
+            refresh_clint_bits(harts, dev, work, h)
+            if (st[MIP] & st[MIE]) == 0:
+                st[WFI] = 1
+            brk = True
+    elif op == D.OP_SFENCE_VMA:
+        if not PV.sfence_allowed(st):
+            exc = PV.EXC_ILLEGAL
+            tval = w
+        else:
+            MMU.tlb_flush(work, tlb)
+            brk = True
+    elif op == D.OP_M5OP:
+        if m5_known(work, imm):
+            set_exit(work, L.EXIT_M5OP, h, 0, 0, 0, 0, pc)
+            work[work[L.C_EXIT] + L.EX_FUNC] = imm
+            exit_reason = L.EXIT_M5OP
+            return exc, tval, npc, brk, exit_reason, maddr, minfo
+        exc = PV.EXC_ILLEGAL
+        tval = w
+    else:
+        exc = PV.EXC_ILLEGAL
+        tval = w
+    return exc, tval, npc, brk, exit_reason, maddr, minfo
+
+
+@njit(cache=True)
 def run(harts, ram, dev, work, budget, until_tick):
     """Execute up to `budget` instructions (all harts); stop at until_tick (< 0: no limit).
     Returns an exit reason (layout.EXIT_*); details in the exit record."""
@@ -438,7 +572,6 @@ def run(harts, ram, dev, work, budget, until_tick):
     trb = work[L.C_TRACE]
     trcap = work[L.C_TRACECAP]
     done = 0
-    last_hart = -1
     if until_tick < 0:
         until_tick = MAXTICK
     while True:
@@ -454,9 +587,6 @@ def run(harts, ram, dev, work, budget, until_tick):
         resuming = work[sl + L.SL_VALID] != 0
         if resuming:
             h = work[sl + L.SL_HART]
-        if h != last_hart and last_hart >= 0:
-            harts[h, LR_VALID] = 0  # another hart ran since: the reservation is lost
-        last_hart = h
         st = harts[h]
         t = st[TICK]
         if done >= budget:
@@ -532,6 +662,7 @@ def run(harts, ram, dev, work, budget, until_tick):
                 n = room
         priv = st[PRIV]
         satp = st[SATP]
+        inh = st[MCOUNTINHIBIT]  # the slice counts under the inhibit bits it started with
         hflags = work[hc + L.HC_FLAGS]
         satp_modes = work[hc + L.HC_SATP_MODES]
         if xl32:
@@ -742,110 +873,12 @@ def run(harts, ram, dev, work, budget, until_tick):
                     v = pc + imm
                     st[rd] = sext32(v) if xl32 else v
                     st[0] = 0
-                elif op <= D.SC_LAST:
-                    # ---- A extension ----
-                    used |= USED_A
-                    size = D.mem_size(op)
-                    va = (st[rs1] + imm) & amask
-                    is_lr = D.LR_FIRST <= op <= D.LR_LAST
-                    is_sc = D.SC_FIRST <= op <= D.SC_LAST
-                    if is_sc and not (st[LR_VALID] and st[LR_ADDR] == va):
-                        st[LR_VALID] = 0
-                        st[rd] = 1
-                        st[0] = 0
-                    elif va & (size - 1):
-                        exc = PV.EXC_LOAD_MISALIGNED if is_lr else PV.EXC_STORE_MISALIGNED
-                        tval = va
-                    else:
-                        acc = MMU.ACC_LOAD if is_lr else MMU.ACC_STORE
-                        pa, pa2, c = data_xlate(st, work, tlb, ram64, ram32, va, size, acc, dvm, dctx, xl32)
-                        off = pa - rbase
-                        if c >= 0:
-                            exc = c
-                            tval = va
-                        elif off < 0 or off > rsize - size:
-                            exc = PV.EXC_LOAD_ACCESS if is_lr else PV.EXC_STORE_ACCESS
-                            tval = va
-                        else:
-                            maddr = pa
-                            minfo = size | (3 << 8)
-                            if is_lr:
-                                st[rd] = ram_read(ram8, ram16, ram32, ram64, off, size)
-                                st[0] = 0
-                                st[LR_VALID] = 1
-                                st[LR_ADDR] = va
-                            elif is_sc:
-                                ram_write(ram8, ram16, ram32, ram64, off, size, st[rs2])
-                                st[LR_VALID] = 0
-                                st[rd] = 0
-                                st[0] = 0
-                            else:
-                                old = ram_read(ram8, ram16, ram32, ram64, off, size)
-                                ram_write(ram8, ram16, ram32, ram64, off, size, D.amo(op, old, st[rs2]))
-                                st[rd] = old
-                                st[0] = 0
-                elif op <= D.CSR_LAST:
-                    now = t + k * tpc
-                    c, flush = csr_instruction(st, op, rd, rs1, imm, priv, xl32, k, now, dev, work, satp_modes)
-                    st[0] = 0
-                    if c >= 0:
-                        exc = c
-                        tval = w
-                    else:
-                        if flush:
-                            MMU.tlb_flush(work, tlb)
-                        brk = True
-                elif op == D.OP_FENCE:
-                    pass
-                elif op == D.OP_FENCE_I:
-                    brk = True
-                elif op == D.OP_ECALL:
-                    exc = PV.EXC_ECALL_U + priv
-                    tval = 0
-                elif op == D.OP_EBREAK:
-                    exc = PV.EXC_BREAKPOINT
-                    tval = 0  # QEMU 7.2 writes 0
-                elif op == D.OP_MRET:
-                    if not PV.mret_allowed(st):
-                        exc = PV.EXC_ILLEGAL
-                        tval = w
-                    else:
-                        npc = PV.mret(st, xl32)
-                        brk = True
-                elif op == D.OP_SRET:
-                    if not PV.sret_allowed(st):
-                        exc = PV.EXC_ILLEGAL
-                        tval = w
-                    else:
-                        npc = PV.sret(st, xl32)
-                        brk = True
-                elif op == D.OP_WFI:
-                    if not PV.wfi_allowed(st):
-                        exc = PV.EXC_ILLEGAL
-                        tval = w
-                    else:
-                        refresh_clint_bits(harts, dev, work, h)
-                        if (st[MIP] & st[MIE]) == 0:
-                            st[WFI] = 1
-                        brk = True
-                elif op == D.OP_SFENCE_VMA:
-                    if not PV.sfence_allowed(st):
-                        exc = PV.EXC_ILLEGAL
-                        tval = w
-                    else:
-                        MMU.tlb_flush(work, tlb)
-                        brk = True
-                elif op == D.OP_M5OP:
-                    if m5_known(work, imm):
-                        set_exit(work, L.EXIT_M5OP, h, 0, 0, 0, 0, pc)
-                        work[work[L.C_EXIT] + L.EX_FUNC] = imm
-                        exit_reason = L.EXIT_M5OP
-                        break
-                    exc = PV.EXC_ILLEGAL
-                    tval = w
                 else:
-                    exc = PV.EXC_ILLEGAL
-                    tval = w
+                    exc, tval, npc, brk, exit_reason, maddr, minfo = exec_rare(
+                        harts, h, st, ram, dev, work, op, rd, rs1, rs2, imm, w, pc, npc, priv, xl32, k, t, tpc,
+                        amask, dvm, dctx, tlb, satp_modes)
+                    if exit_reason >= 0:
+                        break
             # ---- retire or trap ----
             if tron:
                 tr = trb + work[L.C_TRACECOUNT] * L.TR_WORDS
@@ -874,7 +907,6 @@ def run(harts, ram, dev, work, budget, until_tick):
         # ---- commit the slice ----
         st[PC] = pc
         st[ICOUNT] += k
-        inh = st[MCOUNTINHIBIT]
         if (inh & 1) == 0:
             st[MCYCLE] += k
         if (inh & 4) == 0:

@@ -1,6 +1,6 @@
 """PLIC (SiFive layout as on QEMU virt): 2 contexts per hart (M, S).
 
-Served inside the compiled kernel. Registers: priority[src] at 4*src (3 bits),
+Served inside the compiled kernel. Registers: priority[src] at 4*src (3 bits; threshold likewise),
 pending bits at 0x1000, enable bits at 0x2000 + 0x80*ctx, threshold at
 0x200000 + 0x1000*ctx, claim/complete at +4. 32-bit accesses only.
 Like QEMU 7.2's sifive_plic, a source's pending bit follows its line level
@@ -163,7 +163,7 @@ def plic_write(dev, pl, ns, nctx, harts, off, size, value):
         if ctx < nctx:
             for b in range(32):
                 s = word * 32 + b
-                if 0 < s < ns:
+                if s < ns:  # (source 0's bit is stored too, as QEMU; it never becomes pending)
                     dev[pl + 4 * ns + ctx * ns + s] = (value >> b) & 1
             plic_update(dev, pl, ns, nctx, harts)
         return True
@@ -172,9 +172,8 @@ def plic_write(dev, pl, ns, nctx, harts, off, size, value):
     if ctx >= nctx:
         return True
     if reg == 0:
-        if value <= 7:
-            dev[pl + 4 * ns + nctx * ns + ctx] = value
-            plic_update(dev, pl, ns, nctx, harts)
+        dev[pl + 4 * ns + nctx * ns + ctx] = value & 7  # as QEMU 7.2: the value masked to 3 bits
+        plic_update(dev, pl, ns, nctx, harts)
     elif reg == 4:
         if value < ns:
             dev[pl + 2 * ns + value] = 0

@@ -7,10 +7,12 @@ these deliberate choices, documented in docs/isa.md:
   * mstatus.UXL/SXL read 2 (64-bit) on RV64 and are read-only; MBE/SBE/UBE read 0.
   * satp.MODE is WARL: Bare, Sv39, Sv48 and Sv57 as on QEMU 7.2 (RV32: Bare,
     Sv32); writing any other mode leaves satp unchanged (how Linux probes).
-  * 64 PMP entries are stored with WARL masks and locking; PMP does not enforce.
+  * PMP: all 64 entries' CSRs exist; 16 entries (as QEMU 7.2) are implemented with
+    WARL masks and locking, entries 16..63 are read-only zero; PMP does not enforce.
   * menvcfg/senvcfg exist (priv 1.12) with only FIOM writable; Sstc is not
     implemented (stimecmp is illegal), so OpenSBI uses the CLINT timer.
-  * mhpmcounter3..31 and mhpmevent3..31 are stored but count nothing.
+  * mhpmcounter3..18 and mhpmevent3..18 are stored but count nothing (QEMU 7.2's
+    pmu-num=16); 19..31 read zero.
   * mip.SEIP is the OR of the software-written bit and the PLIC's line (as
     QEMU 7.2; csrrs/csrrc modify only the software bit).
   * Debug triggers: tselect/tdata1..3 exist and read 0 (tdata1.type = 0: no
@@ -98,6 +100,9 @@ SATP64_MODE_SHIFT = 60
 PMPADDR_MASK64 = (1 << 54) - 1
 PMPADDR_MASK32 = 0xFFFFFFFF
 
+N_PMP = 16  # implemented PMP entries (the CSRs of entries 16..63 read zero)
+N_HPM_LAST = 18  # mhpmcounter3..18 exist as storage, 19..31 read zero
+
 # statuses
 CSR_OK = 0
 CSR_ILLEGAL = 1
@@ -132,6 +137,8 @@ def counter_value(st, idx, k, mtime):
         if st[MCOUNTINHIBIT] & 4:
             return st[MINSTRET]
         return st[MINSTRET] + k
+    if idx > N_HPM_LAST:
+        return 0
     return st[MHPMCOUNTER + idx - 3]
 
 
@@ -250,13 +257,13 @@ def csr_read(st, csr, xl32, k, mtime):
     elif csr == 0xB80 or csr == 0xB82:
         v = counter_value(st, csr - 0xB80, k, mtime) >> 32
     elif 0xB03 <= csr <= 0xB1F:
-        v = st[MHPMCOUNTER + csr - 0xB03]
+        v = st[MHPMCOUNTER + csr - 0xB03] if csr <= 0xB00 + N_HPM_LAST else 0
     elif 0xB83 <= csr <= 0xB9F:
-        v = st[MHPMCOUNTER + csr - 0xB83] >> 32
+        v = (st[MHPMCOUNTER + csr - 0xB83] >> 32) if csr <= 0xB80 + N_HPM_LAST else 0
     elif 0x7A0 <= csr <= 0x7A3:
         v = 0
     elif 0x323 <= csr <= 0x33F:
-        v = st[MHPMEVENT + csr - 0x323]
+        v = st[MHPMEVENT + csr - 0x323] if csr <= 0x320 + N_HPM_LAST else 0
     elif 0x3A0 <= csr <= 0x3AF:
         n = csr - 0x3A0
         per = 4 if xl32 else 8
@@ -378,38 +385,42 @@ def csr_write(st, csr, v, xl32, k, satp_modes):
             st[SATP] = v
         return 1
     # counters: the value written is what the next instruction reads
-    if csr == 0xB00:
-        if xl32:
-            cur = counter_value(st, 0, k + 1, 0)
-            v = (cur & ~M32) | v
-        st[MCYCLE] = v - (k + 1)
-        return 0
-    if csr == 0xB02:
-        if xl32:
-            cur = counter_value(st, 2, k + 1, 0)
-            v = (cur & ~M32) | v
-        st[MINSTRET] = v - (k + 1)
-        return 0
-    if csr == 0xB80:
+    # (the kernel adds the slice's count to the counters when the slice ends, unless inhibited)
+    if csr == 0xB00 or csr == 0xB80:
+        pend = 0 if (st[MCOUNTINHIBIT] & 1) else k + 1
         cur = counter_value(st, 0, k + 1, 0)
-        st[MCYCLE] = ((v << 32) | (cur & M32)) - (k + 1)
+        if csr == 0xB80:
+            v = (v << 32) | (cur & M32)
+        elif xl32:
+            v = (cur & ~M32) | v
+        st[MCYCLE] = v - pend
         return 0
-    if csr == 0xB82:
+    if csr == 0xB02 or csr == 0xB82:
+        pend = 0 if (st[MCOUNTINHIBIT] & 4) else k + 1
         cur = counter_value(st, 2, k + 1, 0)
-        st[MINSTRET] = ((v << 32) | (cur & M32)) - (k + 1)
+        if csr == 0xB82:
+            v = (v << 32) | (cur & M32)
+        elif xl32:
+            v = (cur & ~M32) | v
+        st[MINSTRET] = v - pend
         return 0
     if 0xB03 <= csr <= 0xB1F:
+        if csr > 0xB00 + N_HPM_LAST:
+            return 0
         i = MHPMCOUNTER + csr - 0xB03
         st[i] = ((st[i] >> 32) << 32) | v if xl32 else v
         return 0
     if 0xB83 <= csr <= 0xB9F:
+        if csr > 0xB80 + N_HPM_LAST:
+            return 0
         i = MHPMCOUNTER + csr - 0xB83
         st[i] = (st[i] & M32) | (v << 32)
         return 0
     if 0x7A0 <= csr <= 0x7A3:
         return 0
     if 0x323 <= csr <= 0x33F:
-        st[MHPMEVENT + csr - 0x323] = v
+        if csr <= 0x320 + N_HPM_LAST:
+            st[MHPMEVENT + csr - 0x323] = v
         return 0
     if 0x3A0 <= csr <= 0x3AF:
         n = csr - 0x3A0
@@ -417,7 +428,7 @@ def csr_write(st, csr, v, xl32, k, satp_modes):
         base = n * 4
         for i in range(per):
             e = base + i
-            if not _pmp_locked(st, e):
+            if e < N_PMP and not _pmp_locked(st, e):
                 b = (v >> (8 * i)) & 0x9F
                 if (b & 3) == 2:  # R=0 W=1 is reserved: keep the previous value
                     b = st[PMPCFG + e]
@@ -425,9 +436,9 @@ def csr_write(st, csr, v, xl32, k, satp_modes):
         return 0
     if 0x3B0 <= csr <= 0x3EF:
         i = csr - 0x3B0
-        if _pmp_locked(st, i):
+        if i >= N_PMP or _pmp_locked(st, i):
             return 0
-        if i + 1 < 64 and _pmp_locked(st, i + 1) and ((st[PMPCFG + i + 1] >> 3) & 3) == 1:
+        if i + 1 < N_PMP and _pmp_locked(st, i + 1) and ((st[PMPCFG + i + 1] >> 3) & 3) == 1:
             return 0  # locked TOR entry above uses this address
         st[PMPADDR + i] = v & (PMPADDR_MASK32 if xl32 else PMPADDR_MASK64)
         return 0

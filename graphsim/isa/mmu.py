@@ -13,6 +13,7 @@ Tag = (vpn << 3) | context, context = (U-mode << 2) | (SUM << 1) | MXR.
 """
 
 from . import _jitcache  # noqa: F401  (must precede @njit: keyed cache dir)
+import numpy as np
 from numba import njit
 
 from .bits import sextn
@@ -72,7 +73,7 @@ def walk(ram64, ram32, ram_base, ram_size, satp, va, acc, priv_u, sum_, mxr, xl3
         if off < 0 or off + ptesize > ram_size:
             return WALK_ACCESS_FAULT
         if xl32:
-            pte = ram32[off >> 2] & 0xFFFFFFFF
+            pte = np.int64(ram32[off >> 2]) & 0xFFFFFFFF
         else:
             pte = ram64[off >> 3]
             if (pte >> 54) != 0:  # reserved, PBMT and N bits (Svpbmt/Svnapot not implemented)

@@ -11,8 +11,8 @@ from . import _jitcache  # noqa: F401  (must precede @njit: keyed cache dir)
 from numba import njit
 
 from .csr import (
-    MIP_MEIP, MIP_MSIP, MIP_MTIP, MIP_SEIP, MIP_SSIP, MIP_STIP, MSTATUS_MIE, MSTATUS_MPIE, MSTATUS_MPP,
-    MSTATUS_MPRV, MSTATUS_SIE, MSTATUS_SPIE, MSTATUS_SPP, MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW,
+    MSTATUS_MIE, MSTATUS_MPIE, MSTATUS_MPP, MSTATUS_MPRV, MSTATUS_SIE, MSTATUS_SPIE, MSTATUS_SPP, MSTATUS_TSR,
+    MSTATUS_TVM, MSTATUS_TW,
 )
 from .state import (
     LR_VALID, MCAUSE, PMPCFG, MEDELEG, MEPC, MIDELEG, MIE, MIP, MSTATUS, MTVAL, MTVEC, PC, PRIV, PRV_M, PRV_S,
@@ -217,6 +217,3 @@ def data_priv(st):
         return (s >> 11) & 3
     return priv
 
-
-# interrupt bits re-exported for the kernel
-_ = (MIP_MEIP, MIP_MSIP, MIP_MTIP, MIP_SEIP, MIP_SSIP, MIP_STIP, MSTATUS_MPRV, MSTATUS_TW, MSTATUS_TSR)

@@ -26,7 +26,8 @@ _LAYOUT = (
     ("icount", (), "instructions executed (retired or trapped), never written by the guest"),
     ("wfi", (), "1 while the hart sleeps in WFI"),
     ("lr_valid", (), "1 while an LR reservation is held"),
-    ("lr_addr", (), "physical address of the LR reservation"),
+    ("lr_addr", (), "virtual address of the LR reservation"),
+    ("lr_value", (), "value the LR loaded (SC succeeds only if memory still holds it, as QEMU)"),
     ("used", (), "features the guest has used (USED_* bits; bit 8 + satp.MODE per paging mode)"),
     ("misa", (), "misa (read-only: reflects the configured ISA)"),
     ("mhartid", (), "mhartid"),
@@ -87,6 +88,7 @@ ICOUNT = OFFSETS["icount"]
 WFI = OFFSETS["wfi"]
 LR_VALID = OFFSETS["lr_valid"]
 LR_ADDR = OFFSETS["lr_addr"]
+LR_VALUE = OFFSETS["lr_value"]
 USED = OFFSETS["used"]
 MISA = OFFSETS["misa"]
 MHARTID = OFFSETS["mhartid"]
