@@ -1,6 +1,6 @@
 """The bare-metal guests (assets/guest) run on QEMU as the committed oracle says.
 
-Runs every guest of category "test" from guests.toml in QEMU and compares its
+Runs every guest of category "test" or "micro" from guests.toml in QEMU and compares its
 console text and exit code with expected/<name>.out, so a change to a guest,
 the table or QEMU shows up here before it shows up as a graphsim mismatch.
 Without QEMU these tests skip, except under CI=true, where they fail.
@@ -32,7 +32,7 @@ def _import(name: str, path: Path):
 
 oracle = _import("qemu_oracle", GUEST_DIR / "qemu_oracle.py")
 GUESTS = oracle.load_guests()
-TEST_GUESTS = [g for g in GUESTS.values() if g.category == "test"]
+TEST_GUESTS = [g for g in GUESTS.values() if g.category in ("test", "micro")]
 RAM_BASE = 0x8000_0000
 
 
@@ -61,7 +61,7 @@ def test_table_is_complete():
     for g in raw:
         assert set(g) == keys, g["name"]
     for g in GUESTS.values():
-        assert g.category in ("test", "bench"), g.name
+        assert g.category in ("test", "micro", "bench"), g.name
         assert g.xlen in (32, 64), g.name
         assert g.elf.is_file(), g.elf
         assert g.expected_path.is_file(), g.expected_path
