@@ -14,8 +14,11 @@ def load(config: str, overrides: list[str]):
     """Load and elaborate a machine file; raises ConfigError listing every problem."""
     from .config.loader import load_machine
     from .graph.elaborate import elaborate
+    from .mem.hierarchy import check_hierarchy
 
-    return elaborate(load_machine(config, overrides))
+    graph = elaborate(load_machine(config, overrides))
+    check_hierarchy(graph)  # what the timing models cannot honour (line sizes, coherence, DRAM rows)
+    return graph
 
 
 def cmd_validate(args) -> int:
@@ -92,7 +95,8 @@ def _run_options(args):
     return RunOptions(outdir=args.outdir, max_insts=args.max_insts, max_tick=args.max_tick,
                       checkpoint_at_inst=args.checkpoint_at_inst, checkpoint_at_tick=args.checkpoint_at_tick,
                       checkpoint_on_console=args.checkpoint_on_console, library=args.library, note=args.note,
-                      name=args.name, digest=args.digest, quiet=args.quiet, progress=args.progress)
+                      name=args.name, digest=args.digest, quiet=args.quiet, progress=args.progress,
+                      switch_at_inst=args.switch_at_inst, switch_to=args.switch_to)
 
 
 def _console(args):
@@ -183,6 +187,21 @@ def cmd_compat(args) -> int:
     return code
 
 
+def cmd_stats_compare(args) -> int:
+    from .sim.stats import compare_stats, format_comparison
+
+    for path in (args.a, args.b):
+        if not os.path.exists(path):
+            raise GraphsimError(f"{path}: no such run directory or stats.json")
+    try:
+        rows = compare_stats(args.a, args.b, args.dump, args.match)
+    except (OSError, ValueError) as exc:
+        raise GraphsimError(str(exc)) from None
+    print(f"A = {args.a}\nB = {args.b}")
+    sys.stdout.write(format_comparison(rows))
+    return 0
+
+
 def cmd_checkpoints(args) -> int:
     from .checkpoint import library_cli
 
@@ -219,6 +238,10 @@ def add_run_arguments(p):
     p.add_argument("--socket", metavar="PATH", help="serve the console on a Unix socket")
     p.add_argument("--disk", action="append", default=[], metavar="NAME=IMAGE",
                    help="image for a virtio_blk disk (opened read-only; writes go to an overlay)")
+    p.add_argument("--switch-at-inst", type=int, action="append", default=[], metavar="N",
+                   help="switch CPU model at instruction N (as the m5op switch_cpu does); repeatable")
+    p.add_argument("--switch-to", metavar="MODEL",
+                   help="the CPU model switches alternate with (default: timing, or atomic from timing)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -278,6 +301,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .checkpoint.library_cli import add_parser as add_checkpoints_parser
     add_checkpoints_parser(sub, cmd_checkpoints)
+
+    p = sub.add_parser("stats", help="statistics of runs")
+    stats_sub = p.add_subparsers(dest="stats_command", required=True, metavar="COMMAND")
+    q = stats_sub.add_parser("compare", help="two runs' statistics side by side, with ratios")
+    q.add_argument("a", metavar="A", help="run directory or stats.json")
+    q.add_argument("b", metavar="B", help="run directory or stats.json")
+    q.add_argument("--dump", type=int, default=-1, metavar="N",
+                   help="which dump of each run (default -1: the last, the end of the run)")
+    q.add_argument("--match", metavar="REGEX", help="only statistics whose name matches")
+    q.set_defaults(func=cmd_stats_compare)
 
     p = sub.add_parser("gui", help="the desktop checkpoint manager")
     p.add_argument("library", nargs="?", help="checkpoint library (default: the last one opened)")

@@ -88,8 +88,12 @@ def machine_record(machine: MachineGraph, used: dict | None = None, disks: dict 
             p = component.params
             record["caches"][component.name] = {"size": p.size, "assoc": p.assoc, "line_size": p.line_size,
                                                 "replacement": p.replacement}
+            if used is not None and getattr(component, "warm_state", False):
+                record["caches"][component.name]["warm"] = True  # a timing model recorded its tags
     if record["caches"]:
         record["present"] |= HAS_CACHES
+    if any(c.get("warm") for c in record["caches"].values()):
+        record["present"] |= HAS_WARM_CACHES
     if used is not None:
         record["used"] = used
         record["present"] |= HAS_USED
@@ -241,15 +245,33 @@ def _diff_disks(source, target, add):
             add(SAME, name, f"image {identity.get('sha256', '')[:12]} ({format_size(identity.get('size', 0))})")
 
 
+_GEOMETRY = ("size", "assoc", "line_size", "replacement")
+
+
 def _diff_caches(source, target, add):
+    """Caches are timing-only: any change is `changed`. A checkpoint taken on a timing model
+    carries its caches' warm state, restored into each target cache of the same name and geometry
+    (graphsim.sim.machine.Machine.load_state); every other cache starts cold."""
     src, dst = source.get("caches", {}), target.get("caches", {})
-    if src == dst:
+    geometry = lambda c: {k: c.get(k) for k in _GEOMETRY}  # noqa: E731
+    warm = [n for n, c in src.items() if c.get("warm") and n in dst and geometry(dst[n]) == geometry(c)]
+    cold = [n for n in dst if n not in warm]
+    if warm and not cold:
+        state = "warm state restored"
+    elif warm:
+        verb = "starts" if len(cold) == 1 else "start"
+        state = f"warm state restored for {', '.join(warm)}; {', '.join(cold)} {verb} cold"
+    elif any(c.get("warm") for c in src.values()):
+        state = "caches start cold: none has the geometry the warm state was recorded with"
+    else:
+        state = "caches start cold"
+    if {n: geometry(c) for n, c in src.items()} == {n: geometry(c) for n, c in dst.items()}:
         if src:
-            add(SAME, "caches", ", ".join(f"{n} {format_size(c['size'])}" for n, c in src.items()))
+            add(SAME, "caches", ", ".join(f"{n} {format_size(c['size'])}" for n, c in src.items()) + f" ({state})")
         return
     describe = lambda caches: ", ".join(f"{n} {format_size(c['size'])}/{c['assoc']}-way"  # noqa: E731
                                         for n, c in caches.items()) or "none"
-    add(CHANGED, "caches", f"{describe(src)} → {describe(dst)} (dirty lines were written back; caches start cold)",
+    add(CHANGED, "caches", f"{describe(src)} → {describe(dst)} (dirty lines were written back; {state})",
         guest_visible=False)
 
 

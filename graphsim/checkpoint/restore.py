@@ -67,9 +67,15 @@ def set_cpu_model(source: MachineSource, cpu: str | None):
         return
     if cpu not in cpu_models():
         raise GraphsimError(f"--cpu {cpu}: expected one of {', '.join(cpu_models())}")
+    kinds = component_kinds()
+    new = kinds[f"cpu.{cpu}"]
     for table in source.data.get("components", {}).values():
         if isinstance(table, dict) and str(table.get("type", "")).startswith("cpu."):
+            old = kinds.get(table["type"])
             table["type"] = f"cpu.{cpu}"
+            if old is not None:  # the old model's own parameters (a resolved dump has them all) go
+                for key in [k for k in table if k in old.params_decl and k not in new.params_decl]:
+                    del table[key]
 
 
 def target_graph(manifest: dict, config: str | None, overrides: list[str], cpu: str | None) -> MachineGraph:

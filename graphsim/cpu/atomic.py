@@ -35,6 +35,13 @@ class AtomicCPU(CPU):
     kind = "cpu.atomic"
     doc = "Atomic CPU: functional, one instruction per cycle, compiled (numba) hot path."
 
+    @classmethod
+    def core_class(cls):
+        """The class that runs every hart of a machine of this model: graphsim.cpu.core.Core."""
+        from .core import Core
+
+        return Core
+
     @staticmethod
     def core_class():
         return AtomicCore

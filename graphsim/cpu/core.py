@@ -422,7 +422,7 @@ class Core:
     # ------------------------------------------------------------------ tracing
     def run_trace(self, max_insts: int, until_tick: int = -1):
         """Like run, recording each instruction; returns (Exit, records) where records is an
-        int64 array of rows (hart, pc, insn, rd, value, priv, mem_paddr, mem_info) — see layout.TR_*."""
+        int64 array of rows (hart, pc, insn, rd, value, priv, mem_paddr, mem_info, fetch_paddr) — see layout.TR_*."""
         w = self.work
         w[L.C_TRACECOUNT] = 0
         w[L.C_TRACE_ON] = 1

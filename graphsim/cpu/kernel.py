@@ -687,12 +687,14 @@ def run(harts, ram, dev, work, budget, until_tick):
         k = 0
         ntrap = 0
         exit_reason = -1
+        tr = trb + work[L.C_TRACECOUNT] * L.TR_WORDS  # next record (the count is committed with the slice)
         while k < n:
             exc = -1
             tval = 0
             brk = False
             maddr = -1
             minfo = 0
+            fpa = -1
             # ---- fetch ----
             if (pc >> 12) != fvpn:
                 if ivm:
@@ -714,6 +716,7 @@ def run(harts, ram, dev, work, budget, until_tick):
             d = 0
             if exc < 0:
                 ro = fbase + (pc & 0xFFF)
+                fpa = rbase + ro
                 w = np.int64(ram16[np.uint64(ro >> 1)]) & 0xFFFF  # (unsigned index: no wrap-around check)
                 if (w & 3) == 3:
                     if (pc & 0xFFF) != 0xFFE:
@@ -881,20 +884,20 @@ def run(harts, ram, dev, work, budget, until_tick):
                         break
             # ---- retire or trap ----
             if tron:
-                tr = trb + work[L.C_TRACECOUNT] * L.TR_WORDS
-                work[L.C_TRACECOUNT] += 1
                 work[tr + L.TR_HART] = h
                 work[tr + L.TR_PC] = pc
                 work[tr + L.TR_INSN] = w
                 work[tr + L.TR_PRIV] = priv
                 work[tr + L.TR_MEM_ADDR] = maddr
                 work[tr + L.TR_MEM_INFO] = minfo
+                work[tr + L.TR_FETCH_PA] = fpa
                 op_ = d & 0xFF
                 has_rd = exc < 0 and ((d >> 8) & 31) != 0 and (
                     op_ <= D.ALU_LAST or D.LOAD_FIRST <= op_ <= D.LOAD_LAST or op_ == D.OP_JAL
                     or op_ == D.OP_JALR or op_ == D.OP_AUIPC or D.AMO_FIRST <= op_ <= D.CSR_LAST)
                 work[tr + L.TR_RD] = ((d >> 8) & 31) if has_rd else -1
                 work[tr + L.TR_VALUE] = st[(d >> 8) & 31] if has_rd else 0
+                tr += L.TR_WORDS
             k += 1
             if exc >= 0:
                 PV.take_trap(st, exc, False, tval, pc, xl32)
@@ -905,6 +908,8 @@ def run(harts, ram, dev, work, budget, until_tick):
             if brk:
                 break
         # ---- commit the slice ----
+        if tron:
+            work[L.C_TRACECOUNT] += k
         st[PC] = pc
         st[ICOUNT] += k
         if (inh & 1) == 0:

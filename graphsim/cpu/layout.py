@@ -94,4 +94,5 @@ TR_VALUE = 4
 TR_PRIV = 5
 TR_MEM_ADDR = 6  # physical address of the data access (-1 if none)
 TR_MEM_INFO = 7  # size | (kind << 8): kind 1 load, 2 store, 3 AMO
-TR_WORDS = 8
+TR_FETCH_PA = 8  # physical address of the fetch (-1 if the fetch faulted); the timing models' I-side address
+TR_WORDS = 9

@@ -240,9 +240,11 @@ class Machine:
         while True:
             now, tick = self.instret, self.tick
             for trigger in triggers:
-                if not trigger.fired and trigger.kind in ("inst", "tick") and \
-                        (now if trigger.kind == "inst" else tick) >= trigger.value:
+                if not trigger.fired and trigger.kind in ("inst", "tick", "switch") and \
+                        (tick if trigger.kind == "tick" else now) >= trigger.value:
                     trigger.fired = True
+                    if trigger.kind == "switch":
+                        return Stop("switch_cpu", detail=f"inst:{trigger.value}")
                     return Stop("checkpoint", detail=f"{trigger.kind}:{trigger.value}")
             if self.m5_checkpoint_due is not None and tick >= self.m5_checkpoint_due:
                 self.m5_checkpoint_due = tick + self.m5_checkpoint_period if self.m5_checkpoint_period else None
@@ -254,7 +256,7 @@ class Machine:
             budget = slice_insts
             ticks = [limits.max_tick, self.m5_checkpoint_due]
             for trigger in triggers:
-                if not trigger.fired and trigger.kind == "inst":
+                if not trigger.fired and trigger.kind in ("inst", "switch"):
                     budget = min(budget, trigger.value - now)
                 elif not trigger.fired and trigger.kind == "tick":
                     ticks.append(trigger.value)
@@ -427,6 +429,54 @@ class Machine:
         self.stats_hart_insts = [int(v) for v in self.core.harts[:, S.ICOUNT]]
 
     # --- state ----------------------------------------------------------------
+
+    def switch_cpu(self, model: str):
+        """Continue on CPU model ``model`` (atomic, timing, pipelined). The current core drains
+        (dirty lines written back, pending time applied); a core of the other model is built over
+        the same hart, device and memory state, with cold caches."""
+        from ..checkpoint.restore import set_cpu_model
+        from ..config.schema import Params
+
+        kind = self.kinds.get(f"cpu.{model}")
+        if kind is None or not model:
+            models = sorted(k[4:] for k in self.kinds if k.startswith("cpu."))
+            raise MachineError(f"switch to {model!r}: expected one of {', '.join(models)}")
+        if kind.kind == self.cpus[0].kind:
+            return
+        self.drain()
+        old = self.core
+        harts, dev = old.harts.copy(), old.dev.copy()
+        queue = old._offs["rxq"]
+        from ..cpu import layout as CL
+        rx = (old.work[queue:queue + old.work[CL.C_RXQCAP]].copy(), int(old.work[CL.C_RXQHEAD]),
+              int(old.work[CL.C_RXQCOUNT]))
+        cpus = []
+        for cpu in self.cpus:
+            params = Params({name: cpu.params[name] if name in cpu.params else decl.default_value()
+                             for name, decl in kind.params_decl.items()})
+            new = kind(cpu.name, params)
+            new.hartid = cpu.hartid
+            new.allocate_state()
+            self.components[cpu.name] = new
+            self.graph.graph.nodes[cpu.name]["kind"] = kind.kind
+            cpus.append(new)
+        self.cpus = cpus
+        for component in self.components.values():  # warm timing state belongs to the old core
+            if getattr(component, "warm_state", False):
+                for field_decl in component.state:
+                    if not field_decl.architectural:
+                        component.state_arrays[field_decl.name] = np.zeros_like(
+                            component.state_arrays[field_decl.name])
+                component.warm_state = False
+        set_cpu_model(self.graph.source, model)
+        self.core = self._build_core()
+        self.core.harts[:] = harts
+        self.core.dev[:] = dev
+        queue = self.core._offs["rxq"]
+        self.core.work[queue:queue + len(rx[0])] = rx[0]
+        self.core.work[CL.C_RXQHEAD], self.core.work[CL.C_RXQCOUNT] = rx[1], rx[2]
+        self.core.after_restore()
+        self.core.reset_stats()  # the new model's statistics start at the switch
 
     def drain(self):
         """Bring the machine to a consistent point for a checkpoint: every hart is already at an

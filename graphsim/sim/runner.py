@@ -33,10 +33,13 @@ class RunOptions:
     quiet: bool = False  # no guest console on stdout
     progress: bool = False
     slice_insts: int = 1_000_000
+    switch_at_inst: list[int] = field(default_factory=list)
+    switch_to: str | None = None  # CPU model the switches alternate with (default: timing, or atomic)
 
 
 def triggers_from(options: RunOptions) -> list[Trigger]:
     triggers = [Trigger("inst", n) for n in options.checkpoint_at_inst]
+    triggers += [Trigger("switch", n) for n in options.switch_at_inst]
     triggers += [Trigger("tick", t) for t in options.checkpoint_at_tick]
     for pattern in options.checkpoint_on_console:
         try:
@@ -89,9 +92,21 @@ def execute(machine: Machine, options: RunOptions, parent: str = "") -> tuple[St
     progress = Progress() if options.progress else None
     started = time.perf_counter()
     start_insts = machine.instret
+    first_model = machine.cpus[0].kind[4:]
+    other_model = options.switch_to or ("timing" if first_model == "atomic" else "atomic")
+    switches = []
     try:
         while True:
             stop = machine.run(limits, triggers, options.slice_insts, progress)
+            if stop.reason == "switch_cpu":
+                target = other_model if machine.cpus[0].kind[4:] == first_model else first_model
+                machine.switch_cpu(target)
+                if progress is not None:
+                    progress.end_line()
+                switches.append({"instret": machine.instret, "to": target, "trigger": stop.detail})
+                print(f"[graphsim] switched to cpu.{target} at {machine.instret:,} insts ({stop.detail})",
+                      file=sys.stderr)
+                continue
             if stop.reason != "checkpoint":
                 break
             library = library or Library(options.library)
@@ -119,6 +134,7 @@ def execute(machine: Machine, options: RunOptions, parent: str = "") -> tuple[St
     summary = {"stop": stop.reason, "exit_code": stop.exit_code, "detail": stop.detail,
                "instret": machine.instret, "tick": machine.tick, "host_seconds": round(host, 4),
                "mips": round(executed / host / 1e6, 2) if host else 0.0, "checkpoints": checkpoints,
+               "cpu_switches": switches,
                "first_instruction_wall": machine.first_run_wall}
     if options.digest:
         summary["digest"] = machine.digest()

@@ -64,3 +64,53 @@ def load_stats(path: str) -> list[dict]:
         path = os.path.join(path, "stats.json")
     with open(path, encoding="utf-8") as f:
         return json.load(f)
+
+
+def _last_dump(path: str, index: int) -> tuple[str, dict]:
+    dumps = load_stats(path)
+    if not dumps:
+        raise ValueError(f"{path}: no statistics dumps")
+    try:
+        dump = dumps[index]
+    except IndexError:
+        raise ValueError(f"{path}: has {len(dumps)} dump(s); --dump {index} is out of range") from None
+    return dump.get("reason", ""), dump.get("stats", {})
+
+
+def compare_stats(a: str, b: str, dump: int = -1, pattern: str | None = None) -> list[tuple]:
+    """Rows (name, value in A, value in B, B/A) for two runs' statistics (run directories or
+    stats.json files), from dump number ``dump`` of each (default: the last, the end of the run).
+    Names in A's order, then those only B has; ``pattern`` (a regular expression) selects names."""
+    import re
+
+    _, sa = _last_dump(a, dump)
+    _, sb = _last_dump(b, dump)
+    names = list(sa) + [n for n in sb if n not in sa]
+    if pattern:
+        regex = re.compile(pattern)
+        names = [n for n in names if regex.search(n)]
+    rows = []
+    for name in names:
+        va, vb = sa.get(name), sb.get(name)
+        ratio = None
+        if isinstance(va, (int, float)) and isinstance(vb, (int, float)) and va != 0:
+            ratio = vb / va
+        rows.append((name, va, vb, ratio))
+    return rows
+
+
+def format_comparison(rows: list[tuple], label_a: str = "A", label_b: str = "B") -> str:
+    """The rows of `compare_stats` as aligned text."""
+
+    def show(v):
+        if v is None:
+            return "-"
+        if isinstance(v, float):
+            return f"{v:.6g}"
+        return str(v)
+
+    width = max([len(r[0]) for r in rows] + [4]) + 2
+    lines = [f"{'stat':<{width}}{label_a:>20}{label_b:>20}{'B/A':>10}"]
+    for name, va, vb, ratio in rows:
+        lines.append(f"{name:<{width}}{show(va):>20}{show(vb):>20}{(f'{ratio:.3f}' if ratio is not None else '-'):>10}")
+    return "\n".join(lines) + "\n"

@@ -10,19 +10,32 @@ from tests.conftest import CONFIGS, ROOT
 from tests.guests import GUESTS, TEST_GUESTS, boot_guest, qemu_result, run_to_end
 
 
+CPU_MODELS = ["atomic", "timing", "pipelined"]
+_oracle = {}
+
+
+def cpu_model(cpu: str) -> list[str]:
+    """The --set override that runs a guest's machine on CPU model ``cpu``."""
+    return [f"components.cpu.type=cpu.{cpu}"]
+
+
+@pytest.mark.parametrize("cpu", CPU_MODELS)
 @pytest.mark.parametrize("name", TEST_GUESTS)
-def test_guest_matches_qemu(name):
-    oracle = qemu_result(name)
-    result = run_to_end(boot_guest(name))
+def test_guest_matches_qemu(name, cpu):
+    if name not in _oracle:
+        _oracle[name] = qemu_result(name)
+    oracle = _oracle[name]
+    result = run_to_end(boot_guest(name, cpu_model(cpu)))
     assert result.stop.reason == "exit", result.stop
     assert result.console == oracle.console
     assert result.stop.exit_code == oracle.exit_code == GUESTS[name]["exit_code"]
 
 
-def test_runs_are_deterministic():
+@pytest.mark.parametrize("cpu", CPU_MODELS)
+def test_runs_are_deterministic(cpu):
     digests = set()
     for _ in range(2):
-        machine = boot_guest("privtest")
+        machine = boot_guest("privtest", cpu_model(cpu))
         run_to_end(machine)
         digests.add(machine.digest())
     assert len(digests) == 1

@@ -1,0 +1,501 @@
+"""The in-order pipelined CPU: a classic 5-stage pipeline (IF, ID, EX, MEM, WB)
+timed from the functional kernel's records (see graphsim/cpu/timing.py for
+the record/feedback scheme both timing models share).
+
+Each instruction's stage entry cycles follow the in-order recurrences, with
+full forwarding:
+
+    IF  f = max(fetch unit free, previous left IF (its ID), redirect)
+    ID  d = max(f + fetch latency, previous ID + 1, previous left ID (its EX))
+    EX  x = max(d + 1, previous left EX (its MEM), operands ready)
+    MEM m = max(x + EX latency, previous left MEM (its WB))
+    WB  w = max(m + MEM occupancy, previous WB + 1)
+
+An ALU result can be used by the next instruction's EX (x + 1); a load's at
+m + its data latency, so a dependent instruction right behind a load waits
+(load-use stall; with a 1-cycle L1D hit, one bubble). `mul_latency` and
+`div_latency` are EX latencies (not pipelined: EX stays busy). The caches are
+pipelined on a hit (IF and MEM take one cycle per access, the data arriving
+after `hit_latency`) and block on a miss (the stage stays busy for the whole
+latency). An instruction's cycles are w minus the previous w, so CPI ≥ 1.
+
+Branches are predicted at fetch: a direction predictor (`bimodal`: 2-bit
+counters indexed by pc; `gshare`: indexed by pc XOR global history; `static`:
+backward taken), a direct-mapped BTB for targets and a return-address stack
+for returns (jalr through ra/t0; calls push). A taken direct branch or jal
+whose target the BTB lacks is redirected at decode (one bubble); a wrong
+direction or target is found in EX and costs `mispredict_penalty` cycles. A
+trap, interrupt or xRET redirects from WB; ecall, ebreak, fence.i, wfi and
+sfence.vma serialise the pipeline.
+
+The predictor tables are warm state declared on the CPU (restored only onto
+the same predictor geometry); the pipeline itself is empty after a drain.
+"""
+
+from __future__ import annotations
+
+from ..isa import _jitcache  # noqa: F401  (must precede @njit: keyed cache dir)
+import numpy as np
+from numba import njit
+
+from ..config.schema import Choice, Cycles, Int, Param, StateField
+from ..isa import decoder_gen as D
+from ..isa.state import HART_FIELDS, PC
+from ..mem import _cachedir
+from ..mem import cachemodel as CM
+from ..mem import tlayout as T
+from . import layout as L
+from .timing import TimedCore, TimingCPU, _ratio, data_latency, fetch_latency
+
+_cachedir.use()
+
+
+@njit(cache=True, inline='always')  # inlined into the batch loop: calls cost ~10% here
+def predict_and_train(t, h, pc, ilen, ob, rd, rs1, imm, npc):
+    """Predict the successor of the control instruction at pc, then train on the actual one (npc).
+    Returns (predicted pc, redirected at decode)."""
+    hc = t[T.H_HC] + h * T.HC_W
+    ht = t[T.H_HSTAT] + h * T.NHS
+    bp = t[T.H_BP] + t[hc + T.HC_BP0]
+    entries = t[hc + T.HC_BP_ENTRIES]
+    btbn = t[hc + T.HC_BTB_ENTRIES]
+    rasn = t[hc + T.HC_RAS_ENTRIES]
+    ctr0 = bp + T.BPR_TABLES
+    btag = ctr0 + entries
+    btgt = btag + btbn
+    ras = btgt + btbn
+    fall = pc + ilen
+    bi = (pc >> 1) & (btbn - 1)
+    btb_hit = t[btag + bi] == pc
+    t[ht + T.HT_BP_LOOKUPS] += 1
+    t[ht + T.HT_BTB_LOOKUPS] += 1
+    if btb_hit:
+        t[ht + T.HT_BTB_HITS] += 1
+    pred = fall
+    redirect = False
+    if ob & T.OPB_COND:
+        target = pc + imm
+        kind = t[hc + T.HC_BP_KIND]
+        t[ht + T.HT_BP_COND] += 1
+        hist = t[bp + T.BPR_HIST]
+        if kind == T.BP_GSHARE:
+            idx = ((pc >> 1) ^ hist) & (entries - 1)
+        else:
+            idx = (pc >> 1) & (entries - 1)
+        if kind == T.BP_STATIC:
+            taken_pred = imm < 0
+        else:
+            taken_pred = t[ctr0 + idx] >= 2
+        if taken_pred:
+            if btb_hit:
+                pred = t[btgt + bi]
+            else:
+                pred = target
+                redirect = True
+        taken = npc == target and target != fall
+        if taken != taken_pred:
+            t[ht + T.HT_BP_COND_WRONG] += 1
+        if kind != T.BP_STATIC:
+            c = t[ctr0 + idx]
+            if taken:
+                if c < 3:
+                    t[ctr0 + idx] = c + 1
+            elif c > 0:
+                t[ctr0 + idx] = c - 1
+            if kind == T.BP_GSHARE:
+                t[bp + T.BPR_HIST] = ((hist << 1) | (1 if taken else 0)) & ((1 << t[hc + T.HC_HIST_BITS]) - 1)
+        if taken:
+            t[btag + bi] = pc
+            t[btgt + bi] = target
+        return pred, redirect
+    link = rd == 1 or rd == 5
+    if ob & T.OPB_JAL:
+        target = pc + imm
+        if btb_hit:
+            pred = t[btgt + bi]
+        else:
+            pred = target
+            redirect = True
+        t[btag + bi] = pc
+        t[btgt + bi] = target
+    else:  # jalr
+        is_ret = (rs1 == 1 or rs1 == 5) and rs1 != rd
+        top = bp + T.BPR_RAS_TOP
+        if is_ret:
+            t[ht + T.HT_RAS_USED] += 1
+            pred = t[ras + t[top]]
+            t[top] = (t[top] - 1) % rasn
+            if pred != npc:
+                t[ht + T.HT_RAS_WRONG] += 1
+        else:
+            t[ht + T.HT_INDIRECT] += 1
+            pred = t[btgt + bi] if btb_hit else fall
+            if pred != npc:
+                t[ht + T.HT_INDIRECT_WRONG] += 1
+            t[btag + bi] = pc
+            t[btgt + bi] = npc
+    if link:
+        top = bp + T.BPR_RAS_TOP
+        t[top] = (t[top] + 1) % rasn
+        t[ras + t[top]] = fall
+    return pred, redirect
+
+
+@njit(cache=True, inline='always')  # inlined into the batch loop: calls cost ~10% here
+def finalize(t, h, npc):
+    """Time the hart's pending instruction now that its successor's pc (npc) is known."""
+    hs = t[T.H_HS] + h * T.HS_W
+    hc = t[T.H_HC] + h * T.HC_W
+    ht = t[T.H_HSTAT] + h * T.NHS
+    t[hs + T.HS_P_VALID] = 0
+    d = t[hs + T.HS_P_DEC]
+    op = d & 0xFF
+    rs1 = (d >> 13) & 31
+    rs2 = (d >> 18) & 31
+    drd = (d >> 8) & 31
+    ilen = 2 if (d >> 23) & 1 else 4
+    imm = d >> 32
+    ob = t[t[T.H_OPS] + op]
+    pc = t[hs + T.HS_P_PC]
+    lf = t[hs + T.HS_P_LF]
+    ld = t[hs + T.HS_P_LD]
+    rd = t[hs + T.HS_P_RD]
+    wprev = t[hs + T.HS_WPREV]
+    # IF
+    f = t[hs + T.HS_FNEXT]
+    if t[hs + T.HS_DPREV] > f:
+        f = t[hs + T.HS_DPREV]
+    focc = 1 if t[hs + T.HS_P_FHIT] else lf
+    # ID
+    dd = f + lf
+    if t[hs + T.HS_DPREV] + 1 > dd:
+        dd = t[hs + T.HS_DPREV] + 1
+    if t[hs + T.HS_XPREV] > dd:
+        dd = t[hs + T.HS_XPREV]
+    # EX
+    x = dd + 1
+    if t[hs + T.HS_MPREV] > x:
+        x = t[hs + T.HS_MPREV]
+    xr = x
+    src = 0
+    if (ob & T.OPB_RS1) and rs1 != 0 and t[hs + T.HS_READY + rs1] > xr:
+        xr = t[hs + T.HS_READY + rs1]
+        src = rs1
+    if (ob & T.OPB_RS2) and rs2 != 0 and t[hs + T.HS_READY + rs2] > xr:
+        xr = t[hs + T.HS_READY + rs2]
+        src = rs2
+    if xr > x:
+        if (t[hs + T.HS_LOADMASK] >> src) & 1:
+            t[ht + T.HT_LOAD_USE] += xr - x
+        elif (t[hs + T.HS_MULMASK] >> src) & 1:
+            t[ht + T.HT_MULDIV_STALL] += xr - x
+        x = xr
+    exlat = 1
+    if ob & T.OPB_MUL:
+        exlat = t[hc + T.HC_MUL_LAT]
+    elif ob & T.OPB_DIV:
+        exlat = t[hc + T.HC_DIV_LAT]
+    # MEM, WB
+    m = x + exlat
+    if wprev > m:
+        m = wprev
+    mocc = 1
+    if ld > 0 and not t[hs + T.HS_P_DHIT]:
+        mocc = ld
+    w = m + mocc
+    if wprev + 1 > w:
+        w = wprev + 1
+    if rd > 0:
+        bit = 1 << rd
+        if ld > 0:
+            t[hs + T.HS_READY + rd] = m + ld
+            t[hs + T.HS_LOADMASK] |= bit
+            t[hs + T.HS_MULMASK] &= ~bit
+        else:
+            t[hs + T.HS_READY + rd] = x + exlat
+            t[hs + T.HS_LOADMASK] &= ~bit
+            if ob & (T.OPB_MUL | T.OPB_DIV):
+                t[hs + T.HS_MULMASK] |= bit
+            else:
+                t[hs + T.HS_MULMASK] &= ~bit
+    # the next fetch
+    fnext = f + focc
+    pred = pc + ilen
+    redirect = False
+    control = (ob & (T.OPB_COND | T.OPB_JAL | T.OPB_JALR)) != 0
+    if control:
+        pred, redirect = predict_and_train(t, h, pc, ilen, ob, drd, rs1, imm, npc)
+    if npc != pred:
+        legit = False
+        if ob & T.OPB_COND:
+            legit = npc == pc + imm or npc == pc + ilen
+        elif ob & T.OPB_JAL:
+            legit = npc == pc + imm
+        elif ob & T.OPB_JALR:
+            legit = True
+        if legit:
+            red = x + t[hc + T.HC_PENALTY] - 1
+        else:
+            red = w + 1
+            t[ht + T.HT_TRAPS] += 1
+        if red > fnext:
+            t[ht + T.HT_SQUASH_CYC] += red - fnext
+            fnext = red
+    elif redirect:
+        t[ht + T.HT_DECODE_REDIRECT] += 1
+        if dd + 1 > fnext:
+            t[ht + T.HT_SQUASH_CYC] += dd + 1 - fnext
+            fnext = dd + 1
+    if (ob & T.OPB_FLUSH) and w + 1 > fnext:
+        fnext = w + 1
+    t[hs + T.HS_FNEXT] = fnext
+    t[hs + T.HS_DPREV] = dd
+    t[hs + T.HS_XPREV] = x
+    t[hs + T.HS_MPREV] = m
+    t[hs + T.HS_WPREV] = w
+    t[hs + T.HS_CYC] += w - wprev
+    t[hs + T.HS_N] += 1
+
+
+@njit(cache=True)
+def pipelined_batch(t0, work, n):
+    """Time n records: cache accesses now (in the interleaved order), pipeline timing when the
+    hart's next record tells where it went."""
+    t = CM.raw_view(t0)
+    trb = work[L.C_TRACE]
+    shift = t[T.H_SHIFT]
+    ram0 = t[T.H_RAM_BASE]
+    ram1 = t[T.H_RAM_END]
+    dec = t[T.H_DEC]
+    for i in range(n):
+        r = trb + i * L.TR_WORDS
+        h = work[r + L.TR_HART]
+        pc = work[r + L.TR_PC]
+        insn = work[r + L.TR_INSN]
+        hs = t[T.H_HS] + h * T.HS_W
+        hc = t[T.H_HC] + h * T.HC_W
+        tpc = t[hc + T.HC_TPC]
+        if t[hs + T.HS_P_VALID]:
+            finalize(t, h, pc)
+        now = t[hs + T.HS_BASE] + t[hs + T.HS_CYC] * tpc
+        fpa = work[r + L.TR_FETCH_PA]  # physical (pc may be virtual: the predictor uses pc)
+        line = fpa >> shift
+        c = t[hc + T.HC_L1I]
+        lf = -1
+        fhit = True
+        if c >= 0 and fpa >= 0 and ((insn & 3) != 3 or ((fpa + 3) >> shift) == line):
+            if line == t[hs + T.HS_LASTF]:
+                t[t[T.H_CSTAT] + c * T.NCS + T.CS_RD_ACC] += 1
+                lf = t[t[T.H_CC] + c * T.CC_W + T.CC_HIT]
+            else:
+                lf = CM.l1_hit(t, c, line, False)
+                if lf >= 0:
+                    t[hs + T.HS_LASTF] = line
+        if lf < 0:
+            lf, fhit = fetch_latency(t, h, fpa, insn, now, tpc)
+        ld = 0
+        dhit = True
+        maddr = work[r + L.TR_MEM_ADDR]
+        if maddr >= 0:
+            minfo = work[r + L.TR_MEM_INFO]
+            size = minfo & 0xFF
+            c = t[hc + T.HC_L1D]
+            ld = -1
+            dline = maddr >> shift
+            write = (minfo >> 8) >= 2
+            if c >= 0 and maddr >= ram0 and maddr + size <= ram1 and ((maddr + size - 1) >> shift) == dline:
+                if dline == t[hs + T.HS_LASTD] and (not write or t[hs + T.HS_LASTDW]):
+                    t[t[T.H_CSTAT] + c * T.NCS + (T.CS_WR_ACC if write else T.CS_RD_ACC)] += 1
+                    ld = t[t[T.H_CC] + c * T.CC_W + T.CC_HIT]
+                else:
+                    ld = CM.l1_hit(t, c, dline, write)
+                    if ld >= 0:
+                        t[hs + T.HS_LASTD] = dline
+                        t[hs + T.HS_LASTDW] = 1 if write else 0
+            if ld < 0:
+                t[hs + T.HS_LASTD] = -1
+                ld, dhit = data_latency(t, h, pc, maddr, minfo, now + tpc, tpc)
+        # decode (cached by instruction word)
+        flags = t[hc + T.HC_DFLAGS]
+        key = (insn & 0xFFFFFFFF) | (flags << 32) | (1 << 40)
+        e = dec + 2 * (((insn >> 2) ^ (insn >> 15) ^ flags) & (T.DEC_ENTRIES - 1))
+        if t[e] == key:
+            d = t[e + 1]
+        else:
+            d = D.decode(insn, flags)
+            t[e] = key
+            t[e + 1] = d
+        t[hs + T.HS_P_VALID] = 1
+        t[hs + T.HS_P_PC] = pc
+        t[hs + T.HS_P_INSN] = insn
+        t[hs + T.HS_P_DEC] = d
+        t[hs + T.HS_P_LF] = lf
+        t[hs + T.HS_P_FHIT] = 1 if fhit else 0
+        t[hs + T.HS_P_LD] = ld
+        t[hs + T.HS_P_DHIT] = 1 if dhit else 0
+        t[hs + T.HS_P_RD] = work[r + L.TR_RD]
+
+
+@njit(cache=True)
+def settle(t, harts, h):
+    """Finish hart h's pending instruction: its successor is the hart's current pc."""
+    hs = t[T.H_HS] + h * T.HS_W
+    if t[hs + T.HS_P_VALID]:
+        finalize(t, h, harts[h, PC])
+
+
+_cachedir.done()
+
+
+def op_bits() -> np.ndarray:
+    """Per decoder op: which source registers it reads and its class."""
+    bits = np.zeros(256, np.int64)
+    for op in range(256):
+        b = 0
+        if D.ALU_FIRST <= op <= D.ALU_LAST:
+            if op == D.OP_LUI:
+                b = 0
+            elif D.OP_ADDI <= op <= D.OP_SRAI or D.OP_ADDIW <= op <= D.OP_SRAIW:
+                b = T.OPB_RS1
+            else:
+                b = T.OPB_RS1 | T.OPB_RS2
+            if op >= D.OP_MUL:
+                name = D.OP_NAMES[op]
+                b |= T.OPB_DIV if name.startswith(("div", "rem")) else T.OPB_MUL
+        elif D.BRANCH_FIRST <= op <= D.BRANCH_LAST:
+            b = T.OPB_RS1 | T.OPB_RS2 | T.OPB_COND
+        elif D.LOAD_FIRST <= op <= D.LOAD_LAST:
+            b = T.OPB_RS1
+        elif D.STORE_FIRST <= op <= D.STORE_LAST:
+            b = T.OPB_RS1 | T.OPB_RS2
+        elif op == D.OP_JAL:
+            b = T.OPB_JAL
+        elif op == D.OP_JALR:
+            b = T.OPB_RS1 | T.OPB_JALR
+        elif D.AMO_FIRST <= op <= D.AMO_LAST or D.SC_FIRST <= op <= D.SC_LAST:
+            b = T.OPB_RS1 | T.OPB_RS2
+        elif D.LR_FIRST <= op <= D.LR_LAST:
+            b = T.OPB_RS1
+        elif op in (D.OP_CSRRW, D.OP_CSRRS, D.OP_CSRRC):
+            b = T.OPB_RS1
+        elif op in (D.OP_ECALL, D.OP_EBREAK, D.OP_MRET, D.OP_SRET, D.OP_WFI, D.OP_FENCE_I, D.OP_SFENCE_VMA):
+            b = T.OPB_FLUSH
+        bits[op] = b
+    return bits
+
+
+def _power_of_two(n):
+    return n > 0 and n & (n - 1) == 0
+
+
+def _bp(p):
+    return (p.bp_entries,)
+
+
+def _btb(p):
+    return (p.btb_entries,)
+
+
+def _ras(p):
+    return (p.ras_entries,)
+
+
+class PipelinedCore(TimedCore):
+    with_predictors = True
+
+    def _prepare_model(self):
+        t = self.t
+        r0, _ = self._timing.regions["ops"]
+        t[r0:r0 + 256] = op_bits()
+        for h, cpu in enumerate(self.cpu_components):
+            self._timing.bp_views[h]["warm_geometry"][:] = cpu.warm_geometry()
+
+    def _cold_model(self):
+        for views in self._timing.bp_views:
+            for name, view in views.items():
+                if name != "warm_geometry":
+                    view[:] = 0
+        r0, n = self._timing.regions["dec"]
+        self.t[r0:r0 + n] = 0
+
+    def _consume(self, count: int):
+        pipelined_batch(self.t, self.work, count)
+
+    def _settle(self, hart: int):
+        settle(self.t, self.harts, hart)
+
+    def _cpu_stats(self, prefix, row, insts) -> list[tuple]:
+        wrong = int(row[T.HT_BP_COND_WRONG] + row[T.HT_RAS_WRONG] + row[T.HT_INDIRECT_WRONG])
+        bp = f"{prefix}.branchPred"
+        return [
+            (f"{bp}.lookups", int(row[T.HT_BP_LOOKUPS]), "control instructions predicted", "count"),
+            (f"{bp}.condPredicted", int(row[T.HT_BP_COND]), "conditional branches predicted", "count"),
+            (f"{bp}.condIncorrect", int(row[T.HT_BP_COND_WRONG]), "conditional branches mispredicted", "count"),
+            (f"{bp}.condAccuracy", 1.0 - _ratio(row[T.HT_BP_COND_WRONG], row[T.HT_BP_COND]) if row[T.HT_BP_COND]
+             else 0.0, "fraction of conditional branches predicted right", "ratio"),
+            (f"{bp}.BTBLookups", int(row[T.HT_BTB_LOOKUPS]), "BTB lookups", "count"),
+            (f"{bp}.BTBHits", int(row[T.HT_BTB_HITS]), "BTB hits", "count"),
+            (f"{bp}.RASUsed", int(row[T.HT_RAS_USED]), "returns predicted by the return-address stack", "count"),
+            (f"{bp}.RASIncorrect", int(row[T.HT_RAS_WRONG]), "returns mispredicted", "count"),
+            (f"{bp}.indirectLookups", int(row[T.HT_INDIRECT]), "indirect jumps predicted by the BTB", "count"),
+            (f"{bp}.indirectMispredicted", int(row[T.HT_INDIRECT_WRONG]), "indirect jumps mispredicted", "count"),
+            (f"{bp}.mispredicts", wrong, "mispredicted control instructions", "count"),
+            (f"{bp}.mpki", round(wrong * 1000.0 / insts, 6) if insts else 0.0,
+             "mispredictions per 1000 instructions", "count/kinst"),
+            (f"{prefix}.decodeRedirects", int(row[T.HT_DECODE_REDIRECT]),
+             "taken direct jumps and branches redirected at decode (BTB miss)", "count"),
+            (f"{prefix}.squashCycles", int(row[T.HT_SQUASH_CYC]),
+             "fetch cycles lost to mispredictions, decode redirects and traps", "cycle"),
+            (f"{prefix}.loadUseStallCycles", int(row[T.HT_LOAD_USE]), "cycles EX waited for a load's result",
+             "cycle"),
+            (f"{prefix}.mulDivStallCycles", int(row[T.HT_MULDIV_STALL]),
+             "cycles EX waited for a multiply or divide result", "cycle"),
+            (f"{prefix}.trapRedirects", int(row[T.HT_TRAPS]), "redirects by traps, interrupts and xRET", "count"),
+        ]
+
+
+class PipelinedCPU(TimingCPU):
+    kind = "cpu.pipelined"
+    doc = ("In-order 5-stage pipelined CPU (IF, ID, EX, MEM, WB) with forwarding, load-use stalls, "
+           "multi-cycle multiply/divide, a branch predictor with BTB and return-address stack, timed "
+           "from the atomic CPU's execution through the machine's caches and memory.")
+
+    mul_latency = Param(Cycles, 3, "EX cycles of a multiply", min=1)
+    div_latency = Param(Cycles, 20, "EX cycles of a divide or remainder", min=1)
+    mispredict_penalty = Param(Cycles, 2, "fetch cycles lost when a branch is resolved wrong in EX", min=1)
+    predictor = Param(Choice(*T.PREDICTORS), "gshare", "direction predictor")
+    bp_entries = Param(Int, 4096, "2-bit counters of the direction predictor (power of two)", min=2,
+                       max=1 << 20)
+    btb_entries = Param(Int, 512, "branch target buffer entries (power of two, direct-mapped)", min=1,
+                        max=1 << 16)
+    ras_entries = Param(Int, 16, "return-address stack entries", min=1, max=1024)
+
+    state = HART_FIELDS + (
+        StateField("warm_geometry", "int64", (T.GEOM_W,), "predictor geometry the warm state was recorded with",
+                   architectural=False),
+        StateField("bp_history", "int64", (1,), "global branch history (gshare)", architectural=False),
+        StateField("ras_top", "int64", (1,), "return-address stack top", architectural=False),
+        StateField("bp_counters", "int64", _bp, "2-bit direction counters", architectural=False),
+        StateField("btb_tags", "int64", _btb, "BTB: pc of each entry", architectural=False),
+        StateField("btb_targets", "int64", _btb, "BTB: target of each entry", architectural=False),
+        StateField("ras", "int64", _ras, "return-address stack", architectural=False),
+    )
+
+    def check(self):
+        problems = super().check()
+        p = self.params
+        if not _power_of_two(p.bp_entries):
+            problems.append(("bp_entries", f"{p.bp_entries} is not a power of two"))
+        if not _power_of_two(p.btb_entries):
+            problems.append(("btb_entries", f"{p.btb_entries} is not a power of two"))
+        return problems
+
+    def warm_geometry(self) -> np.ndarray:
+        p = self.params
+        g = np.zeros(T.GEOM_W, np.int64)
+        g[:5] = (1, T.PREDICTORS.index(p.predictor), p.bp_entries, p.btb_entries, p.ras_entries)
+        return g
+
+    @staticmethod
+    def core_class():
+        return PipelinedCore

@@ -1,0 +1,501 @@
+"""The timing CPU: one instruction at a time, latencies from the cache hierarchy.
+
+Both timing models (this one and cpu.pipelined) share the atomic CPU's
+semantics exactly: the compiled functional kernel (graphsim/cpu/kernel.py)
+runs in record mode for a batch of instructions, writing per instruction
+(hart, pc, instruction word, register write, fetch and data physical
+addresses, size and kind of the data access); then a compiled timing model consumes the batch — the fetch
+address goes to the hart's first instruction-side cache, the data access to
+its first data-side cache, through the hierarchy of the machine graph
+(graphsim/mem/hierarchy.py, cachemodel.py) down to the memory controller
+(dram.py) — and computes each instruction's cycles.
+
+Time feedback. The kernel advances a hart's time by one cycle per
+instruction; the model's extra (stall) cycles are added to the hart's
+`tick` and `mcycle` when a batch ends, so guest-visible time (mtime, cycle)
+follows the timing model. Batches end at fixed points of the machine's total
+instruction count (multiples of `BATCH`) and at exits the guest causes
+(device accesses served in Python, m5ops, idleness) — never where the host
+happens to split a run — so runs are deterministic and a run split anywhere
+equals a straight run. Draining (checkpoints, CPU switches) applies what is
+pending, writes back dirty lines and empties everything in flight.
+
+The timing CPU's cost of an instruction is its fetch latency (an L1I hit:
+`hit_latency`) plus, for loads, stores and AMOs, the data access latency;
+nothing overlaps (as gem5's TimingSimpleCPU). Accesses outside RAM (devices)
+are uncached and cost `mmio_latency` cycles.
+"""
+
+from __future__ import annotations
+
+from ..isa import _jitcache  # noqa: F401  (must precede @njit: keyed cache dir)
+import numpy as np
+from numba import njit
+
+from ..config.schema import Cycles, Int, Param
+from ..config.units import TICKS_PER_SECOND
+from ..isa import state as S
+from ..mem import _cachedir
+from ..mem import cachemodel as CM
+from ..mem import tlayout as T
+from ..mem.dram import mem_access
+from ..mem.hierarchy import Hierarchy, build_state
+from . import layout as L
+from .base import CPU
+from .core import Core, Exit, _decoder_flags
+
+BATCH = 1 << 16  # instructions per timing batch (and records per kernel call)
+INTRINSIC_EXITS = ("mmio", "m5op", "idle")  # exits the guest causes: batches end there
+
+_cachedir.use()
+
+
+@njit(cache=True)
+def fetch_latency(t, h, pc, insn, now, tpc):
+    """Cycles to fetch the instruction at physical address pc (-1: the fetch faulted, nothing was
+    read); second value: it hit in the first level."""
+    hc = t[T.H_HC] + h * T.HC_W
+    ht = t[T.H_HSTAT] + h * T.NHS
+    if pc < 0:
+        return 1, True
+    if pc < t[T.H_RAM_BASE] or pc >= t[T.H_RAM_END]:
+        t[ht + T.HT_MMIO] += 1
+        return t[hc + T.HC_MMIO_LAT], False
+    line = pc >> t[T.H_SHIFT]
+    c = t[hc + T.HC_L1I]
+    if c < 0:
+        lat = CM.cycles_of(mem_access(t, line, False, now) - now, tpc)
+        return (lat if lat > 0 else 1), False
+    hs = t[T.H_HS] + h * T.HS_W
+    hit_lat = t[t[T.H_CC] + c * T.CC_W + T.CC_HIT]
+    if line == t[hs + T.HS_LASTF]:
+        t[t[T.H_CSTAT] + c * T.NCS + T.CS_RD_ACC] += 1
+        lat = hit_lat
+    else:
+        lat = CM.access(t, h, c, line, 0, pc, now, tpc)
+        t[hs + T.HS_LASTF] = line
+    if (insn & 3) == 3 and ((pc + 3) >> t[T.H_SHIFT]) != line:
+        lat += CM.access(t, h, c, line + 1, 0, pc, now + lat * tpc, tpc)
+        t[hs + T.HS_LASTF] = line + 1
+    hit = lat <= hit_lat
+    if not hit:
+        t[ht + T.HT_FETCH_STALL] += lat - hit_lat
+    return lat, hit
+
+
+@njit(cache=True)
+def data_latency(t, h, pc, maddr, minfo, now, tpc):
+    """Cycles of the data access of one record; second value: it hit in the first level."""
+    hc = t[T.H_HC] + h * T.HC_W
+    ht = t[T.H_HSTAT] + h * T.NHS
+    size = minfo & 0xFF
+    kind = (minfo >> 8) & 0xFF
+    if maddr < t[T.H_RAM_BASE] or maddr + size > t[T.H_RAM_END]:
+        t[ht + T.HT_MMIO] += 1
+        return t[hc + T.HC_MMIO_LAT], False
+    line = maddr >> t[T.H_SHIFT]
+    c = t[hc + T.HC_L1D]
+    if c < 0:
+        if kind == 2:  # a store without caches is posted
+            mem_access(t, line, True, now)
+            return 1, True
+        lat = CM.cycles_of(mem_access(t, line, False, now) - now, tpc)
+        return (lat if lat > 0 else 1), False
+    lat = CM.access(t, h, c, line, kind, pc, now, tpc)
+    if ((maddr + size - 1) >> t[T.H_SHIFT]) != line:
+        lat += CM.access(t, h, c, line + 1, kind, pc, now + lat * tpc, tpc)
+    hit_lat = t[t[T.H_CC] + c * T.CC_W + T.CC_HIT]
+    hit = lat <= hit_lat
+    if not hit:
+        t[ht + T.HT_DATA_STALL] += lat - hit_lat
+    return lat, hit
+
+
+@njit(cache=True)
+def timing_batch(t0, work, n):
+    """Time n records of the kernel's trace buffer, one instruction at a time."""
+    t = CM.raw_view(t0)
+    trb = work[L.C_TRACE]
+    shift = t[T.H_SHIFT]
+    ram0 = t[T.H_RAM_BASE]
+    ram1 = t[T.H_RAM_END]
+    hs0 = t[T.H_HS]
+    hc0 = t[T.H_HC]
+    cc0 = t[T.H_CC]
+    cs0 = t[T.H_CSTAT]
+    for i in range(n):
+        r = trb + i * L.TR_WORDS
+        h = work[r + L.TR_HART]
+        pc = work[r + L.TR_FETCH_PA]  # the physical address fetched (the record's pc may be virtual)
+        insn = work[r + L.TR_INSN]
+        hs = hs0 + h * T.HS_W
+        hc = hc0 + h * T.HC_W
+        # fetch: the hart's last line again (the common case), else the full path
+        line = pc >> shift
+        c = t[hc + T.HC_L1I]
+        lat = -1
+        if c >= 0 and pc >= 0 and ((insn & 3) != 3 or ((pc + 3) >> shift) == line):
+            if line == t[hs + T.HS_LASTF]:
+                t[cs0 + c * T.NCS + T.CS_RD_ACC] += 1
+                lat = t[cc0 + c * T.CC_W + T.CC_HIT]
+            else:
+                lat = CM.l1_hit(t, c, line, False)
+                if lat >= 0:
+                    t[hs + T.HS_LASTF] = line
+        if lat < 0:
+            tpc = t[hc + T.HC_TPC]
+            lat, _hit = fetch_latency(t, h, pc, insn, t[hs + T.HS_BASE] + t[hs + T.HS_CYC] * tpc, tpc)
+        # data: a plain first-level hit inline, else the full path
+        maddr = work[r + L.TR_MEM_ADDR]
+        if maddr >= 0:
+            minfo = work[r + L.TR_MEM_INFO]
+            size = minfo & 0xFF
+            c = t[hc + T.HC_L1D]
+            dl = -1
+            dline = maddr >> shift
+            write = (minfo >> 8) >= 2
+            if c >= 0 and maddr >= ram0 and maddr + size <= ram1 and ((maddr + size - 1) >> shift) == dline:
+                if dline == t[hs + T.HS_LASTD] and (not write or t[hs + T.HS_LASTDW]):
+                    # the line of this hart's last data hit, unchanged since: a hit, and already the
+                    # most recently used way of its set
+                    t[cs0 + c * T.NCS + (T.CS_WR_ACC if write else T.CS_RD_ACC)] += 1
+                    dl = t[cc0 + c * T.CC_W + T.CC_HIT]
+                else:
+                    dl = CM.l1_hit(t, c, dline, write)
+                    if dl >= 0:
+                        t[hs + T.HS_LASTD] = dline
+                        t[hs + T.HS_LASTDW] = 1 if write else 0
+            if dl < 0:
+                t[hs + T.HS_LASTD] = -1
+                tpc = t[hc + T.HC_TPC]
+                now = t[hs + T.HS_BASE] + (t[hs + T.HS_CYC] + lat) * tpc
+                dl, _dhit = data_latency(t, h, pc, maddr, minfo, now, tpc)
+            lat += dl
+        t[hs + T.HS_CYC] += lat
+        t[hs + T.HS_N] += 1
+
+
+@njit(cache=True)
+def feedback(t, harts):
+    """Add every hart's stall cycles to its time and mcycle; start a new batch."""
+    for h in range(t[T.H_NHARTS]):
+        hs = t[T.H_HS] + h * T.HS_W
+        stall = t[hs + T.HS_CYC] - t[hs + T.HS_N]
+        ht = t[T.H_HSTAT] + h * T.NHS
+        t[ht + T.HT_INSTS] += t[hs + T.HS_N]
+        t[ht + T.HT_CYCLES] += t[hs + T.HS_CYC]
+        if stall != 0:
+            harts[h, S.TICK] += stall * t[t[T.H_HC] + h * T.HC_W + T.HC_TPC]
+            if (harts[h, S.MCOUNTINHIBIT] & 1) == 0:
+                harts[h, S.MCYCLE] += stall
+        t[hs + T.HS_CYC] = 0
+        t[hs + T.HS_N] = 0
+        t[hs + T.HS_BASE] = harts[h, S.TICK]
+
+
+_cachedir.done()
+
+
+# --- the core the machine drives ------------------------------------------------
+
+CACHE_STATS = (
+    # name, description, unit, function of the counters row
+    ("overallAccesses", "demand accesses (reads, writes, fills requested from above)", "count",
+     lambda s: s[T.CS_RD_ACC] + s[T.CS_WR_ACC]),
+    ("overallHits", "demand hits", "count",
+     lambda s: s[T.CS_RD_ACC] + s[T.CS_WR_ACC] - s[T.CS_RD_MISS] - s[T.CS_WR_MISS]),
+    ("overallMisses", "demand misses", "count", lambda s: s[T.CS_RD_MISS] + s[T.CS_WR_MISS]),
+    ("overallMissRate", "demand misses per demand access", "ratio",
+     lambda s: _ratio(s[T.CS_RD_MISS] + s[T.CS_WR_MISS], s[T.CS_RD_ACC] + s[T.CS_WR_ACC])),
+    ("ReadReq.accesses", "read accesses (fetches, loads, fills)", "count", lambda s: s[T.CS_RD_ACC]),
+    ("ReadReq.misses", "read misses", "count", lambda s: s[T.CS_RD_MISS]),
+    ("WriteReq.accesses", "write accesses (stores, AMOs)", "count", lambda s: s[T.CS_WR_ACC]),
+    ("WriteReq.misses", "write misses", "count", lambda s: s[T.CS_WR_MISS]),
+    ("WritebackDirty.accesses", "write-backs and written-through lines arriving from above", "count",
+     lambda s: s[T.CS_WB_ACC]),
+    ("WritebackDirty.misses", "of which missed", "count", lambda s: s[T.CS_WB_MISS]),
+    ("overallAvgMissLatency", "average cycles of a demand miss that started here", "cycle",
+     lambda s: _ratio(s[T.CS_MISS_CYC], s[T.CS_RD_MISS] + s[T.CS_WR_MISS])),
+    ("writebacks", "dirty lines written to the level below (evictions, snoops, drains)", "count",
+     lambda s: s[T.CS_WRITEBACKS]),
+    ("drainWritebacks", "dirty lines written back by drains (checkpoints, CPU switches)", "count",
+     lambda s: s[T.CS_DRAIN_WB]),
+    ("replacements", "valid lines evicted", "count", lambda s: s[T.CS_EVICTIONS]),
+    ("prefetcher.pfIssued", "prefetches issued", "count", lambda s: s[T.CS_PF_ISSUED]),
+    ("prefetcher.pfUseful", "prefetched lines later used by a demand access", "count",
+     lambda s: s[T.CS_PF_USEFUL]),
+    ("prefetcher.pfLate", "demand accesses that waited for a prefetch in flight", "count",
+     lambda s: s[T.CS_PF_LATE]),
+    ("prefetcher.pfInCache", "prefetches not issued: the line was present", "count",
+     lambda s: s[T.CS_PF_HITS]),
+    ("prefetcher.pfDropped", "prefetches dropped: no free MSHR", "count", lambda s: s[T.CS_PF_DROPPED]),
+    ("coherence.invalidations", "lines invalidated by other harts' writes", "count", lambda s: s[T.CS_INVAL]),
+    ("coherence.interventions", "dirty lines supplied to other harts' requests", "count",
+     lambda s: s[T.CS_INTERV]),
+    ("coherence.upgrades", "ownership requests for lines held shared", "count", lambda s: s[T.CS_UPGRADES]),
+    ("coherence.snoopHits", "snoops that found the line here", "count", lambda s: s[T.CS_SNOOP_HITS]),
+)
+
+
+def _ratio(a, b):
+    return round(float(a) / float(b), 6) if b else 0.0
+
+
+class TimedCore(Core):
+    """What both timing models share: batching over the kernel's record mode, time feedback,
+    drain, warm state and statistics. Subclasses provide `_consume` (the compiled model)."""
+
+    with_predictors = False
+
+    def __init__(self, config, ram, harts=None, graph=None):
+        if graph is None:
+            raise ValueError("a timing core needs the machine graph (its caches and memory)")
+        self.graph = graph
+        self.cpu_components = [graph.components[n] for n in graph.cpus]
+        self.hierarchy = Hierarchy.of(graph)
+        self.hierarchy.raise_problems(graph)
+        self.batch = BATCH
+        config.quantum = self.cpu_components[0].params.quantum
+        self._timing = None
+        self._captured = None
+        super().__init__(config, ram, harts)
+        self._reset_stats_marks()
+
+    # --- layout -----------------------------------------------------------------
+    def _build_work(self) -> np.ndarray:
+        w = super()._build_work()
+        start = len(w)
+        w = np.concatenate([w, np.zeros(self.batch * L.TR_WORDS, np.int64)])
+        w[L.C_TRACE] = start
+        w[L.C_TRACECAP] = self.batch
+        w[L.C_TRACE_ON] = 1
+        self._offs["trace"] = start
+        if self._timing is None:
+            self._build_timing(w)
+        return w
+
+    def _build_timing(self, w):
+        c = self.config
+        tpc = [TICKS_PER_SECOND // f for f in self.freqs]
+        flags = [_decoder_flags(isa) for isa in self.isas]
+        self._timing = build_state(self.graph, self.hierarchy, tpc, c.ram_base, c.ram_size,
+                                   [cpu.params for cpu in self.cpu_components], flags, self.with_predictors)
+        self.t = self._timing.t
+        for i, cache in enumerate(self.hierarchy.caches):
+            cache.state_arrays = self._timing.cache_views[i]
+            cache.warm_state = True
+            CM.cold_cache(self.t, i, int(cache.params.seed))
+        mem = self.hierarchy.memory
+        if mem is not None and self._timing.memory_views:
+            mem.state_arrays.update(self._timing.memory_views)
+            mem.warm_state = True
+        self._prepare_model()
+
+    def _prepare_model(self):
+        """Subclasses fill their own regions of `t` (op tables, predictor geometry)."""
+
+    def hart_views(self, h: int) -> dict:
+        views = super().hart_views(h)
+        if self._timing is not None:
+            views.update(self._timing.bp_views[h])
+        return views
+
+    # --- state ------------------------------------------------------------------
+    def reset(self):
+        super().reset()
+        if self._timing is not None:
+            for i, cache in enumerate(self.hierarchy.caches):
+                CM.cold_cache(self.t, i, int(cache.params.seed))
+            self._cold_model()
+            self._reset_transient()
+
+    def after_restore(self):
+        super().after_restore()
+        if self._timing is not None:
+            for i in range(len(self.hierarchy.caches)):
+                CM.normalise_restored(self.t, i)
+            self._reset_transient()
+
+    def _cold_model(self):
+        """Subclasses: forget predictor state."""
+
+    def _reset_transient(self):
+        """Everything in flight forgotten; a new batch starts at each hart's current time."""
+        t = self.t
+        r0, n = self._timing.regions["hs"]
+        t[r0:r0 + n] = 0
+        for h in range(self.config.nharts):
+            hs = r0 + h * T.HS_W
+            t[hs + T.HS_LASTF] = -1
+            t[hs + T.HS_LASTD] = -1
+            t[hs + T.HS_BASE] = self.harts[h, S.TICK]
+        r0, n = self._timing.regions["mbusy"]
+        t[r0:r0 + n] = 0
+        r0, n = self._timing.regions["mshr"]
+        t[r0:r0 + n] = 0
+
+    # --- running ----------------------------------------------------------------
+    def run(self, max_insts: int, until_tick: int = -1) -> Exit:
+        w = self.work
+        done = 0
+        while True:
+            total = int(self.harts[:, S.ICOUNT].sum())
+            n = self.batch - total % self.batch
+            if max_insts - done < n:
+                n = max_insts - done
+            if n <= 0:
+                return Exit("budget")
+            w[L.C_TRACE_ON] = 1
+            ex = Core.run(self, n, until_tick)
+            count = int(w[L.C_TRACECOUNT])
+            if self._captured is not None:
+                start = w[L.C_TRACE]
+                self._captured.append(w[start:start + count * L.TR_WORDS].reshape(count, L.TR_WORDS).copy())
+            if count:
+                self._consume(count)
+                w[L.C_TRACECOUNT] = 0
+            after = int(self.harts[:, S.ICOUNT].sum())
+            done += after - total
+            if ex.reason in INTRINSIC_EXITS or after % self.batch == 0:
+                if ex.reason == "m5op":
+                    self._settle(ex.hart)
+                feedback(self.t, self.harts)
+            if ex.reason != "budget" or done >= max_insts:
+                return ex
+
+    def _consume(self, count: int):
+        raise NotImplementedError
+
+    def run_trace(self, max_insts: int, until_tick: int = -1):
+        """Like run, also returning every instruction's record (see Core.run_trace)."""
+        self._captured = []
+        try:
+            ex = self.run(max_insts, until_tick)
+            rows = self._captured
+        finally:
+            self._captured = None
+        return ex, np.concatenate(rows) if rows else np.zeros((0, L.TR_WORDS), np.int64)
+
+    def _settle(self, hart: int):
+        """Subclasses: finish the hart's instruction whose successor is not known yet."""
+
+    def drain(self):
+        """Apply pending time, write back every dirty line (counted), empty what is in flight."""
+        for h in range(self.config.nharts):
+            self._settle(h)
+        feedback(self.t, self.harts)
+        CM.drain_caches(self.t)
+        self._reset_transient()
+
+    @property
+    def tick(self) -> int:
+        t = self.t
+        best = 0
+        for h in range(self.config.nharts):
+            hs = t[T.H_HS] + h * T.HS_W
+            tpc = t[t[T.H_HC] + h * T.HC_W + T.HC_TPC]
+            best = max(best, int(self.harts[h, S.TICK] + (t[hs + T.HS_CYC] - t[hs + T.HS_N]) * tpc))
+        return best
+
+    @tick.setter
+    def tick(self, value: int):
+        self.harts[:, S.TICK] = int(value)
+        if self._timing is not None:
+            self._reset_transient()
+
+    def hart_tick(self, h: int) -> int:
+        t = self.t
+        hs = t[T.H_HS] + h * T.HS_W
+        tpc = t[t[T.H_HC] + h * T.HC_W + T.HC_TPC]
+        return int(self.harts[h, S.TICK] + (t[hs + T.HS_CYC] - t[hs + T.HS_N]) * tpc)
+
+    # --- statistics -------------------------------------------------------------
+    def _reset_stats_marks(self):
+        self._stats_marks = [(self.hart_tick(h), int(self.harts[h, S.ICOUNT])) for h in range(self.config.nharts)]
+
+    def reset_stats(self):
+        super().reset_stats()
+        for key in ("cstat", "hstat", "mstat"):
+            r0, n = self._timing.regions[key]
+            self.t[r0:r0 + n] = 0
+        self._reset_stats_marks()
+
+    def stats(self) -> list[tuple]:
+        out = list(super().stats())
+        t = self.t
+        spans = []
+        for h, cpu in enumerate(self.cpu_components):
+            prefix = f"system.{cpu.name}"
+            tick0, insts0 = self._stats_marks[h]
+            tpc = TICKS_PER_SECOND // self.freqs[h]
+            spans.append(self.hart_tick(h) - tick0)
+            cycles = spans[-1] // tpc
+            insts = int(self.harts[h, S.ICOUNT]) - insts0
+            ht = self._timing.regions["hstat"][0] + h * T.NHS
+            row = t[ht:ht + T.NHS]
+            out += [
+                (f"{prefix}.numCycles", int(cycles), "Number of cpu cycles simulated", "cycle"),
+                (f"{prefix}.ipc", _ratio(insts, cycles), "IPC: instructions per cycle", "inst/cycle"),
+                (f"{prefix}.cpi", _ratio(cycles, insts), "CPI: cycles per instruction", "cycle/inst"),
+                (f"{prefix}.fetchStallCycles", int(row[T.HT_FETCH_STALL]),
+                 "cycles waiting for instruction fetch beyond a first-level hit", "cycle"),
+                (f"{prefix}.dataStallCycles", int(row[T.HT_DATA_STALL]),
+                 "cycles waiting for data beyond a first-level hit", "cycle"),
+                (f"{prefix}.uncachedAccesses", int(row[T.HT_MMIO]), "device (uncached) accesses", "count"),
+            ]
+            out += self._cpu_stats(prefix, row, insts)
+        cs0 = self._timing.regions["cstat"][0]
+        for i, cache in enumerate(self.hierarchy.caches):
+            row = t[cs0 + i * T.NCS:cs0 + (i + 1) * T.NCS]
+            for name, desc, unit, fn in CACHE_STATS:
+                value = fn(row)
+                out.append((f"system.{cache.name}.{name}", value if isinstance(value, float) else int(value),
+                            desc, unit))
+        mem = self.hierarchy.memory
+        if mem is not None:
+            m0 = self._timing.regions["mstat"][0]
+            m = t[m0:m0 + T.NMS]
+            line = self.hierarchy.line_size
+            prefix = f"system.{mem.name}"
+            reads, writes = int(m[T.MS_READS]), int(m[T.MS_WRITES])
+            out += [
+                (f"{prefix}.readReqs", reads, "line reads", "count"),
+                (f"{prefix}.writeReqs", writes, "line writes (write-backs)", "count"),
+                (f"{prefix}.bytesRead", reads * line, "bytes read", "byte"),
+                (f"{prefix}.bytesWritten", writes * line, "bytes written", "byte"),
+                (f"{prefix}.avgReadLatency", _ratio(m[T.MS_READ_TICKS], reads), "average read latency", "tick"),
+                (f"{prefix}.avgQueueLatency", _ratio(m[T.MS_QUEUE_TICKS], reads),
+                 "average ticks a read waited for a bank or the data channel", "tick"),
+                (f"{prefix}.busUtilisation", _ratio(m[T.MS_BUSY_TICKS], max(spans, default=0)),
+                 "fraction of the time the data channel transferred", "ratio"),
+            ]
+            if mem.params.model == "dram":
+                out += [
+                    (f"{prefix}.rowHits", int(m[T.MS_ROW_HITS]), "accesses to the open row", "count"),
+                    (f"{prefix}.rowEmpty", int(m[T.MS_ROW_EMPTY]), "accesses to a precharged bank", "count"),
+                    (f"{prefix}.rowConflicts", int(m[T.MS_ROW_CONFLICTS]),
+                     "accesses that closed another open row", "count"),
+                ]
+        return out
+
+    def _cpu_stats(self, prefix, row, insts) -> list[tuple]:
+        return []
+
+
+class TimingCore(TimedCore):
+    def _consume(self, count: int):
+        timing_batch(self.t, self.work, count)
+
+
+class TimingCPU(CPU):
+    kind = "cpu.timing"
+    doc = ("Timing CPU: the atomic CPU's semantics, timed one instruction at a time through the machine's "
+           "caches and memory (fetch latency + data latency per instruction; nothing overlaps).")
+
+    mmio_latency = Param(Cycles, 10, "cycles of an uncached access to a device", min=1)
+    quantum = Param(Int, 1000, "instructions a hart runs before another is scheduled: the grain at which the "
+                               "harts' accesses interleave in the caches", min=1)
+
+    @staticmethod
+    def core_class():
+        return TimingCore
