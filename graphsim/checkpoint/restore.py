@@ -46,13 +46,20 @@ class RestorePlan:
     graph: MachineGraph
     disks: dict[str, str]
     findings: list[Finding]
+    built: bool = False
 
     def build(self, console=None):
+        """The restored machine. Its RAM is the plan's verified memory itself (not a copy), so a
+        plan builds one machine; plan again for another."""
         from ..sim.machine import Machine
 
-        machine = Machine(self.graph, self.disks, console)
+        if self.built:
+            raise RuntimeError("a restore plan builds one machine; call plan_restore again")
+        self.built = True
+        memory = {name: saved.fields["data"] for name, saved in self.state.components.items()
+                  if saved.kind == "memory" and "data" in saved.fields}
+        machine = Machine(self.graph, self.disks, console, memory=memory)
         machine.load_state(self.state)
-        machine.console.write(b"")
         return machine
 
 

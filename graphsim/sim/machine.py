@@ -62,13 +62,20 @@ class Trigger:
 
 
 class Machine:
-    def __init__(self, graph: MachineGraph, disks: dict[str, str] | None = None, console: Console | None = None):
+    def __init__(self, graph: MachineGraph, disks: dict[str, str] | None = None, console: Console | None = None,
+                 memory: dict[str, np.ndarray] | None = None):
+        """``memory`` hands over verified memory contents (memory component name → byte array) from a
+        checkpoint, adopted as the machine's RAM instead of copied (load_state then skips them)."""
         self.graph = graph
         self.console = console or Console()
         self.kinds = component_kinds()
         self.components = graph.components
         for component in self.components.values():
             component.allocate_state()
+            adopted = (memory or {}).get(component.name)
+            if component.role == "memory" and adopted is not None \
+                    and adopted.shape == component.state_arrays["data"].shape and adopted.dtype == np.uint8:
+                component.state_arrays["data"] = adopted
         self.cpus = [self.components[n] for n in graph.cpus]
         models = {c.kind for c in self.cpus}
         if len(models) != 1:
@@ -518,8 +525,8 @@ class Machine:
             for field_decl in component.state:
                 target = component.state_arrays[field_decl.name]
                 value = saved.fields.get(field_decl.name)
-                if value is None:
-                    continue  # added since the checkpoint's state version: starts zeroed
+                if value is None or value is target:
+                    continue  # added since the checkpoint's state version (starts zeroed), or adopted
                 if not field_decl.architectural and (not warm or value.shape != target.shape):
                     continue  # warm timing state of another geometry (or none): this component starts cold
                 if value.shape != target.shape:
