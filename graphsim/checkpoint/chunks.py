@@ -21,7 +21,7 @@ class ChunkError(Exception):
     """A chunk that is missing or does not match its name."""
 
 
-def _fsync_dir(path: str):
+def fsync_dir(path: str):
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -45,14 +45,16 @@ class ChunkStore:
         """Store a chunk if absent; returns (digest, bytes written). Files are fsynced;
         directories created are recorded in ``new_dirs`` for the caller to fsync once."""
         digest = hashlib.sha256(data).hexdigest()
-        path = self.path(digest)
-        if os.path.exists(path):
+        if self.has(digest):
             return digest, 0
+        return digest, self.put_packed(digest, self._compressor.compress(data), new_dirs)
+
+    def put_packed(self, digest: str, packed: bytes, new_dirs: set[str]) -> int:
+        """Store an already compressed chunk under its (already verified) digest; returns bytes written."""
+        path = self.path(digest)
         directory = os.path.dirname(path)
         if not os.path.isdir(directory):
             os.makedirs(directory, exist_ok=True)
-            new_dirs.add(directory)
-        packed = self._compressor.compress(data)
         tmp = f"{path}.tmp{os.getpid()}"
         with open(tmp, "wb") as f:
             f.write(packed)
@@ -60,7 +62,7 @@ class ChunkStore:
             os.fsync(f.fileno())
         os.replace(tmp, path)
         new_dirs.add(directory)
-        return digest, len(packed)
+        return len(packed)
 
     def get(self, digest: str, expected_size: int) -> bytes:
         path = self.path(digest)

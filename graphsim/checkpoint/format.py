@@ -31,7 +31,7 @@ import tomli_w
 
 from .. import __version__
 from ..errors import GraphsimError
-from .chunks import CHUNK_SIZE, ChunkError, ChunkStore, _fsync_dir, load_bytes, save_bytes
+from .chunks import CHUNK_SIZE, ChunkError, ChunkStore, fsync_dir, load_bytes, save_bytes
 from .upgrade import upgrade_component_state
 
 FORMAT_NAME = "graphsim-checkpoint"
@@ -69,7 +69,7 @@ def write_manifest(directory: str, manifest: dict):
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, os.path.join(directory, MANIFEST))
-    _fsync_dir(directory)
+    fsync_dir(directory)
 
 
 @dataclass
@@ -136,10 +136,10 @@ def write_checkpoint(checkpoints_dir: str, store: ChunkStore, cpt_id: str, state
                                        "overlay_chunks": chunks}
         manifest["stored_bytes"] = stored_bytes
         for directory in new_dirs:
-            _fsync_dir(directory)
+            fsync_dir(directory)
         write_manifest(tmp, manifest)  # last: a directory without a manifest is never listed
         os.rename(tmp, final)
-        _fsync_dir(checkpoints_dir)
+        fsync_dir(checkpoints_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

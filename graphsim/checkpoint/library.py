@@ -19,7 +19,7 @@ import tempfile
 from dataclasses import dataclass
 
 from ..errors import GraphsimError
-from .chunks import ChunkStore
+from .chunks import ChunkStore, fsync_dir
 from .format import (MANIFEST, CheckpointError, SavedState, read_manifest, read_state, write_checkpoint,
                      write_manifest)
 
@@ -271,11 +271,13 @@ class Library:
             manifest = read_manifest(os.path.join(tmp, cpt_id))
             read_state(os.path.join(tmp, cpt_id), staged, manifest, kinds)  # verify everything first
             new_dirs: set[str] = set()
-            for digest in staged.all_digests():
+            # Only the chunks the manifest references (just verified); anything else in the archive stays out.
+            for digest in chunk_refs(manifest):
                 if not self.store.has(digest):
                     with open(staged.path(digest), "rb") as f:
-                        packed = f.read()
-                    self.store.put(staged._decompressor.decompress(packed), new_dirs)
+                        self.store.put_packed(digest, f.read(), new_dirs)
+            for directory in new_dirs:
+                fsync_dir(directory)
             os.rename(os.path.join(tmp, cpt_id), self.path(cpt_id))
         self._insert(manifest)
         self._db.commit()

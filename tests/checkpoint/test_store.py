@@ -110,6 +110,19 @@ def test_export_import_and_notes(tmp_path):
     assert other.entries()[0].note == "at the prompt"
     with pytest.raises(LibraryError, match="already in the library"):
         other.import_(str(tmp_path / "x.tar"), KINDS)
+    # an archive smuggling in a chunk the manifest does not reference: that chunk stays out
+    import io
+    import tarfile
+
+    stray = "ab" * 32
+    with tarfile.open(tmp_path / "x.tar", "a") as tar:
+        info = tarfile.TarInfo(f"chunks/{stray[:2]}/{stray[2:]}.zst")
+        info.size = 4
+        tar.addfile(info, io.BytesIO(b"junk"))
+    third = Library(str(tmp_path / "c"))
+    assert third.import_(str(tmp_path / "x.tar"), KINDS) == cpt
+    assert not third.store.has(stray)
+    third.load(cpt, KINDS)
     (tmp_path / "junk.tar").write_bytes(b"not a tar")
     with pytest.raises(LibraryError, match="not a checkpoint archive"):
         other.import_(str(tmp_path / "junk.tar"), KINDS)
