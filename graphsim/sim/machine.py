@@ -27,7 +27,7 @@ from ..graph.elaborate import MachineGraph
 from ..isa import state as S
 from . import boot
 from .console import Console
-from .stats import StatsDump, StatsLog
+from .stats import Stat, StatsDump, StatsLog
 
 FIRMWARE_KERNEL_OFFSET = 0x20_0000  # OpenSBI fw_jump's FW_JUMP_ADDR on the generic platform (RAM + 2 MiB)
 DTB_ALIGN = 0x20_0000
@@ -160,10 +160,6 @@ class Machine:
 
     def set_irq(self, irq: int, level: bool):
         self.core.plic_set_line(irq, level)
-
-    def m5op(self, func: int, args: list[int]) -> int:
-        """Perform an m5op from the MMIO twin (the instruction form comes through `_handle_m5op`)."""
-        return self._m5op(func, args)
 
     # --- boot ---------------------------------------------------------------
 
@@ -333,7 +329,7 @@ class Machine:
             return self._handle_mmio(event)
         if reason == "m5op":
             args = [int(v) for v in self.core.harts[event.hart, S.X + 10:S.X + 16]]
-            result = self._m5op(event.func, args)
+            result = self.m5op(event.func, args)
             self.core.complete_m5op(result)
             return self._after_m5op()
         if reason == "idle":
@@ -364,7 +360,9 @@ class Machine:
 
     # --- m5ops ----------------------------------------------------------------
 
-    def _m5op(self, func: int, args: list[int]) -> int:
+    def m5op(self, func: int, args: list[int]) -> int:
+        """Perform an m5op, from the custom-3 instruction or simctl's MMIO twin; returns a0's value.
+        Ending the run or checkpointing waits until the m5op has retired (`_after_m5op`)."""
         name = M5OPS.get(func)
         if name in ("exit", "fail"):
             self._exit_request = ("exit", 0 if name == "exit" else (args[1] if len(args) > 1 else 1) or 1)
@@ -408,7 +406,7 @@ class Machine:
         insts0, tick0 = self.stats_reset_at
         dump = StatsDump(reason)
         ticks = self.tick - tick0
-        add = lambda name, value, desc, unit="": dump.values.__setitem__(name, _stat(value, desc, unit))  # noqa: E731
+        add = lambda name, value, desc, unit="": dump.values.__setitem__(name, Stat(value, desc, unit))  # noqa: E731
         add("simSeconds", ticks / 1e12, "Number of seconds simulated", "s")
         add("simTicks", ticks, "Number of ticks simulated", "tick")
         add("simInsts", self.instret - insts0, "Number of instructions simulated", "count")
@@ -441,13 +439,12 @@ class Machine:
         """Continue on CPU model ``model`` (atomic, timing, pipelined). The current core drains
         (dirty lines written back, pending time applied); a core of the other model is built over
         the same hart, device and memory state, with cold caches."""
-        from ..checkpoint.restore import set_cpu_model
+        from ..checkpoint.restore import cpu_models, set_cpu_model
         from ..config.schema import Params
 
         kind = self.kinds.get(f"cpu.{model}")
         if kind is None or not model:
-            models = sorted(k[4:] for k in self.kinds if k.startswith("cpu."))
-            raise MachineError(f"switch to {model!r}: expected one of {', '.join(models)}")
+            raise MachineError(f"switch to {model!r}: expected one of {', '.join(cpu_models())}")
         if kind.kind == self.cpus[0].kind:
             return
         self.drain()
@@ -570,9 +567,3 @@ def _warm_state_matches(component, fields: dict) -> bool:
     saved = fields.get("warm_geometry")
     want = expected()
     return saved is not None and saved.shape == want.shape and bool(saved.any()) and bool((saved == want).all())
-
-
-def _stat(value, desc, unit):
-    from .stats import Stat
-
-    return Stat(value, desc, unit)
