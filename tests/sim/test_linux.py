@@ -58,7 +58,9 @@ def qemu_boot_log() -> str:
         if os.environ.get("CI") == "true":
             pytest.fail(f"{run_qemu.QEMU} is missing (the README's setup installs it)")
         pytest.skip("QEMU not installed")
-    with run_qemu.Guest(run_qemu.qemu_command(append=BOOTARGS)).start() as guest:
+    # -icount: QEMU's clock follows its instruction count (1 ns each, like graphsim's 1 GHz hart), so the
+    # order of asynchronous kernel work (the initramfs is unpacked in the background) is reproducible.
+    with run_qemu.Guest(run_qemu.qemu_command(append=BOOTARGS, icount=True)).start() as guest:
         return guest.wait_prompt(60)
 
 
