@@ -195,8 +195,6 @@ class Machine:
         # As QEMU's virt machine does: the DTB at the top of RAM (2 MiB aligned, below 3 GiB), the
         # initrd half-way into RAM after the kernel (at most 128 MiB in), so that they lie where
         # Linux and OpenSBI expect them and the boot log matches QEMU's.
-        dtb_probe = generate_dtb(self.graph, BootInfo(bootargs, (0, 0) if initrd else None))
-        dtb_address = (min(ram_end, 3 << 30) - len(dtb_probe) - 64) & ~(DTB_ALIGN - 1)
         initrd_range = None
         if initrd:
             blob = boot.read_blob(initrd, 0)
@@ -205,6 +203,7 @@ class Machine:
             images.append(blob)
             initrd_range = (blob.address, blob.address + len(blob.data))
         dtb = generate_dtb(self.graph, BootInfo(bootargs, initrd_range))
+        dtb_address = (min(ram_end, 3 << 30) - len(dtb) - 64) & ~(DTB_ALIGN - 1)
         images.append(boot.Image("<device tree>", dtb_address, dtb))
         boot.check_overlaps(images)
         for image in images:
