@@ -774,10 +774,16 @@ def _band32(x):
 
 
 @njit(cache=True)
+def _widen32_bits(x):
+    """The binary64 pattern of the value of a normal binary32 pattern (exact:
+    the exponent rebiased, the fraction widened)."""
+    sign = SIGN64 if (x & 0x80000000) else 0
+    return sign | ((((x >> 23) & 0xFF) + 896) << 52) | ((x & 0x7FFFFF) << 29)
+
+
+@njit(cache=True)
 def _widen32(x):
-    """The binary64 value of a normal binary32 pattern."""
-    bits = ((x & 0x80000000) << 32) | ((((x >> 23) & 0xFF) + 896) << 52) | ((x & 0x7FFFFF) << 29)
-    return _as_double(bits)
+    return _as_double(_widen32_bits(x))
 
 
 @njit(cache=True)
@@ -827,6 +833,17 @@ def _host_muladd32(x, y, z):
     if err != 0.0 and (_double_bits(s) & 0x1FFFFFFF) == 0x10000000:
         return 0, -1  # on a binary32 halfway point: the error decides
     return _narrow32(s, err == 0.0)
+
+
+@njit(cache=True)
+def _host_to_int(a, rm, kind):
+    """RTZ conversion of a binary64 with 1 <= |a| < 2**31 (C casts), else (0, -1)."""
+    e = (a >> 52) & 0x7FF
+    if rm != RTZ or e < 1023 or e > 1023 + 30 or (a < 0 and (kind == _U32 or kind == _U64)):
+        return 0, -1
+    x = _as_double(a)
+    q = int(x)  # truncates
+    return q, NX if float(q) != x else 0
 
 
 # --- the interface: binary32 -------------------------------------------------------
@@ -958,6 +975,8 @@ def u64_to_f32(v, rm):
 
 @njit(cache=True)
 def f32_to_f64(a):
+    if _band32(a):
+        return _widen32_bits(a), 0
     return _convert(a & M32, RNE, _M32, _E32, _M64, _E64)
 
 
@@ -1040,36 +1059,50 @@ def f64_classify(a):
 
 @njit(cache=True)
 def f64_to_i32(a, rm):
+    q, fl = _host_to_int(a, rm, _I32)
+    if fl >= 0:
+        return q, fl
     return _to_int(a, rm, _M64, _E64, _I32)
 
 
 @njit(cache=True)
 def f64_to_u32(a, rm):
+    q, fl = _host_to_int(a, rm, _U32)
+    if fl >= 0:
+        return q, fl
     return _to_int(a, rm, _M64, _E64, _U32)
 
 
 @njit(cache=True)
 def f64_to_i64(a, rm):
+    q, fl = _host_to_int(a, rm, _I64)
+    if fl >= 0:
+        return q, fl
     return _to_int(a, rm, _M64, _E64, _I64)
 
 
 @njit(cache=True)
 def f64_to_u64(a, rm):
+    q, fl = _host_to_int(a, rm, _U64)
+    if fl >= 0:
+        return q, fl
     return _to_int(a, rm, _M64, _E64, _U64)
 
 
 @njit(cache=True)
 def i32_to_f64(v, rm):
-    return _from_int(v, rm, _M64, _E64, _I32)
+    return _double_bits(float(sext32(v))), 0  # always exact
 
 
 @njit(cache=True)
 def u32_to_f64(v, rm):
-    return _from_int(v, rm, _M64, _E64, _U32)
+    return _double_bits(float(v & M32)), 0  # always exact
 
 
 @njit(cache=True)
 def i64_to_f64(v, rm):
+    if -(1 << 53) <= v and v <= (1 << 53):  # exact
+        return _double_bits(float(v)), 0
     return _from_int(v, rm, _M64, _E64, _I64)
 
 
@@ -1080,4 +1113,8 @@ def u64_to_f64(v, rm):
 
 @njit(cache=True)
 def f64_to_f32(a, rm):
+    if rm == RNE and _band64(a):
+        r, fl = _narrow32(_as_double(a), True)
+        if fl >= 0:
+            return r, fl
     return _convert(a, rm, _M64, _E64, _M32, _E32)
