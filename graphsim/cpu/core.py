@@ -130,6 +130,7 @@ class Core:
         self.ram = ram
         nh = c.nharts
         self.isas = [parse_isa(s) for s in c.per_hart(c.isa)]
+        self._fp = 1 if any(isa.has_fp for isa in self.isas) else None  # kernel.run: compile the FP paths?
         self.freqs = c.per_hart(c.frequency)
         self.reset_vectors = c.per_hart(c.reset_vector)
         self.hartids = list(c.hartids) if c.hartids is not None else list(range(nh))
@@ -306,7 +307,8 @@ class Core:
         """Run up to max_insts instructions (all harts together) or until until_tick (-1: none)."""
         if self.work[L.C_RXQCOUNT]:
             self._kernel.uart_pull_host(self.harts, self.dev, self.work)
-        reason = int(self._kernel.run(self.harts, self.ram, self.dev, self.work, int(max_insts), int(until_tick)))
+        reason = int(self._kernel.run(self.harts, self.ram, self.dev, self.work, int(max_insts), int(until_tick),
+                                      self._fp))
         self.exit_counts[L.EXIT_NAMES[reason]] += 1
         return self._exit(reason)
 

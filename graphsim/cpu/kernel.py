@@ -585,9 +585,13 @@ def exec_fp(st, op, rd, rs1, rs2, imm):
 
 
 @njit(cache=True)
-def run(harts, ram, dev, work, budget, until_tick):
+def run(harts, ram, dev, work, budget, until_tick, fp):
     """Execute up to `budget` instructions (all harts); stop at until_tick (< 0: no limit).
-    Returns an exit reason (layout.EXIT_*); details in the exit record."""
+    Returns an exit reason (layout.EXIT_*); details in the exit record.
+
+    ``fp`` is None on a machine without F/D: numba then compiles `run` without the FP paths
+    (its branch pruning drops every ``fp is not None`` branch), so integer-only machines pay
+    neither the FP code's compile time nor anything at run time. Otherwise any integer."""
     ram8 = ram.view(np.int8)
     ram16 = ram.view(np.int16)
     ram32 = ram.view(np.int32)
@@ -828,7 +832,9 @@ def run(harts, ram, dev, work, budget, until_tick):
                         minfo = size | ((1 if is_load else 2) << 8)
                         off = pa - rbase
                         now = t + k * tpc
-                        fpmem = D.OP_FLW <= op <= D.OP_FSD
+                        fpmem = False
+                        if fp is not None:
+                            fpmem = D.OP_FLW <= op <= D.OP_FSD
                         if is_load:
                             dst = rd
                             if fpmem:
@@ -918,15 +924,19 @@ def run(harts, ram, dev, work, budget, until_tick):
                     v = pc + imm
                     st[rd] = sext32(v) if xl32 else v
                     st[0] = 0
-                elif op >= D.FPU_FIRST:
-                    exc = exec_fp(st, op, rd, rs1, rs2, imm)
-                    tval = w
                 else:
-                    exc, tval, npc, brk, exit_reason, maddr, minfo = exec_rare(
-                        harts, h, st, ram, dev, work, op, rd, rs1, rs2, imm, w, pc, npc, priv, xl32, k, t, tpc,
-                        amask, dvm, dctx, tlb, satp_modes)
-                    if exit_reason >= 0:
-                        break
+                    isfp = False
+                    if fp is not None:
+                        isfp = op >= D.FPU_FIRST
+                    if isfp:
+                        exc = exec_fp(st, op, rd, rs1, rs2, imm)
+                        tval = w
+                    else:
+                        exc, tval, npc, brk, exit_reason, maddr, minfo = exec_rare(
+                            harts, h, st, ram, dev, work, op, rd, rs1, rs2, imm, w, pc, npc, priv, xl32, k, t,
+                            tpc, amask, dvm, dctx, tlb, satp_modes)
+                        if exit_reason >= 0:
+                            break
             # ---- retire or trap ----
             if tron:
                 work[tr + L.TR_HART] = h

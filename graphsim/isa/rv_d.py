@@ -16,161 +16,161 @@ SIGN64 = -0x8000000000000000
 
 
 # --- loads ---
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fld(v):
     return v
 
 
 # --- f, f(, f) -> f ---
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fmadd_d(a, b, c, rm):
     return sf.f64_muladd(a, b, c, rm)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fmsub_d(a, b, c, rm):
     return sf.f64_muladd(a, b, c ^ SIGN64, rm)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fnmsub_d(a, b, c, rm):
     return sf.f64_muladd(a ^ SIGN64, b, c, rm)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fnmadd_d(a, b, c, rm):
     return sf.f64_muladd(a ^ SIGN64, b, c ^ SIGN64, rm)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fadd_d(a, b, c, rm):
     return sf.f64_add(a, b, rm)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fsub_d(a, b, c, rm):
     return sf.f64_sub(a, b, rm)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fmul_d(a, b, c, rm):
     return sf.f64_mul(a, b, rm)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fdiv_d(a, b, c, rm):
     return sf.f64_div(a, b, rm)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fsqrt_d(a, b, c, rm):
     return sf.f64_sqrt(a, rm)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fsgnj_d(a, b, c, rm):
     return (a & ~SIGN64) | (b & SIGN64), 0
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fsgnjn_d(a, b, c, rm):
     return (a & ~SIGN64) | (~b & SIGN64), 0
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fsgnjx_d(a, b, c, rm):
     return a ^ (b & SIGN64), 0
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fmin_d(a, b, c, rm):
     return sf.f64_min(a, b)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fmax_d(a, b, c, rm):
     return sf.f64_max(a, b)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fcvt_s_d(a, b, c, rm):
     r, fl = sf.f64_to_f32(a, rm)
     return box(r), fl
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fcvt_d_s(a, b, c, rm):
     return sf.f32_to_f64(unbox(a))
 
 
 # --- f -> x ---
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fcvt_w_d(a, b, c, rm):
     return sf.f64_to_i32(a, rm)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fcvt_wu_d(a, b, c, rm):
     return sf.f64_to_u32(a, rm)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fcvt_l_d(a, b, c, rm):
     return sf.f64_to_i64(a, rm)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fcvt_lu_d(a, b, c, rm):
     return sf.f64_to_u64(a, rm)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fmv_x_d(a, b, c, rm):
     return a, 0
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def feq_d(a, b, c, rm):
     return sf.f64_eq(a, b)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def flt_d(a, b, c, rm):
     return sf.f64_lt(a, b)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fle_d(a, b, c, rm):
     return sf.f64_le(a, b)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fclass_d(a, b, c, rm):
     return sf.f64_classify(a), 0
 
 
 # --- x -> f ---
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fcvt_d_w(a, b, c, rm):
     return sf.i32_to_f64(a, rm)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fcvt_d_wu(a, b, c, rm):
     return sf.u32_to_f64(a, rm)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fcvt_d_l(a, b, c, rm):
     return sf.i64_to_f64(a, rm)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fcvt_d_lu(a, b, c, rm):
     return sf.u64_to_f64(a, rm)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fmv_d_x(a, b, c, rm):
     return a, 0
 

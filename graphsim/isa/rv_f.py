@@ -29,7 +29,7 @@ BOX = -0x100000000  # the upper 32 bits all ones
 CANON32 = 0x7FC00000
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def unbox(v):
     """The single held in a 64-bit register value (the canonical NaN if it is not NaN-boxed)."""
     if (v >> 32) == -1:
@@ -37,171 +37,171 @@ def unbox(v):
     return CANON32
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def box(v):
     return (v & 0xFFFFFFFF) | BOX
 
 
 # --- loads (class "load": value loaded, sign-extended from 4 bytes -> register) ---
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def flw(v):
     return box(v)
 
 
 # --- f, f(, f) -> f ---
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fmadd_s(a, b, c, rm):
     r, fl = sf.f32_muladd(unbox(a), unbox(b), unbox(c), rm)
     return box(r), fl
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fmsub_s(a, b, c, rm):
     r, fl = sf.f32_muladd(unbox(a), unbox(b), unbox(c) ^ SIGN32, rm)
     return box(r), fl
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fnmsub_s(a, b, c, rm):
     r, fl = sf.f32_muladd(unbox(a) ^ SIGN32, unbox(b), unbox(c), rm)
     return box(r), fl
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fnmadd_s(a, b, c, rm):
     r, fl = sf.f32_muladd(unbox(a) ^ SIGN32, unbox(b), unbox(c) ^ SIGN32, rm)
     return box(r), fl
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fadd_s(a, b, c, rm):
     r, fl = sf.f32_add(unbox(a), unbox(b), rm)
     return box(r), fl
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fsub_s(a, b, c, rm):
     r, fl = sf.f32_sub(unbox(a), unbox(b), rm)
     return box(r), fl
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fmul_s(a, b, c, rm):
     r, fl = sf.f32_mul(unbox(a), unbox(b), rm)
     return box(r), fl
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fdiv_s(a, b, c, rm):
     r, fl = sf.f32_div(unbox(a), unbox(b), rm)
     return box(r), fl
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fsqrt_s(a, b, c, rm):
     r, fl = sf.f32_sqrt(unbox(a), rm)
     return box(r), fl
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fsgnj_s(a, b, c, rm):
     return box((unbox(a) & ~SIGN32) | (unbox(b) & SIGN32)), 0
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fsgnjn_s(a, b, c, rm):
     return box((unbox(a) & ~SIGN32) | (~unbox(b) & SIGN32)), 0
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fsgnjx_s(a, b, c, rm):
     return box(unbox(a) ^ (unbox(b) & SIGN32)), 0
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fmin_s(a, b, c, rm):
     r, fl = sf.f32_min(unbox(a), unbox(b))
     return box(r), fl
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fmax_s(a, b, c, rm):
     r, fl = sf.f32_max(unbox(a), unbox(b))
     return box(r), fl
 
 
 # --- f -> x ---
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fcvt_w_s(a, b, c, rm):
     return sf.f32_to_i32(unbox(a), rm)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fcvt_wu_s(a, b, c, rm):
     return sf.f32_to_u32(unbox(a), rm)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fcvt_l_s(a, b, c, rm):
     return sf.f32_to_i64(unbox(a), rm)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fcvt_lu_s(a, b, c, rm):
     return sf.f32_to_u64(unbox(a), rm)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fmv_x_w(a, b, c, rm):
     return sext32(a), 0  # the raw low 32 bits, boxed or not
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def feq_s(a, b, c, rm):
     return sf.f32_eq(unbox(a), unbox(b))
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def flt_s(a, b, c, rm):
     return sf.f32_lt(unbox(a), unbox(b))
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fle_s(a, b, c, rm):
     return sf.f32_le(unbox(a), unbox(b))
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fclass_s(a, b, c, rm):
     return sf.f32_classify(unbox(a)), 0
 
 
 # --- x -> f ---
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fcvt_s_w(a, b, c, rm):
     r, fl = sf.i32_to_f32(a, rm)
     return box(r), fl
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fcvt_s_wu(a, b, c, rm):
     r, fl = sf.u32_to_f32(a, rm)
     return box(r), fl
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fcvt_s_l(a, b, c, rm):
     r, fl = sf.i64_to_f32(a, rm)
     return box(r), fl
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fcvt_s_lu(a, b, c, rm):
     r, fl = sf.u64_to_f32(a, rm)
     return box(r), fl
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def fmv_w_x(a, b, c, rm):
     return box(a), 0
 
