@@ -49,6 +49,7 @@ class PointTask:
     tick: int | None = None
     until: str = "exit"
     warmup_insts: int = 0
+    digest: bool = False
     collect: list[str] = field(default_factory=list)
     strict: str = "features"
     allow_warnings: bool = False
@@ -132,7 +133,7 @@ def check_points(spec: SweepSpec) -> SweepPlan:
         model = graph.components[graph.cpus[0]].kind[4:]
         task = PointTask(point.id, point.index, point.dirname, dict(point.values), model,
                          tomli_w.dumps(resolved_document(graph)), cpt_id, insts=spec.insts, tick=spec.tick,
-                         until=spec.until, warmup_insts=spec.warmup_insts, collect=list(spec.collect),
+                         until=spec.until, warmup_insts=spec.warmup_insts, digest=spec.digest, collect=list(spec.collect),
                          strict=spec.strict, allow_warnings=spec.allow_warnings)
         try:
             if manifest is not None:

@@ -22,6 +22,7 @@ A sweep file (TOML, versioned like machine files)::
     tick = 5_000_000_000                   # ... or simulated ticks (ps) from the start point
     until = "exit"                         # or "workend": stop at the guest's m5 work_end
     warmup_insts = 0                       # fast-forward on cpu.atomic_warm first (caches warm, no timing)
+    digest = false                         # record each point's state digest (hashes all of RAM: ~0.5 s)
     [axes]                                 # the full product of the lists ...
     cpu = ["timing", "pipelined"]
     "components.l1d.size" = ["16KiB", "32KiB"]
@@ -57,7 +58,7 @@ TABLES = {
     "sweep": {"name", "library", "scheduler", "workers"},
     "start": {"checkpoint", "machine", "kernel", "firmware", "initrd", "bootargs", "set", "disks", "strict",
               "allow_warnings"},
-    "run": {"insts", "tick", "until", "warmup_insts"},
+    "run": {"insts", "tick", "until", "warmup_insts", "digest"},
     "stats": {"collect"},
 }
 TOP_LEVEL = {"version", "axes", "points"} | set(TABLES)
@@ -118,6 +119,7 @@ class SweepSpec:
     tick: int | None
     until: str
     warmup_insts: int
+    digest: bool
     axes: list[str]
     points: list[Point]
     collect: list[str] = field(default_factory=list)
@@ -128,7 +130,7 @@ class SweepSpec:
         text = json.dumps({"checkpoint": self.checkpoint, "machine": self.machine, "boot": self.boot,
                            "set": self.base_set, "disks": self.disks, "strict": self.strict,
                            "insts": self.insts, "tick": self.tick, "until": self.until,
-                           "warmup_insts": self.warmup_insts, "collect": self.collect}, sort_keys=True)
+                           "warmup_insts": self.warmup_insts, "digest": self.digest, "collect": self.collect}, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -168,7 +170,7 @@ def parse_sweep(doc: dict, shown: str, base_dir: Path) -> SweepSpec:
         tables[table] = value
     sweep, start, run, stats = tables["sweep"], tables["start"], tables["run"], tables["stats"]
 
-    def string(table, key, where=None):
+    def string(table, key):
         value = tables[table].get(key)
         if value is not None and not isinstance(value, str):
             problems.add(shown, f"{table}.{key}", f"{value!r} is not a string")
@@ -227,6 +229,9 @@ def parse_sweep(doc: dict, shown: str, base_dir: Path) -> SweepSpec:
     if until not in UNTIL:
         problems.add(shown, "run.until", f"{until!r}: expected one of {', '.join(UNTIL)}")
     warmup = count("run", "warmup_insts", minimum=0) or 0
+    digest = run.get("digest", False)
+    if not isinstance(digest, bool):
+        problems.add(shown, "run.digest", f"{digest!r} is not true or false")
 
     axes, points = _points(doc, shown, problems)
 
@@ -236,7 +241,7 @@ def parse_sweep(doc: dict, shown: str, base_dir: Path) -> SweepSpec:
         collect = ["*"]
     problems.raise_if_any()
     return SweepSpec(shown, name, path_of("sweep", "library"), scheduler, workers, checkpoint, machine, boot,
-                     list(base_set), disks, strict, allow_warnings, insts, tick, until, warmup, axes, points,
+                     list(base_set), disks, strict, allow_warnings, insts, tick, until, warmup, digest is True, axes, points,
                      list(collect))
 
 

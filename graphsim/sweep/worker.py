@@ -166,7 +166,7 @@ def _run(task: dict, archive, archive_sha256, files, cache, rundir) -> dict:
             machine.reset_stats()
         machine.stop_at_work_end = task["until"] == "workend"
         measured_from = machine.instret
-        options = RunOptions(outdir=os.path.join(rundir, "out"), quiet=True, digest=True,
+        options = RunOptions(outdir=os.path.join(rundir, "out"), quiet=True, digest=task["digest"],
                              max_insts=measured_from + task["insts"] if task["insts"] else None,
                              max_tick=machine.tick + task["tick"] if task["tick"] else None)
         stop, summary = execute(machine, options, parent=parent)
