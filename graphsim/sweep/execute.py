@@ -26,7 +26,8 @@ from .worker import run_point
 
 
 class SweepError(GraphsimError):
-    pass
+    def lines(self) -> list[str]:
+        return str(self).splitlines()
 
 
 @dataclass
@@ -117,6 +118,9 @@ def run_sweep(spec: SweepSpec, outdir: str, scheduler: str | None = None, worker
               stream=None) -> SweepSummary:
     started = time.perf_counter()
     plan = check_points(spec)  # raises before anything runs
+    if not plan.tasks:
+        raise SweepError("no point of the sweep can restore the checkpoint:\n" + "\n".join(
+            f"point {point.index} ({point.label()}): incompatible: {why}" for point, why in plan.skipped))
     results = Results.open(outdir, spec)
     progress = ProgressLine(0, stream)
     for point, why in plan.skipped:

@@ -83,7 +83,7 @@ def _renamed(exc: GraphsimError, spec: SweepSpec, point: Point) -> list[Problem]
         if isinstance(line, Problem):
             key = line.key or ""
             head = next((k for k in axis_keys if key == k or key.startswith(k + ".") or k.startswith(key + ".")),
-                        None)
+                        None) or next((k for k in axis_keys if key.split(".")[:2] == k.split(".")[:2]), None)
             if head is not None:
                 problems.append(Problem(spec.path, f"axes.{head}", f"{point.values[head]!r}: {line.message}"))
             elif line.file == "--set":
