@@ -91,7 +91,8 @@ def _renamed(exc: GraphsimError, spec: SweepSpec, point: Point) -> list[Problem]
             else:
                 problems.append(Problem(spec.path, None, f"point {point.label()}: {line}"))
         elif line.startswith("--cpu"):
-            problems.append(Problem(spec.path, f"axes.{CPU_AXIS}", line.split(": ", 1)[-1]))
+            problems.append(Problem(spec.path, f"axes.{CPU_AXIS}",
+                                    f"{point.values[CPU_AXIS]!r}: {line.split(': ', 1)[-1]}"))
         else:
             problems.append(Problem(spec.path, None, f"point {point.label()}: {line}"))
     return problems
@@ -160,7 +161,7 @@ def check_points(spec: SweepSpec) -> SweepPlan:
             files[sha] = path
         tasks.append(task)
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError(list(dict.fromkeys(problems)))  # a bad value once, not once per point using it
     return SweepPlan(spec, tasks, skipped, cpt_id, library, files)
 
 
