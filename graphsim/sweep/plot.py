@@ -86,9 +86,11 @@ def plot_results(path: str, output: str, stat: str | None = None, x: str | None 
         for r in rows:
             grid[ys.index(r["values"].get(by)), xs.index(r["values"].get(x))] = float(r["stats"].get(stat, np.nan))
         image = ax.imshow(grid, cmap="viridis", aspect="auto", origin="lower")
+        middle = (np.nanmin(grid) + np.nanmax(grid)) / 2
         for (i, j), value in np.ndenumerate(grid):
-            if not np.isnan(value):
-                ax.text(j, i, f"{value:.4g}", ha="center", va="center", color="white", fontsize=8)
+            if not np.isnan(value):  # dark text on the bright end of viridis, light on the dark end
+                ax.text(j, i, f"{value:.4g}", ha="center", va="center", fontsize=8,
+                        color="black" if value > middle else "white")
         ax.set_xticks(range(len(xs)), [str(v) for v in xs])
         ax.set_yticks(range(len(ys)), [str(v) for v in ys])
         ax.set_ylabel(by)

@@ -131,3 +131,30 @@ def loopback_cluster(tmp_path):
     cluster = LoopbackCluster(tmp_path)
     yield cluster
     cluster.close()
+
+
+def sweep_in_process(path: str, outdir) -> str:
+    """Run a sweep's points one after another in this process (the workers' code, no Dask):
+    results for tests of what reads them."""
+    from graphsim.sweep.execute import _archive, _row
+    from graphsim.sweep.plan import check_points, sha256_bytes
+    from graphsim.sweep.results import Results
+    from graphsim.sweep.spec import load_sweep
+    from graphsim.sweep.worker import run_point
+
+    spec = load_sweep(path)
+    plan = check_points(spec)
+    archive = _archive(plan)
+    results = Results.open(str(outdir), spec)
+    for task in plan.tasks:
+        result = run_point(task.as_dict(), archive, sha256_bytes(archive), {})
+        files = result.pop("files", None)
+        results.record(_row(task, result), files)
+    return str(outdir)
+
+
+@pytest.fixture(scope="session")
+def grid_results(tmp_path_factory, benchmark_library):
+    """The 12-point grid's results, run in this process with 200k instructions a point."""
+    tmp = tmp_path_factory.mktemp("grid-results")
+    return sweep_in_process(write_sweep(tmp, benchmark_library, run="insts = 200_000"), tmp / "out")
