@@ -38,6 +38,7 @@ class SweepSummary:
     resumed: int
     seconds: float
     results: Results
+    connect_seconds: float = 0.0  # reaching the scheduler, or starting the LocalCluster
 
     @property
     def exit_code(self) -> int:
@@ -121,7 +122,7 @@ def run_sweep(spec: SweepSpec, outdir: str, scheduler: str | None = None, worker
     if not plan.tasks:
         raise SweepError("no point of the sweep can restore the checkpoint:\n" + "\n".join(
             f"point {point.index} ({point.label()}): incompatible: {why}" for point, why in plan.skipped))
-    results = Results.open(outdir, spec)
+    results = Results.open(outdir, spec, plan.start_record())
     progress = ProgressLine(0, stream)
     for point, why in plan.skipped:
         progress.message(f"point {point.index} ({point.label()}) skipped: incompatible: {why}")
@@ -132,18 +133,22 @@ def run_sweep(spec: SweepSpec, outdir: str, scheduler: str | None = None, worker
     if resumed:
         progress.message(f"{resumed} point(s) already finished in {outdir}; running the other {len(todo)}")
     progress.total = len(todo)
+    connect = 0.0
     if todo:
-        _run_tasks(plan, todo, results, progress, scheduler or spec.scheduler, workers or spec.workers)
+        connect = _run_tasks(plan, todo, results, progress, scheduler or spec.scheduler, workers or spec.workers)
     rows = [results.rows[t.point] for t in plan.tasks if t.point in results.rows]
     return SweepSummary(sum(r["status"] == "ok" for r in rows), sum(r["status"] != "ok" for r in rows),
-                        len(plan.skipped), resumed, time.perf_counter() - started, results)
+                        len(plan.skipped), resumed, time.perf_counter() - started, results, connect)
 
 
-def _run_tasks(plan: SweepPlan, todo, results: Results, progress: ProgressLine, scheduler, workers):
+def _run_tasks(plan: SweepPlan, todo, results: Results, progress: ProgressLine, scheduler, workers) -> float:
+    """Run the points on Dask; returns the seconds spent reaching (or starting) the cluster."""
     from distributed import as_completed
 
     archive = _archive(plan)
+    connecting = time.perf_counter()
     client, cluster = _connect(scheduler, workers)
+    connected = time.perf_counter() - connecting
     try:
         archive_future = client.scatter(archive) if archive is not None else None
         needed = {sha for t in todo for sha in list(t.disks.values()) + [v for k, v in t.boot.items()
@@ -175,3 +180,4 @@ def _run_tasks(plan: SweepPlan, todo, results: Results, progress: ProgressLine, 
         client.close()
         if cluster is not None:
             cluster.close()
+    return connected

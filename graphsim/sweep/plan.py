@@ -67,6 +67,12 @@ class SweepPlan:
     library: Library | None
     files: dict[str, str]  # sha256 -> path on the client (disk images, boot files)
 
+    def start_record(self) -> dict:
+        """Where the points started, as the results table records it."""
+        if self.checkpoint is None:
+            return {"machine": self.spec.machine, **self.spec.boot}
+        return {"checkpoint": self.checkpoint, "library": self.library.root}
+
 
 def _hash_file(path: str, where: str) -> str:
     try:

@@ -55,7 +55,24 @@ def _varying(doc: dict, rows: list[dict]) -> list[str]:
 def plot_results(path: str, output: str, stat: str | None = None, x: str | None = None,
                  by: str | None = None, heatmap: bool = False, where: list[str] = ()) -> str:
     """Draw the picture to ``output``; returns a one-line description of it."""
+    if os.path.splitext(output)[1].lower() not in (".png", ".svg", ".pdf"):
+        raise PlotError(f"{output}: the picture's file name ends in .png, .svg or .pdf")
     doc = load_results(path)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7, 4.5), dpi=120)
+    what = draw(fig, doc, stat, x, by, heatmap, where)
+    fig.savefig(output)
+    return what
+
+
+def draw(fig, doc: dict, stat: str | None = None, x: str | None = None, by: str | None = None,
+         heatmap: bool = False, where: list[str] = ()) -> str:
+    """Draw a results document on a matplotlib Figure (a file's or the desktop app's canvas);
+    returns a one-line description of the picture."""
     stat, rows = select(doc, stat, list(where))
     varying = _varying(doc, rows)
     for name, option in ((x, "--x"), (by, "--by")):
@@ -64,14 +81,8 @@ def plot_results(path: str, output: str, stat: str | None = None, x: str | None 
     x = x or (varying[0] if varying else doc["axes"][0])
     others = [a for a in varying if a != x]
     by = by or (others[0] if others else None)
-    if os.path.splitext(output)[1].lower() not in (".png", ".svg", ".pdf"):
-        raise PlotError(f"{output}: the picture's file name ends in .png, .svg or .pdf")
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
+    fig.clear()
+    ax = fig.add_subplot()
     xs = sorted({r["values"].get(x) for r in rows}, key=_sort_key)
     if heatmap:
         if by is None:
@@ -117,6 +128,4 @@ def plot_results(path: str, output: str, stat: str | None = None, x: str | None 
     ax.set_xlabel(x)
     ax.set_title(f"{doc.get('sweep', '')}: {stat}", fontsize=10)
     fig.tight_layout()
-    fig.savefig(output)
-    plt.close(fig)
     return what

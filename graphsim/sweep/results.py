@@ -42,13 +42,15 @@ class Results:
         self.axes = axes
         self.collect = collect
         self.rows: dict[str, dict] = rows or {}
+        self.start: dict = {}  # the checkpoint (id and library) the points restored, for relaunching one
 
     @classmethod
-    def open(cls, outdir: str, spec) -> Results:
+    def open(cls, outdir: str, spec, start: dict | None = None) -> Results:
         """The results in ``outdir``: those of an earlier run of the same sweep (to resume), else empty."""
         os.makedirs(os.path.join(outdir, "points"), exist_ok=True)
         path = os.path.join(outdir, "results.json")
         results = cls(outdir, spec.name, spec.identity(), list(spec.axes), list(spec.collect))
+        results.start = dict(start or {})
         if os.path.exists(path):
             old = load_results(path)
             if old.get("identity") != results.identity:
@@ -85,7 +87,7 @@ class Results:
 
     def save(self):
         doc = {"results_version": RESULTS_VERSION, "sweep": self.name, "identity": self.identity,
-               "axes": self.axes, "collect": self.collect, "points": self.ordered()}
+               "start": self.start, "axes": self.axes, "collect": self.collect, "points": self.ordered()}
         _atomic_write(os.path.join(self.outdir, "results.json"), json.dumps(doc, indent=1) + "\n")
         _atomic_write(os.path.join(self.outdir, "results.csv"), self.csv())
 

@@ -145,7 +145,7 @@ def sweep_in_process(path: str, outdir) -> str:
     spec = load_sweep(path)
     plan = check_points(spec)
     archive = _archive(plan)
-    results = Results.open(str(outdir), spec)
+    results = Results.open(str(outdir), spec, plan.start_record())
     for task in plan.tasks:
         result = run_point(task.as_dict(), archive, sha256_bytes(archive), {})
         files = result.pop("files", None)
