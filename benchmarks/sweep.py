@@ -7,7 +7,9 @@
    12 points run one after another in one process with the same code (kernels already loaded,
    checkpoint already imported: the sequential side pays no start-up). Target: parallel
    <= 0.6 x sequential on 2 cores.
-2. The per-point overhead for a checkpoint of Linux at the shell prompt: shipping the checkpoint
+2. The cost of warming caches while fast-forwarding: cpu.atomic_warm (atomic with the cache tag
+   models driven) against plain cpu.atomic and the timing CPU, in MIPS on long guests.
+3. The per-point overhead for a checkpoint of Linux at the shell prompt: shipping the checkpoint
    (its exported file, verified and imported once per worker), restoring it, running a handful of
    instructions and collecting the results. Target: < 0.5 s a point.
 
@@ -21,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import GUEST_BUILD, build_machine, emit
+from common import GUEST_BUILD, build_machine, emit, run_guest
 
 from graphsim.checkpoint.library import Library
 from graphsim.checkpoint.take import take_checkpoint
@@ -70,6 +72,27 @@ def parallel(path: str, outdir: str) -> tuple[float, dict, float]:
     return time.perf_counter() - started, summary.results.rows, summary.connect_seconds
 
 
+WARM_GUESTS = ["matmul_long", "memcpy_long", "qsort_long"]
+WARM_INSTS = 100_000_000
+
+
+def warming_cost() -> dict:
+    """MIPS of atomic, atomic_warm and timing on the same instructions (best of two runs each)."""
+    out = {}
+    for guest in WARM_GUESTS:
+        mips = {}
+        for cpu in ("atomic", "atomic_warm", "timing"):
+            runs = [run_guest("virt-rv64.toml", f"{guest}.elf", [f"components.cpu.type=cpu.{cpu}"], WARM_INSTS)
+                    for _ in range(2)]
+            for run in runs:
+                run["machine"].close()
+            mips[cpu] = max(r["mips"] for r in runs)
+        out[guest] = {**mips, "atomic_warm_over_atomic": round(mips["atomic_warm"] / mips["atomic"], 3)}
+    out["median_atomic_warm_over_atomic"] = round(statistics.median(
+        v["atomic_warm_over_atomic"] for v in out.values()), 3)
+    return out
+
+
 def main():
     load_before = os.getloadavg()
     out = {"benchmark": "sweep", "targets": {"parallel_over_sequential": 0.6, "linux_point_overhead_seconds": 0.5},
@@ -96,6 +119,8 @@ def main():
                        "worker_point_seconds_median": round(statistics.median(
                            w for walls in by_worker.values() for w in walls), 3),
                        "worker_first_point_seconds": [round(walls[0], 3) for walls in by_worker.values()]}
+
+        out["warming"] = {"insts": WARM_INSTS, **warming_cost()}
 
         linux = build_machine("linux.toml")
         linux.boot()
