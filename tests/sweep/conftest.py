@@ -146,8 +146,9 @@ def sweep_in_process(path: str, outdir) -> str:
     plan = check_points(spec)
     archive = _archive(plan)
     results = Results.open(str(outdir), spec, plan.start_record())
+    files = {sha: open(path, "rb").read() for sha, path in plan.files.items()}
     for task in plan.tasks:
-        result = run_point(task.as_dict(), archive, sha256_bytes(archive), {})
+        result = run_point(task.as_dict(), archive, sha256_bytes(archive) if archive else "", files)
         files = result.pop("files", None)
         results.record(_row(task, result), files)
     return str(outdir)
