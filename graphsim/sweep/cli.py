@@ -31,9 +31,21 @@ def add_parser(sub):
     p.set_defaults(func=cmd_sweep)
 
 
+PLOT_OPTIONS = {"output": "-o", "stat": "--stat", "x": "--x", "by": "--by", "heatmap": "--heatmap", "where": "--where"}
+RUN_OPTIONS = {"outdir": "--outdir", "scheduler": "--scheduler", "workers": "--workers", "check": "--check"}
+
+
+def _refuse(args, options: dict, what: str):
+    for name, flag in options.items():
+        if getattr(args, name) not in (None, False, []):
+            raise GraphsimError(f"sweep: {flag} is for {what}")
+
+
 def cmd_sweep(args) -> int:
     if args.file == "plot":
+        _refuse(args, RUN_OPTIONS, "running a sweep, not 'sweep plot'")
         return cmd_plot(args)
+    _refuse(args, PLOT_OPTIONS, "'sweep plot RESULTS'")
     if args.results is not None:
         raise GraphsimError(f"sweep {args.file}: unexpected argument {args.results!r}")
     from .execute import run_sweep

@@ -15,7 +15,6 @@ path on the client's filesystem.
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import asdict, dataclass, field
 
 import tomli_w
@@ -140,8 +139,8 @@ def check_points(spec: SweepSpec) -> SweepPlan:
         model = graph.components[graph.cpus[0]].kind[4:]
         task = PointTask(point.id, point.index, point.dirname, dict(point.values), model,
                          tomli_w.dumps(resolved_document(graph)), cpt_id, insts=spec.insts, tick=spec.tick,
-                         until=spec.until, warmup_insts=spec.warmup_insts, digest=spec.digest, collect=list(spec.collect),
-                         strict=spec.strict, allow_warnings=spec.allow_warnings)
+                         until=spec.until, warmup_insts=spec.warmup_insts, digest=spec.digest,
+                         collect=list(spec.collect), strict=spec.strict, allow_warnings=spec.allow_warnings)
         try:
             if manifest is not None:
                 paths, identities = _disks(graph, spec, manifest, known_disks)
@@ -186,11 +185,8 @@ def _boot_files(spec: SweepSpec, graph, files: dict) -> dict:
     workload.update(spec.boot)
     boot = {}
     for key in ("kernel", "firmware", "initrd"):
-        path = workload.get(key)
+        path = workload.get(key)  # the machine file's are resolved from its directory, the sweep file's from its
         if path:
-            if not os.path.isabs(path) and key not in spec.boot:
-                path = os.path.join(os.path.dirname(os.path.abspath(spec.machine)), path) \
-                    if not os.path.exists(path) else path
             sha = _hash_file(path, f"{spec.path}: start.{key}")
             files[sha] = path
             boot[key] = sha

@@ -130,7 +130,8 @@ class SweepSpec:
         text = json.dumps({"checkpoint": self.checkpoint, "machine": self.machine, "boot": self.boot,
                            "set": self.base_set, "disks": self.disks, "strict": self.strict,
                            "insts": self.insts, "tick": self.tick, "until": self.until,
-                           "warmup_insts": self.warmup_insts, "digest": self.digest, "collect": self.collect}, sort_keys=True)
+                           "warmup_insts": self.warmup_insts, "digest": self.digest, "collect": self.collect},
+                          sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -241,14 +242,15 @@ def parse_sweep(doc: dict, shown: str, base_dir: Path) -> SweepSpec:
         collect = ["*"]
     problems.raise_if_any()
     return SweepSpec(shown, name, path_of("sweep", "library"), scheduler, workers, checkpoint, machine, boot,
-                     list(base_set), disks, strict, allow_warnings, insts, tick, until, warmup, digest is True, axes, points,
-                     list(collect))
+                     list(base_set), disks, strict, allow_warnings, insts, tick, until, warmup, digest is True,
+                     axes, points, list(collect))
 
 
 def _check_version(doc: dict, shown: str):
     version = doc.get("version")
     if version is None:
-        raise ConfigError([Problem(shown, "version", f"missing; a sweep file starts with 'version = {FORMAT_VERSION}'")])
+        raise ConfigError([Problem(shown, "version",
+                                   f"missing; a sweep file starts with 'version = {FORMAT_VERSION}'")])
     if not _is_int(version):
         raise ConfigError([Problem(shown, "version", f"{version!r} is not an integer format version")])
     if version > FORMAT_VERSION:

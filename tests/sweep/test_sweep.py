@@ -66,8 +66,8 @@ def test_every_point_equals_graphsim_restore_of_that_point(local_sweep, benchmar
         assert digest == [row["digest"]], row["values"]
         mine = json.loads((local_sweep / row["dir"] / "stats.json").read_text())
         theirs = json.loads((alone / "stats.json").read_text())
-        strip = lambda dumps: [{**d, "stats": {k: v for k, v in d["stats"].items() if k not in HOST_STATS}}  # noqa: E731
-                               for d in dumps]
+        strip = lambda dumps: [  # noqa: E731
+            {**d, "stats": {k: v for k, v in d["stats"].items() if k not in HOST_STATS}} for d in dumps]
         assert strip(mine) == strip(theirs), row["values"]
         for name, value in row["stats"].items():
             assert theirs[-1]["stats"][name] == value
