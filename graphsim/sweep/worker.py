@@ -165,8 +165,8 @@ def _run(task: dict, archive, archive_sha256, files, cache, rundir) -> dict:
     start_insts, start_tick = machine.instret, machine.tick
     try:
         if task["warmup_insts"]:
-            # Fast-forward with the caches and predictors warming (cpu.atomic_warm: no timing), then
-            # measure on the point's model from warm state.
+            # Fast-forward with the caches warming (cpu.atomic_warm: atomic timing), then measure on
+            # the point's model from warm caches.
             machine.switch_cpu(WARM_MODEL)
             stop = machine.run(RunLimits(max_insts=start_insts + task["warmup_insts"]))
             if stop.reason != "max_insts":
@@ -175,7 +175,10 @@ def _run(task: dict, archive, archive_sha256, files, cache, rundir) -> dict:
             machine.reset_stats()
         machine.stop_at_work_end = task["until"] == "workend"
         measured_from = machine.instret
+        # Checkpoints the guest asks for (m5 checkpoint) are taken as `graphsim restore` would take
+        # them, into a scratch library that goes with the run directory.
         options = RunOptions(outdir=os.path.join(rundir, "out"), quiet=True, digest=task["digest"],
+                             library=os.path.join(rundir, "library"),
                              max_insts=measured_from + task["insts"] if task["insts"] else None,
                              max_tick=machine.tick + task["tick"] if task["tick"] else None)
         stop, summary = execute(machine, options, parent=parent)

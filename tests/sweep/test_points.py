@@ -89,3 +89,20 @@ kernel = "{GUEST_DIR / 'build' / 'hello.elf'}"
     assert good["status"] == "ok" and good["stop"] == "exit", good["error"]
     assert bad["status"] == "failed" and bad["error"].endswith(
         "hello.elf: loads at 0x80000000, overlapping <device tree> (0x80000000-0x80000ae4)")
+
+
+def test_checkpoints_the_guest_asks_for_stay_out_of_any_library(tmp_path):
+    import os
+
+    path = tmp_path / "m5.toml"
+    path.write_text(f"""version = 1
+[start]
+machine = "{CONFIGS / 'virt-rv64.toml'}"
+kernel = "{GUEST_DIR / 'build' / 'm5ops.elf'}"
+[axes]
+cpu = ["atomic"]
+""")
+    (result,) = run_all(path)
+    assert result["stop"] == "exit" and "m5ops: collatz steps" in result["files"]["console.log"].decode()
+    checkpoints = os.path.join(os.environ["GRAPHSIM_LIBRARY"], "checkpoints")
+    assert not os.path.isdir(checkpoints) or not os.listdir(checkpoints)
