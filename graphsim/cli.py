@@ -302,6 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .checkpoint.library_cli import add_parser as add_checkpoints_parser
     add_checkpoints_parser(sub, cmd_checkpoints)
 
+    from .sweep.cli import add_parser as add_sweep_parser
+    add_sweep_parser(sub)
+
     p = sub.add_parser("stats", help="statistics of runs")
     stats_sub = p.add_subparsers(dest="stats_command", required=True, metavar="COMMAND")
     q = stats_sub.add_parser("compare", help="two runs' statistics side by side, with ratios")

@@ -23,6 +23,7 @@ from .operations import Verified, export, import_, remove, verify
 from .restore_dialog import RestoreDialog
 from .run_panel import RunsPage
 from .runs import default_runs_dir
+from .sweeps_page import SweepsPage
 from .workers import active_tasks, run_task
 
 REFRESH_DEBOUNCE_MS = 300
@@ -40,7 +41,7 @@ def _unb64(text: str) -> QByteArray:
 
 
 class MainWindow(QMainWindow):
-    LIBRARY, COMPAT, EDITOR, RUNS = range(4)
+    LIBRARY, COMPAT, EDITOR, RUNS, SWEEPS = range(5)
 
     def __init__(self, library: Library, settings: settings_mod.Settings | None = None,
                  settings_path: str | None = None):
@@ -61,6 +62,9 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.compat, "Compatibility")
         self.tabs.addTab(self.editor, "Machine editor")
         self.tabs.addTab(self.runs, "Runs")
+        self.sweeps = SweepsPage()
+        self.sweeps.relaunchRequested.connect(self.relaunch_point)
+        self.tabs.addTab(self.sweeps, "Sweeps")
         self.setCentralWidget(self.tabs)
 
         self._build_actions()
@@ -213,6 +217,14 @@ class MainWindow(QMainWindow):
         entry = self.catalog.entry(request.checkpoint)
         panel = self.runs.start(request, title, tab_label=f"{entry.name if entry else request.checkpoint} "
                                                           f"{time.strftime('%H:%M:%S')}")
+        self.tabs.setCurrentIndex(self.RUNS)
+        return panel
+
+    def relaunch_point(self, request):
+        """A sweep point run again alone, as a restore in the Runs tab."""
+        request.with_outdir(self.settings.runs_dir or default_runs_dir())
+        panel = self.runs.start(request, f"Sweep point: restore of {request.checkpoint}",
+                                tab_label=f"point {time.strftime('%H:%M:%S')}")
         self.tabs.setCurrentIndex(self.RUNS)
         return panel
 

@@ -41,7 +41,7 @@ class MachineError(GraphsimError):
 class Stop:
     """Why a run returned."""
 
-    reason: str  # exit, max_insts, max_tick, idle, checkpoint, interrupted, switch_cpu
+    reason: str  # exit, max_insts, max_tick, idle, checkpoint, interrupted, switch_cpu, work_end
     exit_code: int = 0
     detail: str = ""
 
@@ -105,6 +105,7 @@ class Machine:
         self.m5_checkpoint_due: int | None = None  # tick of a delayed or periodic m5op checkpoint
         self.m5_checkpoint_period = 0
         self._exit_request: tuple[str, int] | None = None  # set by an m5op, acted on after it retires
+        self.stop_at_work_end = False  # a sweep measuring the guest's work region ends the run there
         self._console_checked = 0
         self.first_run_wall: float | None = None
         self.trace_out = None  # a text stream when --trace is on
@@ -383,6 +384,8 @@ class Machine:
             self.reset_stats()
         elif name == "work_end":
             self.dump_stats(f"work region {args[0]}")
+            if self.stop_at_work_end:
+                self._exit_request = ("work_end", 0)
         elif name == "switch_cpu":
             self._exit_request = ("switch_cpu", 0)
         return 0
@@ -397,6 +400,8 @@ class Machine:
             return Stop("exit", exit_code=code, detail="m5op exit")
         if kind == "checkpoint":
             return Stop("checkpoint", detail="m5op")
+        if kind == "work_end":
+            return Stop("work_end", detail="m5op work_end")
         return Stop("switch_cpu", detail="m5op switch_cpu")
 
     # --- stats --------------------------------------------------------------
@@ -437,7 +442,9 @@ class Machine:
     def switch_cpu(self, model: str):
         """Continue on CPU model ``model`` (atomic, timing, pipelined). The current core drains
         (dirty lines written back, pending time applied); a core of the other model is built over
-        the same hart, device and memory state, with cold caches."""
+        the same hart, device and memory state. The caches keep their (clean) warm state where the
+        new model has them with the same geometry, as a checkpoint's warm state would be restored;
+        predictors start cold."""
         from ..checkpoint.restore import cpu_models, set_cpu_model
         from ..config.schema import Params
 
@@ -464,8 +471,11 @@ class Machine:
             self.graph.graph.nodes[cpu.name]["kind"] = kind.kind
             cpus.append(new)
         self.cpus = cpus
-        for component in self.components.values():  # warm timing state belongs to the old core
+        warm = {}  # the caches' (and memory controller's) warm state, drained: carried where it fits
+        for component in self.components.values():
             if getattr(component, "warm_state", False):
+                warm[component.name] = {f.name: component.state_arrays[f.name].copy()
+                                        for f in component.state if not f.architectural}
                 for field_decl in component.state:
                     if not field_decl.architectural:
                         component.state_arrays[field_decl.name] = np.zeros_like(
@@ -473,6 +483,12 @@ class Machine:
                 component.warm_state = False
         set_cpu_model(self.graph.source, model)
         self.core = self._build_core()
+        for name, fields in warm.items():
+            component = self.components[name]
+            if getattr(component, "warm_state", False) and _warm_state_matches(component, fields):
+                for field_name, value in fields.items():
+                    if value.shape == component.state_arrays[field_name].shape:
+                        component.state_arrays[field_name][...] = value
         self.core.harts[:] = harts
         self.core.dev[:] = dev
         queue = self.core._offs["rxq"]

@@ -1,0 +1,177 @@
+"""Sweeps: parallel speed-up on this machine and the per-point overhead.
+
+    python benchmarks/sweep.py            # prints JSON
+
+1. A 12-point sweep (L1D size x L2 size x CPU model) of a benchmark guest from a checkpoint,
+   run on a LocalCluster of 2 worker processes (`graphsim sweep`'s default here, cluster start
+   included) against the same 12 points run one after another (a) in one process with the same
+   code, kernels already loaded (the strictest baseline: no start-up at all) and (b) as 12
+   `graphsim restore` commands, as one would without sweeps. Target: parallel <= 0.6 x sequential
+   on 2 cores.
+2. The cost of warming caches while fast-forwarding: cpu.atomic_warm (atomic with the cache tag
+   models driven) against plain cpu.atomic and the timing CPU, in MIPS on long guests.
+3. The per-point overhead for a checkpoint of Linux at the shell prompt: shipping the checkpoint
+   (its exported file, verified and imported once per worker), restoring it, running a handful of
+   instructions and collecting the results. Target: < 0.5 s a point.
+
+The machine may be shared: the load averages before and after are part of the output.
+"""
+
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import GUEST_BUILD, build_machine, emit, run_guest
+
+from graphsim.checkpoint.library import Library
+from graphsim.checkpoint.take import take_checkpoint
+from graphsim.sim.machine import RunLimits, Trigger
+from graphsim.sweep.execute import _archive, run_sweep
+from graphsim.sweep.plan import check_points, sha256_bytes
+from graphsim.sweep.spec import load_sweep
+from graphsim.sweep.worker import run_point
+
+GRID = """
+[axes]
+"components.l1d.size" = ["8KiB", "16KiB", "32KiB"]
+"components.l2.size" = ["128KiB", "256KiB"]
+cpu = ["timing", "pipelined"]
+"""
+POINT_INSTS = 100_000_000
+
+
+def write(path: Path, library: str, checkpoint: str, run: str, axes: str) -> str:
+    path.write_text(f'version = 1\n[sweep]\nname = "{path.stem}"\nlibrary = "{library}"\n'
+                    f'[start]\ncheckpoint = "{checkpoint}"\n[run]\n{run}\n'
+                    f'[stats]\ncollect = ["simInsts", "system.cpu.ipc"]\n{axes}')
+    return str(path)
+
+
+def sequential(path: str) -> tuple[float, list[float]]:
+    """The points one after another in this process (after one untimed point loads everything)."""
+    plan = check_points(load_sweep(path))
+    archive = _archive(plan)
+    sha = sha256_bytes(archive)
+    files = {sha_: Path(p).read_bytes() for sha_, p in plan.files.items()}
+    run_point(plan.tasks[0].as_dict(), archive, sha, files)
+    walls = []
+    started = time.perf_counter()
+    for task in plan.tasks:
+        result = run_point(task.as_dict(), archive, sha, files)
+        assert result["status"] == "ok", result["error"]
+        walls.append(result["wall_seconds"])
+    return time.perf_counter() - started, walls
+
+
+def as_processes(path: str, library: str, outdir: Path) -> float:
+    """The points as `graphsim restore` commands, one after another."""
+    spec = load_sweep(path)
+    started = time.perf_counter()
+    for point in spec.points:
+        values = dict(point.values)
+        cpu = values.pop("cpu")
+        sets = [a for key, value in values.items() for a in ("--set", f"{key}={value}")]
+        subprocess.run([sys.executable, "-m", "graphsim.cli", "restore", spec.checkpoint, "--library", library,
+                        "--cpu", cpu, *sets, "--max-insts", str(spec.insts), "--relative", "--quiet",
+                        "--outdir", str(outdir / point.dirname)], check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def parallel(path: str, outdir: str) -> tuple[float, dict, float]:
+    started = time.perf_counter()
+    summary = run_sweep(load_sweep(path), outdir, workers=2, stream=open(os.devnull, "w"))
+    assert summary.done == 12 and summary.failed == 0
+    return time.perf_counter() - started, summary.results.rows, summary.connect_seconds
+
+
+WARM_GUESTS = ["matmul_long", "memcpy_long", "qsort_long"]
+WARM_INSTS = 100_000_000
+
+
+def warming_cost() -> dict:
+    """MIPS of atomic, atomic_warm and timing on the same instructions (best of two runs each)."""
+    out = {}
+    for guest in WARM_GUESTS:
+        mips = {}
+        for cpu in ("atomic", "atomic_warm", "timing"):
+            runs = [run_guest("virt-rv64.toml", f"{guest}.elf", [f"components.cpu.type=cpu.{cpu}"], WARM_INSTS)
+                    for _ in range(2)]
+            for run in runs:
+                run["machine"].close()
+            mips[cpu] = max(r["mips"] for r in runs)
+        out[guest] = {**mips, "atomic_warm_over_atomic": round(mips["atomic_warm"] / mips["atomic"], 3)}
+    out["median_atomic_warm_over_atomic"] = round(statistics.median(
+        v["atomic_warm_over_atomic"] for v in out.values()), 3)
+    return out
+
+
+def main():
+    load_before = os.getloadavg()
+    out = {"benchmark": "sweep", "targets": {"parallel_over_sequential": 0.6, "linux_point_overhead_seconds": 0.5},
+           "cores": os.cpu_count()}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        library = Library(str(tmp / "lib"))
+        machine = build_machine("virt-rv64.toml")
+        machine.boot(kernel=str(GUEST_BUILD / "matmul_long.elf"))
+        machine.run(RunLimits(max_insts=1_000_000))
+        take_checkpoint(machine, library, {"kind": "bench", "detail": ""}, name="matmul")
+        grid = write(tmp / "grid.toml", library.root, "matmul", f"insts = {POINT_INSTS}", GRID)
+        seq_seconds, seq_walls = sequential(grid)
+        proc_seconds = as_processes(grid, library.root, tmp / "restores")
+        par_seconds, rows, connect = parallel(grid, str(tmp / "grid-out"))
+        by_worker: dict[str, list[float]] = {}
+        for row in sorted(rows.values(), key=lambda r: r["index"]):
+            by_worker.setdefault(row["worker"], []).append(row["wall_seconds"])
+        out["grid"] = {"points": 12, "insts_per_point": POINT_INSTS, "guest": "matmul_long",
+                       "sequential_seconds": round(seq_seconds, 3),
+                       "parallel_seconds_localcluster_2_workers": round(par_seconds, 3),
+                       "parallel_over_sequential": round(par_seconds / seq_seconds, 3),
+                       "sequential_restore_commands_seconds": round(proc_seconds, 3),
+                       "parallel_over_sequential_restore_commands": round(par_seconds / proc_seconds, 3),
+                       "sequential_point_seconds_median": round(statistics.median(seq_walls), 3),
+                       "localcluster_start_seconds": round(connect, 3),
+                       "worker_point_seconds_median": round(statistics.median(
+                           w for walls in by_worker.values() for w in walls), 3),
+                       "worker_first_point_seconds": [round(walls[0], 3) for walls in by_worker.values()]}
+
+        out["warming"] = {"insts": WARM_INSTS, **warming_cost()}
+
+        linux = build_machine("linux.toml")
+        linux.boot()
+        stop = linux.run(RunLimits(max_insts=200_000_000), [Trigger("console", re.compile("graphsim:/# "))])
+        assert stop.reason == "checkpoint", stop
+        cpt, manifest, _ = take_checkpoint(linux, library, {"kind": "bench", "detail": "prompt"}, name="prompt")
+        linux.close()
+        axes = '[axes]\ncpu = ["atomic", "timing"]\n"components.l2.size" = ' \
+               '["256KiB", "512KiB", "1MiB", "2MiB", "4MiB", "8MiB"]\n'
+        path = write(tmp / "linux.toml", library.root, "prompt", "insts = 1000", axes)
+        started = time.perf_counter()
+        _, rows, _ = parallel(path, str(tmp / "linux-out"))
+        total = time.perf_counter() - started
+        by_worker: dict[str, list[float]] = {}
+        for row in sorted(rows.values(), key=lambda r: r["index"]):
+            by_worker.setdefault(row["worker"], []).append(row["wall_seconds"])
+        firsts = [walls[0] for walls in by_worker.values()]
+        later = [w for walls in by_worker.values() for w in walls[1:]]
+        archive = Path(tmp / "prompt.tar")
+        library.export(cpt, str(archive))
+        out["linux_prompt"] = {
+            "checkpoint_instret": manifest["position"]["instret"], "exported_bytes": archive.stat().st_size,
+            "points": len(rows), "insts_per_point": 1000,
+            "point_overhead_seconds_median": round(statistics.median(later), 3),
+            "point_overhead_seconds_max": round(max(later), 3),
+            "first_point_per_worker_seconds": [round(f, 3) for f in firsts],
+            "sweep_seconds_including_cluster_start": round(total, 3)}
+    out["load_average_before"] = [round(v, 2) for v in load_before]
+    out["load_average_after"] = [round(v, 2) for v in os.getloadavg()]
+    emit(out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,193 @@
+"""Running one sweep point, on a Dask worker (or in the client's process).
+
+A worker shares no filesystem with the client. The checkpoint arrives as the
+bytes of its exported single file (`graphsim checkpoints export`): their
+SHA-256 is checked, then `Library.import_` verifies every chunk before the
+checkpoint enters the worker's private library, where later points find it
+(cached per worker). Disk images and boot files arrive the same way, by
+content hash, and are kept under their hash. The point then runs through the
+ordinary restore path (`plan_restore`, `RestorePlan.build`, the runner's
+`execute`) exactly as `graphsim restore` would, and its result — the collected
+statistics, the digest and the run directory's files — travels back as data.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import os
+import re
+import socket
+import tempfile
+import time
+
+from ..checkpoint.library import Library
+from ..checkpoint.restore import plan_restore
+from ..config.loader import load_machine
+from ..config.schema import component_kinds
+from ..errors import GraphsimError
+from ..graph.elaborate import elaborate
+from ..sim.console import Console
+from ..sim.machine import Machine, RunLimits
+from ..sim.runner import RunOptions, execute
+
+RUN_FILES = ("config.toml", "console.log", "stats.txt", "stats.json", "run.json")
+WARM_MODEL = "atomic_warm"
+_libraries: dict[str, Library] = {}
+_imported: dict[str, str] = {}  # archive sha256 -> checkpoint id, in this process
+
+
+def cache_dir() -> str:
+    """This worker's private cache: the Dask worker's local directory, else a per-user one."""
+    try:
+        from distributed import get_worker
+
+        base = get_worker().local_directory
+    except (ImportError, ValueError):
+        base = os.environ.get("GRAPHSIM_SWEEP_CACHE") or os.path.join(tempfile.gettempdir(),
+                                                                          f"graphsim-sweep-{os.getuid()}")
+    path = os.path.join(base, "graphsim-sweep")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def _library(cache: str) -> Library:
+    root = os.path.join(cache, "library")
+    if root not in _libraries:
+        _libraries[root] = Library(root)
+    return _libraries[root]
+
+
+def checkpoint_from_archive(cache: str, cpt_id: str, archive: bytes, sha256: str) -> tuple[Library, str]:
+    """The worker's library holding checkpoint ``cpt_id``, imported (and verified) from ``archive``
+    the first time this worker sees it."""
+    library = _library(cache)
+    if _imported.get(sha256) == cpt_id and os.path.isdir(library.path(cpt_id)):
+        return library, cpt_id
+    if not os.path.isdir(library.path(cpt_id)):
+        if hashlib.sha256(archive).hexdigest() != sha256:
+            raise GraphsimError(f"checkpoint {cpt_id}: the archive arrived damaged (SHA-256 mismatch)")
+        fd, path = tempfile.mkstemp(dir=cache, suffix=".cpt.tar")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(archive)
+            imported = library.import_(path, component_kinds())
+        finally:
+            os.unlink(path)
+        if imported != cpt_id:
+            raise GraphsimError(f"the archive holds checkpoint {imported}, not {cpt_id}")
+    _imported[sha256] = cpt_id
+    return library, cpt_id
+
+
+def file_by_hash(cache: str, sha256: str, data: bytes, name: str = "file") -> str:
+    """The path of a file (disk image, kernel) with content hash ``sha256`` in this worker's cache
+    (under its name on the client, so that messages about it read naturally)."""
+    directory = os.path.join(cache, "by-hash", sha256)
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, os.path.basename(name) or "file")
+    if not os.path.exists(path):
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise GraphsimError(f"file {sha256[:16]}: arrived damaged (SHA-256 mismatch)")
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    return path
+
+
+def _client_names(message: str) -> str:
+    """A worker's message about a shipped file names it as the client knows it (its base name)."""
+    return re.sub(r"/\S*/by-hash/[0-9a-f]{64}/", "", message)
+
+
+def collect(dumps, patterns: list[str], until: str, stop_reason: str) -> dict:
+    """The statistics named by ``patterns`` (shell wildcards) from the dump that measures the run:
+    the work region's when the run stopped at work_end, else the end of the run."""
+    if not dumps:
+        return {}
+    dump = dumps[-1]
+    if until == "workend" and stop_reason == "work_end":
+        dump = next((d for d in reversed(dumps) if d.reason.startswith("work region")), dump)
+    out = {}
+    for name, stat in dump.values.items():
+        if any(fnmatch.fnmatchcase(name, p) for p in patterns):
+            out[name] = stat.value
+    return out
+
+
+def run_point(task: dict, archive: bytes | None = None, archive_sha256: str = "",
+              files: dict[str, bytes] | None = None) -> dict:
+    """Run one point; never raises for the point's own failure (the result says ``failed``)."""
+    started = time.perf_counter()
+    result = {"point": task["point"], "index": task["index"], "status": "failed", "error": "",
+              "worker": f"{socket.gethostname()}:{os.getpid()}"}
+    try:
+        cache = cache_dir()
+        with tempfile.TemporaryDirectory(dir=cache, prefix="point-") as rundir:
+            result.update(_run(task, archive, archive_sha256, files or {}, cache, rundir))
+            outdir = os.path.join(rundir, "out")
+            result["files"] = {}
+            for name in RUN_FILES:
+                path = os.path.join(outdir, name)
+                if os.path.exists(path):
+                    with open(path, "rb") as f:
+                        result["files"][name] = f.read()
+    except GraphsimError as exc:
+        result["error"] = _client_names(" / ".join(exc.lines()))
+    except Exception as exc:  # noqa: BLE001 — a point's crash is its result, not the sweep's end
+        result["error"] = _client_names(f"{type(exc).__name__}: {exc}")
+    result["wall_seconds"] = round(time.perf_counter() - started, 4)
+    return result
+
+
+def _run(task: dict, archive, archive_sha256, files, cache, rundir) -> dict:
+    machine_file = os.path.join(rundir, "machine.toml")
+    with open(machine_file, "w", encoding="utf-8") as f:
+        f.write(task["machine_toml"])
+    names = task.get("names", {})
+    disks = {name: file_by_hash(cache, sha, files.get(sha, b""), names.get(sha, name))
+             for name, sha in task["disks"].items()}
+    console = Console()
+    if task["checkpoint"] is not None:
+        library, cpt_id = checkpoint_from_archive(cache, task["checkpoint"], archive, archive_sha256)
+        plan = plan_restore(library, cpt_id, config=machine_file, disks=disks, strict=task["strict"],
+                            allow_warnings=task["allow_warnings"])
+        machine = plan.build(console)
+        parent = cpt_id
+    else:
+        machine = Machine(elaborate(load_machine(machine_file)), disks, console)
+        boot = task["boot"]
+        machine.boot(**{k: file_by_hash(cache, boot[k], files.get(boot[k], b""), names.get(boot[k], k))
+                        for k in ("kernel", "firmware", "initrd") if k in boot},
+                     bootargs=boot.get("bootargs"))
+        parent = ""
+    start_insts, start_tick = machine.instret, machine.tick
+    try:
+        if task["warmup_insts"]:
+            # Fast-forward with the caches warming (cpu.atomic_warm: atomic timing), then measure on
+            # the point's model from warm caches.
+            machine.switch_cpu(WARM_MODEL)
+            stop = machine.run(RunLimits(max_insts=start_insts + task["warmup_insts"]))
+            if stop.reason != "max_insts":
+                raise GraphsimError(f"the warm-up ended early ({stop.reason} {stop.detail})".strip())
+            machine.switch_cpu(task["cpu"])
+            machine.reset_stats()
+        machine.stop_at_work_end = task["until"] == "workend"
+        measured_from = machine.instret
+        # Checkpoints the guest asks for (m5 checkpoint) are taken as `graphsim restore` would take
+        # them, into a scratch library that goes with the run directory.
+        options = RunOptions(outdir=os.path.join(rundir, "out"), quiet=True, digest=task["digest"],
+                             library=os.path.join(rundir, "library"),
+                             max_insts=measured_from + task["insts"] if task["insts"] else None,
+                             max_tick=machine.tick + task["tick"] if task["tick"] else None)
+        stop, summary = execute(machine, options, parent=parent)
+    finally:
+        machine.close()
+    ok = stop.reason in ("max_insts", "max_tick", "work_end") or (stop.reason == "exit" and stop.exit_code == 0)
+    error = "" if ok else {"exit": f"guest exited with code {stop.exit_code}",
+                           "idle": f"guest idle: {stop.detail}"}.get(stop.reason, f"stopped: {stop.reason}")
+    return {"status": "ok" if ok else "failed", "error": error, "stop": stop.reason,
+            "instret": summary["instret"], "insts": summary["instret"] - measured_from,
+            "start_instret": start_insts, "start_tick": start_tick, "digest": summary.get("digest", ""),
+            "stats": collect(machine.stats_log.dumps, task["collect"], task["until"], stop.reason)}

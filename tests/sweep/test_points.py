@@ -1,0 +1,108 @@
+"""Single points run in this process (as a worker runs them): warm-up on cpu.atomic_warm before
+measuring, a booted start, and a run that ends at the guest's m5 work_end."""
+
+from graphsim.sweep.execute import _archive
+from graphsim.sweep.plan import check_points, sha256_bytes
+from graphsim.sweep.spec import load_sweep
+from graphsim.sweep.worker import run_point
+from tests.conftest import CONFIGS
+from tests.guests import GUEST_DIR
+
+
+def run_all(path) -> list[dict]:
+    plan = check_points(load_sweep(path))
+    archive = _archive(plan)
+    files = {}
+    for sha, file in plan.files.items():
+        with open(file, "rb") as f:
+            files[sha] = f.read()
+    sha = sha256_bytes(archive) if archive else ""
+    results = [run_point(task.as_dict(), archive, sha, files) for task in plan.tasks]
+    for result in results:
+        assert result["status"] == "ok", result["error"]
+    return results
+
+
+def misses(result) -> int:
+    return result["stats"]["system.l1d.overallMisses"] + result["stats"]["system.l2.overallMisses"]
+
+
+def test_a_warm_up_on_atomic_warm_before_measuring(sweep_file):
+    axes = '[axes]\ncpu = ["timing"]\n"components.l1d.size" = ["32KiB"]\n'
+    cold = run_all(sweep_file(axes, run="insts = 300_000"))[0]
+    warm = run_all(sweep_file(axes, run="insts = 300_000\nwarmup_insts = 1_000_000", name="warm.toml"))[0]
+    assert cold["insts"] == warm["insts"] == 300_000
+    assert warm["instret"] == cold["instret"] + 1_000_000
+    assert warm["stats"]["simInsts"] == 300_000  # the measurement excludes the warm-up
+    assert misses(warm) < misses(cold)
+
+
+def test_a_booted_start_runs_until_the_guest_exits(tmp_path):
+    path = tmp_path / "boot.toml"
+    path.write_text(f"""version = 1
+[start]
+machine = "{CONFIGS / 'virt-rv64.toml'}"
+kernel = "{GUEST_DIR / 'build' / 'hello.elf'}"
+[axes]
+cpu = ["atomic", "pipelined"]
+[stats]
+collect = ["simInsts", "system.cpu.*Insts"]
+""")
+    atomic, pipelined = run_all(path)
+    assert atomic["stop"] == pipelined["stop"] == "exit"
+    assert atomic["stats"]["simInsts"] == pipelined["stats"]["simInsts"] > 0
+    assert b"Hello" in atomic["files"]["console.log"] or b"hello" in atomic["files"]["console.log"]
+
+
+def test_a_run_until_the_work_region_ends(tmp_path):
+    path = tmp_path / "roi.toml"
+    path.write_text(f"""version = 1
+[start]
+machine = "{CONFIGS / 'virt-rv64.toml'}"
+kernel = "{GUEST_DIR / 'build' / 'm5ops.elf'}"
+[run]
+until = "workend"
+[axes]
+cpu = ["timing"]
+[stats]
+collect = ["simInsts"]
+""")
+    (result,) = run_all(path)
+    assert result["stop"] == "work_end"
+    console = result["files"]["console.log"].decode()
+    assert "m5ops: start" in console and "collatz" not in console  # stopped inside the program
+    assert 0 < result["stats"]["simInsts"] < result["instret"]  # the work region's own count
+
+
+def test_a_point_that_fails_is_a_failed_row_with_its_error(tmp_path):
+    path = tmp_path / "fail.toml"
+    path.write_text(f"""version = 1
+[start]
+machine = "{CONFIGS / 'virt-rv64.toml'}"
+kernel = "{GUEST_DIR / 'build' / 'hello.elf'}"
+[axes]
+"components.ram.size" = ["128MiB", "4KiB"]
+""")
+    plan = check_points(load_sweep(path))
+    files = {sha: open(p, "rb").read() for sha, p in plan.files.items()}
+    good, bad = (run_point(task.as_dict(), None, "", files) for task in plan.tasks)
+    assert good["status"] == "ok" and good["stop"] == "exit", good["error"]
+    assert bad["status"] == "failed" and bad["error"].endswith(
+        "hello.elf: loads at 0x80000000, overlapping <device tree> (0x80000000-0x80000ae4)")
+
+
+def test_checkpoints_the_guest_asks_for_stay_out_of_any_library(tmp_path):
+    import os
+
+    path = tmp_path / "m5.toml"
+    path.write_text(f"""version = 1
+[start]
+machine = "{CONFIGS / 'virt-rv64.toml'}"
+kernel = "{GUEST_DIR / 'build' / 'm5ops.elf'}"
+[axes]
+cpu = ["atomic"]
+""")
+    (result,) = run_all(path)
+    assert result["stop"] == "exit" and "m5ops: collatz steps" in result["files"]["console.log"].decode()
+    checkpoints = os.path.join(os.environ["GRAPHSIM_LIBRARY"], "checkpoints")
+    assert not os.path.isdir(checkpoints) or not os.listdir(checkpoints)
