@@ -167,16 +167,19 @@ def cmd_restore(args) -> int:
 def cmd_compat(args) -> int:
     from .checkpoint.compat import diff, exit_code, machine_record
     from .checkpoint.library import Library
-    from .checkpoint.restore import target_disks, target_graph
+    from .checkpoint.restore import check_state, target_disks, target_graph
+    from .config.schema import component_kinds
 
     library = Library(args.library)
-    manifest = library.manifest(library.resolve(args.checkpoint))
+    manifest, state = library.load(library.resolve(args.checkpoint), component_kinds())  # verified, as restore does
     if args.config is not None and not os.path.exists(args.config) and not args.config.endswith(".toml"):
-        other = library.manifest(library.resolve(args.config))  # a second checkpoint
+        other, _ = library.load(library.resolve(args.config), component_kinds())  # a second checkpoint
         target = other["compat"]
     else:
         graph = target_graph(manifest, args.config, args.set, args.cpu)
-        _, identities = target_disks(graph, _parse_disks(args.disk), manifest["compat"].get("disks"))
+        check_state(graph, state, manifest)
+        _, identities = target_disks(graph, _parse_disks(args.disk), manifest["compat"].get("disks"),
+                                     config_from_user=args.config is not None)
         target = machine_record(graph, disks=identities)
     findings = diff(manifest["compat"], target, args.strict)
     for finding in findings:
