@@ -100,6 +100,12 @@ class Disk:
                 out[i * SECTOR:(i + 1) * SECTOR] = written
         return bytes(out)
 
+    def read_bytes(self, offset: int, length: int) -> bytes:
+        """``length`` bytes from byte ``offset`` (both inside the disk; need not be sector-aligned)."""
+        first, end = offset // SECTOR, -(-(offset + length) // SECTOR)
+        skip = offset - first * SECTOR
+        return self.read(first, end - first)[skip:skip + length]
+
     def write(self, sector: int, data: bytes):
         count = len(data) // SECTOR
         if sector < 0 or sector + count > self.sectors or len(data) % SECTOR:
