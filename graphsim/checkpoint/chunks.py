@@ -11,10 +11,11 @@ import errno
 import hashlib
 import os
 import re
-import stat
 
 import numpy as np
 import zstandard
+
+from ..safe_io import read_regular
 
 CHUNK_SIZE = 64 * 1024
 ZSTD_LEVEL = 3
@@ -36,27 +37,6 @@ def is_digest(value) -> bool:
 def zstd_bound(size: int) -> int:
     """The most bytes zstd can take to store ``size`` bytes (ZSTD_COMPRESSBOUND), plus the frame header."""
     return size + (size >> 8) + 512
-
-
-def read_regular(path: str, limit: int, dir_fd: int | None = None) -> bytes:
-    """The bytes of a regular file that is no longer than ``limit``: no symlink is followed, and a FIFO,
-    device or directory is refused without blocking. Raises OSError (with a reason) otherwise."""
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=dir_fd)
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise OSError(f"{path}: not a regular file")
-        if info.st_size > limit:
-            raise OSError(f"{path}: {info.st_size} bytes, more than the {limit} expected")
-        parts, total = [], 0
-        while block := os.read(fd, min(limit + 1 - total, 1 << 24)):
-            parts.append(block)
-            total += len(block)
-            if total > limit:
-                raise OSError(f"{path}: more than the {limit} bytes expected")
-        return b"".join(parts)
-    finally:
-        os.close(fd)
 
 
 def fsync_dir(path: str):

@@ -33,8 +33,8 @@ import tomli_w
 
 from .. import __version__
 from ..errors import GraphsimError
-from .chunks import (CHUNK_SIZE, ChunkError, ChunkStore, check_entries, fsync_dir, is_digest, load_bytes,
-                     read_regular, save_bytes)
+from ..safe_io import host_memory, read_regular
+from .chunks import CHUNK_SIZE, ChunkError, ChunkStore, fsync_dir, load_bytes, save_bytes
 from .upgrade import upgrade_component_state
 
 FORMAT_NAME = "graphsim-checkpoint"
@@ -151,14 +151,6 @@ def write_checkpoint(checkpoints_dir: str, store: ChunkStore, cpt_id: str, state
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return final, manifest
-
-
-def host_memory() -> int:
-    """Bytes of physical memory on this host: no declared size may exceed it."""
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError):
-        return 1 << 40
 
 
 # The shape of a manifest: key → type, or a nested table spec; "*" is any key of a table of tables.

@@ -34,7 +34,8 @@ import zlib
 from dataclasses import dataclass
 
 from ..errors import GraphsimError
-from .chunks import CHUNK_SIZE, ChunkError, ChunkStore, fsync_dir, is_digest, read_regular, remove_file, zstd_bound
+from ..safe_io import read_regular
+from .chunks import CHUNK_SIZE, ChunkError, ChunkStore, fsync_dir, is_digest, remove_file, zstd_bound
 from .format import (CHECKPOINT_ID, MANIFEST, MANIFEST_LIMIT, CheckpointError, SavedState, read_manifest,
                      read_state, write_checkpoint, write_manifest)
 
