@@ -128,7 +128,10 @@ def _finish_run(machine, args, parent="") -> int:
         machine.console.close()
         machine.close()
     report(stop, summary)
-    return stop.exit_code if stop.reason == "exit" else 0
+    if stop.reason != "exit":
+        return 0
+    # A guest's failure code that an exit status cannot carry (256, -1, 2**40) still fails.
+    return stop.exit_code if 0 <= stop.exit_code <= 255 else 1
 
 
 def cmd_run(args) -> int:
