@@ -286,8 +286,8 @@ def _shape_of(record: dict, where: str, limit: int) -> tuple[tuple[int, ...], in
     for n in shape:
         nbytes *= n
     if nbytes > limit:
-        raise CheckpointError(f"{where}: field {record.get('name')!r}: {nbytes:,} bytes is more than the machine "
-                              f"the checkpoint describes can hold ({limit:,})")
+        raise CheckpointError(f"{where}.{record.get('name')}: {nbytes:,} bytes is more than the machine the "
+                              f"checkpoint describes, or this host, can hold ({limit:,})")
     return tuple(shape), nbytes
 
 

@@ -86,8 +86,8 @@ class VirtioBlk(VirtioMmio):
             data = self.data_segments(chain[:-1])
             total = sum(length for _, length, _ in data)
             written = 0
-            if len(data) > SEG_MAX or any(length > SIZE_MAX for _, length, _ in data):
-                status = S_IOERR  # more than the device advertised (seg_max, size_max)
+            if len(chain) > SEG_MAX + 2 or any(length > SIZE_MAX for _, length, _ in data):
+                status = S_IOERR  # more than the device advertised (seg_max besides header and status; size_max)
             elif kind == REQ_IN:
                 if any(not w for _, _, w in data) or total % SECTOR or sector + total // SECTOR > self.disk.sectors:
                     status = S_IOERR
