@@ -34,7 +34,8 @@ DTB_ALIGN = 0x20_0000
 # Guest-requested checkpoints closer together than this (1 ms simulated) are ignored: a guest cannot
 # make the host write checkpoints faster than in proportion to the instructions it runs.
 M5_CHECKPOINT_MIN_GAP = 10**9
-M5_TICK_LIMIT = 1 << 62  # a delay that would end beyond this means never
+M5_TICK_LIMIT = 1 << 62
+UART_FEED = 4096  # host input offered to the UART per slice (its receive queue holds less)  # a delay that would end beyond this means never
 
 
 class MachineError(GraphsimError):
@@ -317,7 +318,8 @@ class Machine:
     def _feed_uart(self):
         self.console.poll(0)
         if self.console.pending_input:
-            accepted = self.core.uart_push_rx(bytes(self.console.pending_input))
+            # No more than the receive queue can take: a megabyte of pasted input costs per exit what fits.
+            accepted = self.core.uart_push_rx(bytes(self.console.pending_input[:UART_FEED]))
             del self.console.pending_input[:accepted]
 
     def _drain_uart(self):
