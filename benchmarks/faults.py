@@ -756,7 +756,7 @@ def main() -> int:
         worker(*args.worker)
         return 0
     only = set(args.only.split(",")) if args.only else {"kill", "mutate", "machines", "guests"}
-    sizes = {"kill": 9, "mutate": 40, "machines": 80} if args.smoke else {"kill": 210, "mutate": 1100,
+    sizes = {"kill": 6, "mutate": 30, "machines": 60} if args.smoke else {"kill": 210, "mutate": 1100,
                                                                           "machines": 1100}
     for item in filter(None, (args.cases or "").split(",")):
         name, _, count = item.partition("=")
