@@ -70,11 +70,21 @@ def time_bound(seconds: float):
 
 
 def limit_memory(extra: int):
-    """Cap this process's address space at what it uses now plus ``extra`` bytes: a memory bomb
-    becomes a MemoryError the suite can count instead of the host's problem."""
+    """Cap this process's address space at what it uses now, plus this host's memory (what graphsim may
+    reserve, untouched, for a memory the checkpoint or machine describes), plus ``extra`` bytes: an
+    attempt at more becomes a MemoryError the suite counts instead of the host's problem."""
+    from graphsim.safe_io import host_memory
+
     with open("/proc/self/statm") as f:
         size = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    resource.setrlimit(resource.RLIMIT_AS, (size + extra, resource.RLIM_INFINITY))
+    resource.setrlimit(resource.RLIMIT_AS, (size + host_memory() + extra, resource.RLIM_INFINITY))
+
+
+RSS_BOUND = 2 << 30  # what one case may really use (high-water mark), whatever it reserves
+
+
+def rss_peak() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def rss_bytes() -> int:
@@ -540,6 +550,8 @@ def one_case(ref: Reference, case: Path, rng: random.Random, tally: Tally, outsi
         outcome, detail = classify_error(exc)
         tally.add(outcome, f"{what} ({stage}): {detail}")
     finally:
+        if rss_peak() > tally.extra.setdefault("rss_baseline", rss_peak()) + RSS_BOUND and "memory" not in tally.counts:
+            tally.add("memory", f"{what}: the process's resident memory passed {RSS_BOUND >> 20} MiB more than at the start")
         new = snapshot(case.parent) - before - {case.name}
         if new or outside.read_bytes() != b"outside the library\n":
             tally.add("outside_write", f"{what}: wrote {sorted(new)}")
@@ -556,7 +568,8 @@ def attack_mutate(n: int, work: Path, rng: random.Random) -> Tally:
     cases.mkdir()
     outside = work / "outside"
     outside.write_bytes(b"outside the library\n")
-    limit_memory(3 << 30)
+    limit_memory(2 << 30)
+    tally.extra["rss_baseline"] = rss_peak()
     try:
         for i in range(n):
             case = cases / f"c{i}"
@@ -564,6 +577,7 @@ def attack_mutate(n: int, work: Path, rng: random.Random) -> Tally:
             one_case(ref, case, rng, tally, outside)
     finally:
         resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    tally.extra = {"peak_rss_mib": rss_peak() >> 20}
     return tally
 
 
@@ -640,7 +654,7 @@ def attack_machines(n: int, work: Path, rng: random.Random) -> Tally:
     (work / "chain60.toml").write_text("version = 1\n")
     bases = [load_machine(p).data for p in sorted((ROOT / "configs").glob("*.toml"))]
     built = 0
-    limit_memory(3 << 30)
+    limit_memory(2 << 30)
     try:
         for i in range(n):
             text, what = fuzzed_machine(rng, bases, special)

@@ -175,16 +175,17 @@ def cmd_compat(args) -> int:
 
     library = Library(args.library)
     manifest, state = library.load(library.resolve(args.checkpoint), component_kinds())  # verified, as restore does
+    state_findings = []
     if args.config is not None and not os.path.exists(args.config) and not args.config.endswith(".toml"):
         other, _ = library.load(library.resolve(args.config), component_kinds())  # a second checkpoint
         target = other["compat"]
     else:
         graph = target_graph(manifest, args.config, args.set, args.cpu)
-        check_state(graph, state, manifest)
+        state_findings = check_state(graph, state, manifest)
         _, identities = target_disks(graph, _parse_disks(args.disk), manifest["compat"].get("disks"),
                                      config_from_user=args.config is not None)
         target = machine_record(graph, disks=identities)
-    findings = diff(manifest["compat"], target, args.strict)
+    findings = diff(manifest["compat"], target, args.strict) + state_findings
     for finding in findings:
         if finding.grade != "same" or args.verbose:
             print(finding)

@@ -42,6 +42,10 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.toml"
 META_KEYS = ("meta",)  # the only table that may change after writing (name, note, created)
 MANIFEST_LIMIT = 64 << 20  # a manifest is a few KiB; a larger file is not one
+# Registers, tags, predictor tables: the small fields packed into a component's state blob. Only
+# memory-sized byte arrays (stored as chunks) may be larger, up to the memory the checkpoint describes.
+SMALL_FIELD_LIMIT = 64 << 20
+STATE_BLOB_LIMIT = 256 << 20
 SECTOR = 512
 # A checkpoint id names a directory: letters, digits and ._- only, never hidden, never a path.
 CHECKPOINT_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}\Z")
@@ -346,15 +350,17 @@ def read_state(directory: str, store: ChunkStore, manifest: dict, kinds: dict) -
         blob = b""
         if "state_chunk" in entry:
             state_bytes = entry.get("state_bytes", -1)
-            if state_bytes > limit:
-                raise CheckpointError(f"{where}: state_bytes {state_bytes:,} is more than the checkpoint's machine holds")
+            small = sum(_shape_of(r, where, SMALL_FIELD_LIMIT)[1] for r in records.values() if "chunks" not in r)
+            if state_bytes != small or state_bytes > STATE_BLOB_LIMIT:
+                raise CheckpointError(f"{where}: state_bytes {state_bytes:,} is not the {small:,} bytes its fields "
+                                      f"declare, or more than {STATE_BLOB_LIMIT:,}")
             try:
                 blob = store.get(entry["state_chunk"], state_bytes)
             except ChunkError as exc:
                 raise CheckpointError(f"{where}: state {exc}") from None
         fields = {}
         for fname, record in records.items():
-            shape, nbytes = _shape_of(record, f"{where}", limit)
+            shape, nbytes = _shape_of(record, f"{where}", limit if "chunks" in record else SMALL_FIELD_LIMIT)
             dtype = _dtype_of(record, where)
             if "chunks" in record:
                 out = np.zeros(nbytes, dtype=np.uint8)

@@ -17,7 +17,7 @@ from ..config.schema import component_kinds
 from ..devices.disk import DiskError, image_identity, recorded_image
 from ..errors import GraphsimError
 from ..graph.elaborate import MachineGraph, elaborate
-from .compat import Finding, diff, exit_code, machine_record
+from .compat import INCOMPATIBLE, Finding, diff, exit_code, machine_record
 from .format import CheckpointError, SavedState
 from .library import Library
 
@@ -136,10 +136,12 @@ def target_disks(graph: MachineGraph, disk_overrides: dict[str, str],
     return paths, identities
 
 
-def check_state(graph: MachineGraph, state: SavedState, manifest: dict):
+def check_state(graph: MachineGraph, state: SavedState, manifest: dict) -> list[Finding]:
     """Every stateful component of the target gets what it needs from the checkpoint: a component the
-    checkpoint describes has its state, and every architectural field has the target's dtype and shape.
-    Raised before anything is built; names the record."""
+    checkpoint describes has its state (else the checkpoint is damaged: raised, naming the record), and
+    every architectural field has the target's dtype and shape (else an incompatible finding). All
+    before anything is built."""
+    findings = []
     compat = manifest.get("compat", {})
     described = set(compat.get("cpus", {})) | set(compat.get("memory", {})) | set(compat.get("devices", {}))
     for name, component in graph.components.items():
@@ -162,8 +164,9 @@ def check_state(graph: MachineGraph, state: SavedState, manifest: dict):
             if component.role == "memory" and field.name == "data":
                 continue  # the memory map's sizes are graded by the compatibility diff
             if value.dtype != dtype or value.shape != shape:
-                raise CheckpointError(f"{where}.{field.name}: {value.dtype} {list(value.shape)} in the checkpoint, "
-                                      f"the target needs {dtype} {list(shape)}")
+                findings.append(Finding(INCOMPATIBLE, name, f"state {field.name} is {value.dtype} "
+                                        f"{list(value.shape)} in the checkpoint; the target needs {dtype} {list(shape)}"))
+    return findings
 
 
 def plan_restore(library: Library, ref: str, config: str | None = None, overrides: list[str] = (),
@@ -172,10 +175,10 @@ def plan_restore(library: Library, ref: str, config: str | None = None, override
     cpt_id = library.resolve(ref)
     manifest, state = library.load(cpt_id, component_kinds())
     graph = target_graph(manifest, config, list(overrides), cpu)
-    check_state(graph, state, manifest)
+    state_findings = check_state(graph, state, manifest)
     disk_paths, identities = target_disks(graph, disks or {}, manifest["compat"].get("disks"),
                                           config_from_user=config is not None)
-    findings = diff(manifest["compat"], machine_record(graph, disks=identities), strict)
+    findings = diff(manifest["compat"], machine_record(graph, disks=identities), strict) + state_findings
     code = exit_code(findings, allow_warnings)
     if code:
         raise RestoreRefused(findings, code)

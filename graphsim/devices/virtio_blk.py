@@ -57,7 +57,10 @@ class VirtioBlk(VirtioMmio):
         if not path:
             raise DiskError(f"{self.name}: no disk image (give --disk {self.name}=IMAGE or "
                             f"components.{self.name}.image)")
-        self.disk = Disk(path)
+        try:
+            self.disk = Disk(path)
+        except DiskError as exc:
+            raise DiskError(f"{self.name}: {exc}") from None
         if self.disk.size % SECTOR:
             raise DiskError(f"{self.name}: disk image {path} is {self.disk.size} bytes, not a multiple of {SECTOR}")
 

@@ -83,14 +83,24 @@ def test_wrong_dtype_is_refused(lib_copy):
     refused(lib, r"components.uart0.rbr: dtype <f8 but uart16550 declares int64")
 
 
-def test_wrong_shape_is_refused(lib_copy):
+def test_state_size_must_match_its_fields(lib_copy):
     lib, cpt = lib_copy
 
     def edit(m):
         record = next(f for f in m["components"]["clint"]["fields"] if f["name"] == "msip")
         record["shape"], record["nbytes"] = [0], 0
     resign(cpt, edit)
-    refused(lib, r"components.clint.msip: int64 \[0\] in the checkpoint, the target needs int64 \[1\]")
+    refused(lib, r"components.clint: state_bytes 24 is not the 16 bytes its fields declare")
+
+
+def test_state_of_another_shape_is_incompatible_before_build(lib_copy):
+    from graphsim.checkpoint.restore import RestoreRefused
+
+    lib, _ = lib_copy
+    with pytest.raises(RestoreRefused) as refusal:
+        plan_restore(Library(str(lib)), "disk", overrides=["components.plic.num_sources=64"])
+    assert refusal.value.exit_code == 2
+    assert "plic: state priority is int64 [97] in the checkpoint; the target needs int64 [64]" in str(refusal.value)
 
 
 @pytest.mark.parametrize("record, value, message", [
@@ -99,7 +109,8 @@ def test_wrong_shape_is_refused(lib_copy):
     (("compat", "memory", "ram", "size"), 1 << 50, r"components.ram.data: .* more than the machine the checkpoint "
                                                    r"describes, or this host, can hold"),
     (("disks", "disk0", "overlay_bytes"), 1 << 40, "overlay size does not match its sector list"),
-    (("components", "cpu", "state_bytes"), 1 << 40, "state_bytes 1,099,511,627,776 is more than"),
+    (("components", "cpu", "state_bytes"), 1 << 40, "state_bytes 1,099,511,627,776 is not the"),
+    (("components", "uart0", "fields", 0, "shape"), [1 << 27], r"components.uart0.rbr: 1,073,741,824 bytes is more than"),
 ])
 def test_huge_declared_size_is_refused_without_allocating(lib_copy, record, value, message):
     lib, cpt = lib_copy
