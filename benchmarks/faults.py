@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import copy
-import gzip
 import io
 import json
 import os
@@ -73,11 +72,10 @@ def limit_memory(extra: int):
     """Cap this process's address space at what it uses now, plus this host's memory (what graphsim may
     reserve, untouched, for a memory the checkpoint or machine describes), plus ``extra`` bytes: an
     attempt at more becomes a MemoryError the suite counts instead of the host's problem."""
-    from graphsim.safe_io import host_memory
-
+    host = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     with open("/proc/self/statm") as f:
         size = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    resource.setrlimit(resource.RLIMIT_AS, (size + host_memory() + extra, resource.RLIM_INFINITY))
+    resource.setrlimit(resource.RLIMIT_AS, (size + host + extra, resource.RLIM_INFINITY))
 
 
 RSS_BOUND = 2 << 30  # what one case may really use (high-water mark), whatever it reserves

@@ -157,32 +157,32 @@ def write_checkpoint(checkpoints_dir: str, store: ChunkStore, cpt_id: str, state
     return final, manifest
 
 
-# The shape of a manifest: key → type, or a nested table spec; "*" is any key of a table of tables.
-_INT, _STR, _NUM = int, str, (int, float)
+# The shape of a manifest: key → type, or a nested table spec; "*" is any key of a table of tables;
+# a key written "!key" must be present (what readers index directly).
+_INT, _STR = int, str
 _COMPAT = {
     "xlen": _INT, "timebase": _INT, "record_version": _INT, "present": _INT,
-    "cpus": {"*": {"model": _STR, "isa": _STR, "frequency": _INT}},
-    "memory": {"*": {"base": _INT, "size": _INT}},
-    "devices": {"*": {"kind": _STR, "base": _INT, "size": _INT, "state_version": _INT, "irq": _INT}},
-    "caches": {"*": {"size": _INT, "assoc": _INT, "line_size": _INT, "replacement": _STR, "warm": bool}},
+    "cpus": {"*": {"!model": _STR, "!isa": _STR, "!frequency": _INT}},
+    "memory": {"*": {"!base": _INT, "!size": _INT}},
+    "devices": {"*": {"!kind": _STR, "!base": _INT, "!size": _INT, "!state_version": _INT, "irq": _INT}},
+    "caches": {"*": {"!size": _INT, "!assoc": _INT, "line_size": _INT, "replacement": _STR, "warm": bool}},
     "used": {"*": {"extensions": [_STR], "modes": [_STR], "paging_modes": [_STR]}},
     "disks": {"*": {"size": _INT, "sha256": _STR, "path": _STR}},
 }
 _SPEC = {
-    "id": _STR, "graphsim_version": _STR, "machine_name": _STR, "parent": _STR, "stored_bytes": _INT,
+    "!id": _STR, "graphsim_version": _STR, "machine_name": _STR, "parent": _STR, "stored_bytes": _INT,
     "checksum": _STR,
     "meta": {"name": _STR, "note": _STR, "created": _STR},
     "trigger": {"kind": _STR, "detail": (str, int)},
     "position": {"tick": _INT, "instret": _INT, "harts": {"*": _INT}},
-    "compat": _COMPAT,
+    "!compat": _COMPAT,
     "config": dict,
     "console": {"tail": _STR},
-    "components": {"*": {"kind": _STR, "state_version": _INT, "state_chunk": _STR, "state_bytes": _INT,
-                         "fields": [dict]}},
+    "!components": {"*": {"!kind": _STR, "!state_version": _INT, "state_chunk": _STR, "state_bytes": _INT,
+                          "fields": [dict]}},
     "disks": {"*": {"base": {"size": _INT, "sha256": _STR, "path": _STR}, "overlay_sectors": [_INT],
                     "overlay_bytes": _INT, "overlay_chunk_size": _INT, "overlay_chunks": list}},
 }
-_REQUIRED = ("id", "compat", "components")
 
 
 def _type_name(spec) -> str:
@@ -200,8 +200,11 @@ def _check_shape(value, spec, key: str) -> str | None:
     if isinstance(spec, dict):
         if not isinstance(value, dict):
             return f"{key}: expected a table, found {type(value).__name__}"
+        for required in (k[1:] for k in spec if k.startswith("!")):
+            if required not in value:
+                return f"{key}.{required}: missing" if key else f"{required}: missing"
         for name, item in value.items():
-            sub = spec.get(name, spec.get("*"))
+            sub = spec.get(name, spec.get("!" + name, spec.get("*")))
             if sub is not None:
                 problem = _check_shape(item, sub, f"{key}.{name}" if key else name)
                 if problem:
@@ -226,9 +229,6 @@ def _check_shape(value, spec, key: str) -> str | None:
 def check_manifest(manifest: dict, path: str):
     """Every known key of a manifest has the type it is read as: one bad value is reported by key,
     for this checkpoint alone, instead of failing whatever reads it later."""
-    for key in _REQUIRED:
-        if key not in manifest:
-            raise CheckpointError(f"{path}: {key}: missing")
     problem = _check_shape(manifest, _SPEC, "")
     if problem:
         raise CheckpointError(f"{path}: {problem}")

@@ -18,7 +18,6 @@ import pytest
 from graphsim.checkpoint.format import CheckpointError, read_manifest, write_manifest
 from graphsim.checkpoint.library import Library, LibraryError
 from graphsim.checkpoint.restore import plan_restore
-from graphsim.config.schema import component_kinds
 from graphsim.devices.disk import DiskError
 from tests.checkpoint.test_store import HEADER, KINDS, memory_state
 from tests.conftest import CONFIGS, ROOT
