@@ -110,6 +110,10 @@ class ChunkStore:
     def get(self, digest: str, expected_size: int) -> bytes:
         packed = self.read_packed(digest, expected_size)
         try:
+            # The frame states its size: anything but the expected one is damage, found before any
+            # buffer of that size is allocated.
+            if zstandard.get_frame_parameters(packed).content_size != expected_size:
+                raise ChunkError(f"chunk {digest[:16]} does not hold the {expected_size} bytes the manifest says")
             data = self._decompressor.decompress(packed, max_output_size=expected_size)
         except zstandard.ZstdError as exc:
             raise ChunkError(f"chunk {digest[:16]} is corrupt ({exc})") from None

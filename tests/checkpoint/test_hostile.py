@@ -390,3 +390,18 @@ def test_state_dtype_must_be_plain(tmp_path):
     write_manifest(path, manifest)
     with pytest.raises(CheckpointError, match="is not a little-endian integer or float type"):
         lib.load(cpt, KINDS)
+
+
+def test_chunk_claiming_a_huge_size_is_refused_before_allocating(tmp_path):
+    import struct
+
+    lib = Library(str(tmp_path / "a"))
+    cpt, manifest = lib.add(memory_state(), HEADER)
+    digest = manifest["components"]["ram"]["fields"][0]["chunks"][0][1]
+    # a zstd frame whose header says 1 TiB follows (single segment, 8-byte content size, one raw block)
+    frame = bytes.fromhex("28b52ffd") + bytes([0xE0]) + struct.pack("<Q", 1 << 40) \
+        + (1 | 100 << 3).to_bytes(3, "little") + b"a" * 100
+    with open(lib.store.path(digest), "wb") as f:
+        f.write(frame)
+    with pytest.raises(CheckpointError, match="does not hold the 65536 bytes the manifest says"):
+        lib.load(cpt, KINDS)
