@@ -57,10 +57,7 @@ class VirtioBlk(VirtioMmio):
         if not path:
             raise DiskError(f"{self.name}: no disk image (give --disk {self.name}=IMAGE or "
                             f"components.{self.name}.image)")
-        try:
-            self.disk = Disk(path)
-        except DiskError as exc:
-            raise DiskError(f"{self.name}: {exc}") from None
+        self.disk = Disk(path)
         if self.disk.size % SECTOR:
             raise DiskError(f"{self.name}: disk image {path} is {self.disk.size} bytes, not a multiple of {SECTOR}")
 
