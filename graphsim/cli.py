@@ -128,7 +128,10 @@ def _finish_run(machine, args, parent="") -> int:
         machine.console.close()
         machine.close()
     report(stop, summary)
-    return stop.exit_code if stop.reason == "exit" else 0
+    if stop.reason != "exit":
+        return 0
+    # A guest's failure code that an exit status cannot carry (256, -1, 2**40) still fails.
+    return stop.exit_code if 0 <= stop.exit_code <= 255 else 1
 
 
 def cmd_run(args) -> int:
@@ -167,18 +170,22 @@ def cmd_restore(args) -> int:
 def cmd_compat(args) -> int:
     from .checkpoint.compat import diff, exit_code, machine_record
     from .checkpoint.library import Library
-    from .checkpoint.restore import target_disks, target_graph
+    from .checkpoint.restore import check_state, target_disks, target_graph
+    from .config.schema import component_kinds
 
     library = Library(args.library)
-    manifest = library.manifest(library.resolve(args.checkpoint))
+    manifest, state = library.load(library.resolve(args.checkpoint), component_kinds())  # verified, as restore does
+    state_findings = []
     if args.config is not None and not os.path.exists(args.config) and not args.config.endswith(".toml"):
-        other = library.manifest(library.resolve(args.config))  # a second checkpoint
+        other, _ = library.load(library.resolve(args.config), component_kinds())  # a second checkpoint
         target = other["compat"]
     else:
         graph = target_graph(manifest, args.config, args.set, args.cpu)
-        _, identities = target_disks(graph, _parse_disks(args.disk), manifest["compat"].get("disks"))
+        state_findings = check_state(graph, state, manifest)
+        _, identities = target_disks(graph, _parse_disks(args.disk), manifest["compat"].get("disks"),
+                                     config_from_user=args.config is not None)
         target = machine_record(graph, disks=identities)
-    findings = diff(manifest["compat"], target, args.strict)
+    findings = diff(manifest["compat"], target, args.strict) + state_findings
     for finding in findings:
         if finding.grade != "same" or args.verbose:
             print(finding)

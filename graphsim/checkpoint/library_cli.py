@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import unicodedata
 
 from ..config.schema import component_kinds
 from ..config.units import format_size
@@ -32,6 +33,13 @@ def add_parser(sub, func):
     p.set_defaults(func=func)
 
 
+def terminal_safe(text) -> str:
+    """Text from a guest or a file, safe to print: control and formatting characters (escape
+    sequences, carriage returns, bidi overrides) are shown as escapes instead of acting on the terminal."""
+    return "".join(c if c == " " or unicodedata.category(c)[0] not in "CZ" or c.isprintable() and c != "\u2028"
+                   else ascii(c)[1:-1] for c in str(text))
+
+
 def _tree(library: Library):
     entries = library.entries()
     ids = {e.id for e in entries}
@@ -54,12 +62,12 @@ def cmd_list(library: Library, args) -> int:
     else:
         print(f"{'checkpoint':<40} {'instret':>14} {'cpu':<14} {'machine':<18} {'size':>9}  trigger / note")
     for depth, e in rows:
-        label = "  " * depth + ("└ " if depth else "") + (e.name if e.name != e.id else e.id)
+        label = "  " * depth + ("└ " if depth else "") + terminal_safe(e.name if e.name != e.id else e.id)
         print(f"{label:<40} {e.instret:>14,} {e.cpu_models:<14} {e.machine:<18} "
-              f"{format_size(e.stored_bytes) if e.stored_bytes else '0B':>9}  {e.trigger}"
-              + (f"  — {e.note}" if e.note else ""))
+              f"{format_size(e.stored_bytes) if e.stored_bytes else '0B':>9}  {terminal_safe(e.trigger)}"
+              + (f"  — {terminal_safe(e.note)}" if e.note else ""))
     for cpt_id, why in library.damaged.items():
-        print(f"damaged: {why}", file=sys.stderr)
+        print(f"damaged: {terminal_safe(why)}", file=sys.stderr)
     return 0
 
 
@@ -95,17 +103,17 @@ def describe(manifest: dict) -> list[str]:
 
 def cmd_show(library: Library, args) -> int:
     manifest = library.manifest(library.resolve(args.checkpoint))
-    print("\n".join(describe(manifest)))
+    print("\n".join(terminal_safe(line) for line in describe(manifest)))
     tail = manifest.get("console", {}).get("tail", "")
     if tail:
         print("  console tail:")
-        for line in tail.splitlines()[-15:]:
-            print(f"    | {line}")
+        for line in tail.split("\n")[-15:]:
+            print(f"    | {terminal_safe(line)}")
     return 0
 
 
 def cmd_verify(library: Library, args) -> int:
-    from .format import CheckpointError
+    from ..errors import GraphsimError
 
     refs = args.checkpoints or [e.id for e in library.entries()]
     status = 0
@@ -114,11 +122,11 @@ def cmd_verify(library: Library, args) -> int:
             cpt_id = library.resolve(ref)
             library.load(cpt_id, component_kinds())
             print(f"ok       {cpt_id}")
-        except CheckpointError as exc:
-            print(f"damaged  {exc}")
+        except GraphsimError as exc:
+            print(f"damaged  {terminal_safe(exc)}")
             status = exc.exit_code
     for why in library.damaged.values():
-        print(f"damaged  {why}")
+        print(f"damaged  {terminal_safe(why)}")
         status = 3
     return status
 

@@ -14,11 +14,11 @@ import tomli_w
 
 from ..config.loader import MachineSource, load_machine, load_machine_text
 from ..config.schema import component_kinds
-from ..devices.disk import image_identity
+from ..devices.disk import DiskError, image_identity, recorded_image
 from ..errors import GraphsimError
 from ..graph.elaborate import MachineGraph, elaborate
-from .compat import Finding, diff, exit_code, machine_record
-from .format import SavedState
+from .compat import INCOMPATIBLE, Finding, diff, exit_code, machine_record
+from .format import CheckpointError, SavedState
 from .library import Library
 
 
@@ -90,32 +90,83 @@ def target_graph(manifest: dict, config: str | None, overrides: list[str], cpu: 
     if config is not None:
         source = load_machine(config, list(overrides))
     else:
-        source = load_machine_text(tomli_w.dumps(manifest["config"]), name=f"<checkpoint {manifest['id']}>",
+        if "include" in manifest.get("config", {}):
+            # A stored config is resolved, complete in itself: it names nothing outside the checkpoint.
+            raise CheckpointError(f"checkpoint {manifest['id']}: config.include: a checkpoint's config may not "
+                                  f"include other files")
+        source = load_machine_text(tomli_w.dumps(manifest.get("config", {})), name=f"<checkpoint {manifest['id']}>",
                                    overrides=list(overrides))
     set_cpu_model(source, cpu)
     return elaborate(source)
 
 
 def target_disks(graph: MachineGraph, disk_overrides: dict[str, str],
-                 checkpoint_disks: dict | None = None) -> tuple[dict[str, str], dict]:
+                 checkpoint_disks: dict | None = None, config_from_user: bool = True) -> tuple[dict[str, str], dict]:
     """Image path and identity of every disk of the target (hashing each image once).
 
     A disk keeps the image the checkpointed guest was running with unless ``--disk``
-    names another: swapping a disk is always something the user asked for."""
+    names another: swapping a disk is always something the user asked for. A path the
+    checkpoint recorded is used only if the file there is that image (a regular file of the
+    recorded size and hash): a checkpoint from elsewhere never chooses a host file. Nor does an
+    image named by the checkpoint's own config (``config_from_user`` False)."""
     paths, identities = {}, {}
     names = {c.name for c in graph.of_kind("virtio_blk")}
     for name in disk_overrides:
         if name not in names:
             raise GraphsimError(f"--disk {name}: the target machine has no virtio_blk named {name!r}")
     for component in graph.of_kind("virtio_blk"):
-        path = (disk_overrides.get(component.name)
-                or (checkpoint_disks or {}).get(component.name, {}).get("path")
-                or component.params.image)
-        if not path:
-            raise GraphsimError(f"{component.name}: no disk image (give --disk {component.name}=IMAGE)")
-        identities[component.name] = {**image_identity(path), "path": path}
-        paths[component.name] = path
+        name = component.name
+        recorded = (checkpoint_disks or {}).get(name)
+        if name in disk_overrides:
+            path = disk_overrides[name]
+            identity = image_identity(path)
+        elif recorded is not None:
+            path = recorded.get("path", "")
+            identity = recorded_image(path, recorded)
+            if identity is None:
+                raise DiskError(f"{name}: the image the checkpoint was taken with ({path or 'no path'}) is not "
+                                f"there or is another file; give --disk {name}=IMAGE")
+        elif config_from_user and component.params.image:
+            path = component.params.image
+            identity = image_identity(path)
+        else:
+            raise GraphsimError(f"{name}: no disk image (give --disk {name}=IMAGE)")
+        identities[name] = {**identity, "path": path}
+        paths[name] = path
     return paths, identities
+
+
+def check_state(graph: MachineGraph, state: SavedState, manifest: dict) -> list[Finding]:
+    """Every stateful component of the target gets what it needs from the checkpoint: a component the
+    checkpoint describes has its state (else the checkpoint is damaged: raised, naming the record), and
+    every architectural field has the target's dtype and shape (else an incompatible finding). All
+    before anything is built."""
+    findings = []
+    compat = manifest.get("compat", {})
+    described = set(compat.get("cpus", {})) | set(compat.get("memory", {})) | set(compat.get("devices", {}))
+    for name, component in graph.components.items():
+        if not component.state:
+            continue
+        where = f"checkpoint {manifest['id']}: components.{name}"
+        saved = state.components.get(name)
+        if saved is None:
+            if name in described:
+                raise CheckpointError(f"{where}: state missing (the checkpoint describes {name} but holds none of it)")
+            continue  # new in the target: the compatibility diff grades that
+        if saved.kind != component.kind and component.role != "cpu":
+            raise CheckpointError(f"{where}: a {saved.kind} in the checkpoint, a {component.kind} in the target")
+        shapes = component.state_shapes()
+        for field in component.state:
+            value = saved.fields.get(field.name)
+            if value is None or not field.architectural:
+                continue  # added since the checkpoint's version (starts zeroed); warm state is checked on load
+            dtype, shape = shapes[field.name]
+            if component.role == "memory" and field.name == "data":
+                continue  # the memory map's sizes are graded by the compatibility diff
+            if value.dtype != dtype or value.shape != shape:
+                findings.append(Finding(INCOMPATIBLE, name, f"state {field.name} is {value.dtype} "
+                                        f"{list(value.shape)} in the checkpoint; the target needs {dtype} {list(shape)}"))
+    return findings
 
 
 def plan_restore(library: Library, ref: str, config: str | None = None, overrides: list[str] = (),
@@ -124,8 +175,10 @@ def plan_restore(library: Library, ref: str, config: str | None = None, override
     cpt_id = library.resolve(ref)
     manifest, state = library.load(cpt_id, component_kinds())
     graph = target_graph(manifest, config, list(overrides), cpu)
-    disk_paths, identities = target_disks(graph, disks or {}, manifest["compat"].get("disks"))
-    findings = diff(manifest["compat"], machine_record(graph, disks=identities), strict)
+    state_findings = check_state(graph, state, manifest)
+    disk_paths, identities = target_disks(graph, disks or {}, manifest["compat"].get("disks"),
+                                          config_from_user=config is not None)
+    findings = diff(manifest["compat"], machine_record(graph, disks=identities), strict) + state_findings
     code = exit_code(findings, allow_warnings)
     if code:
         raise RestoreRefused(findings, code)

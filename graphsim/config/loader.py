@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ConfigError, Problem
+from ..safe_io import read_regular
 
 FORMAT_VERSION = 1  # the machine-file format this graphsim reads and writes
 OLDEST_FORMAT_VERSION = 1  # the oldest it still reads
@@ -33,6 +34,8 @@ OLDEST_FORMAT_VERSION = 1  # the oldest it still reads
 TOP_LEVEL_KEYS = {"version", "include", "machine", "workload", "components"}
 MACHINE_KEYS = {"name", "description"}
 WORKLOAD_KEYS = {"kernel", "firmware", "initrd", "bootargs", "load_address", "dtb"}
+MAX_FILE = 16 << 20  # a machine file is a few KiB
+MAX_DEPTH = 32  # tables within tables, and includes within includes
 
 
 @dataclass
@@ -70,17 +73,43 @@ def _merge(base: dict, over: dict):
 
 
 def _read_toml(path: Path, shown: str, included_from: str | None) -> dict:
+    key = None  # the message says which file included it
+    where = f"included from {included_from}: " if included_from else ""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(str(path), MAX_FILE, follow=True).decode("utf-8")
     except FileNotFoundError:
-        where = f"included from {included_from}: " if included_from else ""
-        raise ConfigError([Problem(shown, None, f"{where}file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([Problem(shown, None, f"cannot read: {exc}")]) from None
+        raise ConfigError([Problem(shown, key, f"{where}file not found")]) from None
+    except OSError as exc:
+        raise ConfigError([Problem(shown, key, f"{where}cannot read: {exc.strerror or exc}")]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError([Problem(shown, key, f"{where}cannot read: {exc}")]) from None
+    return parse_toml(text, shown)
+
+
+def parse_toml(text: str, shown: str) -> dict:
+    """A TOML document, refused cleanly when malformed or nested deeper than MAX_DEPTH."""
     try:
-        return tomllib.loads(text)
+        doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([Problem(shown, None, f"malformed TOML: {exc}")]) from None
+    except RecursionError:
+        raise ConfigError([Problem(shown, None, f"malformed TOML: nested deeper than {MAX_DEPTH} levels")]) from None
+    path = _too_deep(doc)
+    if path is not None:
+        raise ConfigError([Problem(shown, ".".join(path), f"nested deeper than {MAX_DEPTH} levels")])
+    return doc
+
+
+def _too_deep(doc) -> tuple | None:
+    """The key path (at most MAX_DEPTH long) of a value nested more than MAX_DEPTH deep, else None."""
+    stack = [(doc, ())]
+    while stack:
+        value, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            return path[:MAX_DEPTH]
+        items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        stack.extend((v, path + (str(k),)) for k, v in items)
+    return None
 
 
 def _check_version(doc: dict, shown: str):
@@ -99,10 +128,15 @@ def _check_version(doc: dict, shown: str):
 
 def _load(path: Path, chain: tuple[Path, ...], included_from: str | None) -> MachineSource:
     shown = str(path)
-    resolved = path.resolve()
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError) as exc:
+        raise ConfigError([Problem(shown, "include", f"cannot resolve: {exc}")]) from None
     if resolved in chain:
         cycle = " -> ".join(str(p) for p in chain + (resolved,))
         raise ConfigError([Problem(shown, "include", f"include cycle: {cycle}")])
+    if len(chain) >= MAX_DEPTH:
+        raise ConfigError([Problem(included_from, "include", f"includes nested deeper than {MAX_DEPTH} files")])
     return _assemble(_read_toml(path, shown, included_from), shown, path.parent, chain + (resolved,))
 
 
@@ -141,8 +175,8 @@ def parse_override(text: str) -> tuple[list[str], object]:
     if not all(parts):
         raise ConfigError([Problem("--set", key, "is not a dotted key path like components.l1d.size")])
     try:
-        value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
+        value = parse_toml(f"v = {raw}", "--set")["v"]
+    except ConfigError:
         value = raw.strip()
     return parts, value
 
@@ -170,10 +204,6 @@ def load_machine(path: str | Path, overrides: list[str] = ()) -> MachineSource:
 def load_machine_text(text: str, name: str = "<machine>", base_dir: str | Path = ".",
                       overrides: list[str] = ()) -> MachineSource:
     """Like `load_machine` for text held in memory (the GUI's editor); includes resolve from ``base_dir``."""
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([Problem(name, None, f"malformed TOML: {exc}")]) from None
-    source = _assemble(doc, name, Path(base_dir), ())
+    source = _assemble(parse_toml(text, name), name, Path(base_dir), ())
     apply_overrides(source, list(overrides))
     return source

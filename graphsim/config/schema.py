@@ -29,12 +29,19 @@ REQUIRED = object()  # the default of a parameter that must be given
 
 @dataclass(frozen=True)
 class ParamType:
-    """A parameter type: a name shown to users, a parser to the internal value, a formatter back to TOML."""
+    """A parameter type: a name shown to users, a parser to the internal value, a formatter back to TOML,
+    and the bounds every value of the type keeps (a Param may narrow them): whatever validates also builds."""
 
     name: str
     parse: Callable[[Any], Any]
     format: Callable[[Any], Any] = lambda v: v
     example: str = ""
+    min: int | float | None = None
+    max: int | float | None = None
+
+
+INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
+PHYS_ADDRESS_LIMIT = 1 << 56  # RISC-V physical addresses have at most 56 bits
 
 
 def _parse_int(value):
@@ -58,20 +65,23 @@ def _parse_str(value):
 def _parse_float(value):
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise units.UnitError(f"{value!r} is not a number")
+    if value != value or value in (float("inf"), float("-inf")):
+        raise units.UnitError(f"{value!r} is not a finite number")
     return float(value)
 
 
-Int = ParamType("integer", _parse_int, example="4")
+Int = ParamType("integer", _parse_int, example="4", min=INT64_MIN, max=INT64_MAX)
 Bool = ParamType("boolean", _parse_bool, example="true")
 Str = ParamType("string", _parse_str, example='"name"')
-Float = ParamType("number", _parse_float, example="0.5")
-Size = ParamType("size", units.parse_size, units.format_size, '"32KiB"')
-Frequency = ParamType("frequency", units.parse_frequency, units.format_frequency, '"1GHz"')
-Time = ParamType("duration", units.parse_time, units.format_time, '"10ns"')
-Cycles = ParamType("cycles", units.parse_cycles, example="3")
+Float = ParamType("number", _parse_float, example="0.5", min=-1e18, max=1e18)
+Size = ParamType("size", units.parse_size, units.format_size, '"32KiB"', min=1, max=PHYS_ADDRESS_LIMIT)
+Frequency = ParamType("frequency", units.parse_frequency, units.format_frequency, '"1GHz"', min=1, max=10**13)
+Time = ParamType("duration", units.parse_time, units.format_time, '"10ns"', min=0, max=10**18)
+Cycles = ParamType("cycles", units.parse_cycles, example="3", min=0, max=1 << 32)
 # A file name; relative names are resolved against the directory of the machine file that sets them.
 FilePath = ParamType("file path", _parse_str, example='"disk.img"')
-Address = ParamType("address", units.parse_address, lambda v: f"0x{v:x}", '"0x8000_0000"')
+Address = ParamType("address", units.parse_address, lambda v: f"0x{v:x}", '"0x8000_0000"',
+                    min=0, max=PHYS_ADDRESS_LIMIT - 1)
 
 
 def Choice(*choices: str) -> ParamType:
@@ -109,10 +119,12 @@ class Param:
     def parse(self, raw):
         """Parse a raw TOML value; raises UnitError with a user-facing message."""
         value = self.type.parse(raw)
-        if self.min is not None and value < self.min:
-            raise units.UnitError(f"{raw!r} is below the minimum {self.type.format(self.min)}")
-        if self.max is not None and value > self.max:
-            raise units.UnitError(f"{raw!r} is above the maximum {self.type.format(self.max)}")
+        for low in (self.min, self.type.min):
+            if low is not None and value < low:
+                raise units.UnitError(f"{raw!r} is below the minimum {self.type.format(low)}")
+        for high in (self.max, self.type.max):
+            if high is not None and value > high:
+                raise units.UnitError(f"{raw!r} is above the maximum {self.type.format(high)}")
         return value
 
     def default_value(self):

@@ -22,7 +22,7 @@ class CLINT(Component):
     base = Param(Address, 0x2000000, "register address")
     size = Param(Size, "64KiB", "register window")
     timebase_frequency = Param(Frequency, "10MHz", "mtime rate")
-    num_harts = Param(Int, 1, "harts served (filled in by elaboration)")
+    num_harts = Param(Int, 1, "harts served (filled in by elaboration)", min=1, max=1024)
     port = Port(RESPONDER, "mem", "register access", vector=True)
     harts = Port(REQUESTER, "hart_irq", "software and timer interrupt lines to the harts", vector=True)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 
 from ..errors import GraphsimError
 
@@ -16,17 +17,55 @@ class DiskError(GraphsimError):
     exit_code = 5
 
 
-def image_identity(path: str) -> dict:
-    """{'size': bytes, 'sha256': hex} of an image file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
+def open_image(path: str) -> int:
+    """A read-only descriptor of a disk image, which must be a regular file (a FIFO or device is
+    refused without blocking on it)."""
     try:
-        with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            while block := f.read(1 << 20):
-                digest.update(block)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
         raise DiskError(f"disk image {path}: {exc.strerror or exc}") from None
-    return {"size": size, "sha256": digest.hexdigest()}
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise DiskError(f"disk image {path}: not a regular file")
+    return fd
+
+
+def _hash(fd: int, size: int) -> str:
+    digest = hashlib.sha256()
+    offset = 0
+    while offset < size and (block := os.pread(fd, min(1 << 20, size - offset), offset)):
+        digest.update(block)
+        offset += len(block)
+    return digest.hexdigest()
+
+
+def image_identity(path: str) -> dict:
+    """{'size': bytes, 'sha256': hex} of an image file, read in 1 MiB blocks."""
+    fd = open_image(path)
+    try:
+        size = os.fstat(fd).st_size
+        return {"size": size, "sha256": _hash(fd, size)}
+    finally:
+        os.close(fd)
+
+
+def recorded_image(path: str, recorded: dict) -> dict | None:
+    """The identity of the image at ``path`` if it is the one ``recorded`` ({size, sha256}), else None.
+    The size is checked before anything is read, so a path naming some other file costs nothing."""
+    if not path:
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size != recorded.get("size"):
+            return None
+        identity = {"size": info.st_size, "sha256": _hash(fd, info.st_size)}
+        return identity if identity["sha256"] == recorded.get("sha256") else None
+    finally:
+        os.close(fd)
 
 
 class Disk:
@@ -34,10 +73,7 @@ class Disk:
 
     def __init__(self, path: str):
         self.path = path
-        try:
-            self.fd = os.open(path, os.O_RDONLY)
-        except OSError as exc:
-            raise DiskError(f"disk image {path}: {exc.strerror or exc}") from None
+        self.fd = open_image(path)
         self.size = os.fstat(self.fd).st_size
         self.overlay: dict[int, bytes] = {}
         self._identity: dict | None = None
@@ -63,6 +99,12 @@ class Disk:
             if written is not None:
                 out[i * SECTOR:(i + 1) * SECTOR] = written
         return bytes(out)
+
+    def read_bytes(self, offset: int, length: int) -> bytes:
+        """``length`` bytes from byte ``offset`` (both inside the disk; need not be sector-aligned)."""
+        first, end = offset // SECTOR, -(-(offset + length) // SECTOR)
+        skip = offset - first * SECTOR
+        return self.read(first, end - first)[skip:skip + length]
 
     def write(self, sector: int, data: bytes):
         count = len(data) // SECTOR

@@ -61,7 +61,7 @@ class Simctl(PythonDevice, Component):
 
     def mmio_write(self, offset: int, size: int, value: int):
         if ARG0 <= offset < ARG0 + 48 and offset % 8 == 0:
-            self.state_arrays["args"][offset // 8] = value
+            self.state_arrays["args"][offset // 8] = value & 0xFFFF_FFFF_FFFF_FFFF
         elif offset == FUNC:
             result = self.bus.m5op(value, [int(a) for a in self.state_arrays["args"]])
             self.state_arrays["result"][()] = result & 0xFFFF_FFFF_FFFF_FFFF

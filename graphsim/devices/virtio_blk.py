@@ -5,6 +5,11 @@ Requests are served synchronously when the guest notifies the queue: nothing is
 ever in flight, so a checkpoint needs no device drain. A bad data or header
 descriptor becomes VIRTIO_BLK_S_IOERR for the guest; an unreachable status byte
 or a malformed chain marks the device DEVICE_NEEDS_RESET.
+
+What one request may cost the host is bounded and advertised: at most SEG_MAX
+data segments of at most SIZE_MAX bytes each (VIRTIO_BLK_F_SEG_MAX,
+VIRTIO_BLK_F_SIZE_MAX; Linux already keeps to 64 KiB segments), checked before
+anything is read or written, and data moves a segment at a time, never joined.
 """
 
 from __future__ import annotations
@@ -17,12 +22,16 @@ from .disk import SECTOR, Disk, DiskError
 from .virtio_mmio import VIRTIO_F_VERSION_1, BadChain, VirtioMmio, transport_state
 
 DEVICE_ID_BLOCK = 2
+VIRTIO_BLK_F_SIZE_MAX = 1 << 1
+VIRTIO_BLK_F_SEG_MAX = 1 << 2
 VIRTIO_BLK_F_RO = 1 << 5
 VIRTIO_BLK_F_BLK_SIZE = 1 << 6
 VIRTIO_BLK_F_FLUSH = 1 << 9
 
 REQ_IN, REQ_OUT, REQ_FLUSH, REQ_GET_ID = 0, 1, 4, 8
 S_OK, S_IOERR, S_UNSUPP = 0, 1, 2
+SIZE_MAX = 64 * 1024  # bytes in one data segment
+SEG_MAX = 126  # data segments in one request (with the header and status: at most 128 descriptors)
 
 
 class VirtioBlk(VirtioMmio):
@@ -54,14 +63,15 @@ class VirtioBlk(VirtioMmio):
 
     @property
     def device_features(self) -> int:
-        features = VIRTIO_F_VERSION_1 | VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_BLK_SIZE
+        features = (VIRTIO_F_VERSION_1 | VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_SIZE_MAX
+                    | VIRTIO_BLK_F_SEG_MAX)
         if self.params.read_only:
             features |= VIRTIO_BLK_F_RO
         return features
 
     def config_space(self) -> bytes:
         # struct virtio_blk_config up to blk_size: capacity, size_max, seg_max, geometry, blk_size.
-        return struct.pack("<QIIHBBI", self.disk.sectors, 0, 0, 0, 0, 0, SECTOR)
+        return struct.pack("<QIIHBBI", self.disk.sectors, SIZE_MAX, SEG_MAX, 0, 0, 0, SECTOR)
 
     def serve_request(self, queue: int, head: int, num: int) -> int:
         """Serve one request; returns the number of bytes written into guest buffers."""
@@ -74,28 +84,31 @@ class VirtioBlk(VirtioMmio):
             header = self.gather(chain[:-1], 16)
             kind, _, sector = struct.unpack("<IIQ", header[:16])
             data = self.data_segments(chain[:-1])
+            total = sum(length for _, length, _ in data)
             written = 0
-            if kind == REQ_IN:
-                total = sum(length for _, length, _ in data)
-                if any(not w for _, _, w in data) or total % SECTOR:
+            if len(chain) > SEG_MAX + 2 or any(length > SIZE_MAX for _, length, _ in data):
+                status = S_IOERR  # more than the device advertised (seg_max besides header and status; size_max)
+            elif kind == REQ_IN:
+                if any(not w for _, _, w in data) or total % SECTOR or sector + total // SECTOR > self.disk.sectors:
                     status = S_IOERR
                 else:
-                    content = self.disk.read(sector, total // SECTOR)
-                    pos = 0
+                    pos = sector * SECTOR
                     for addr, length, _ in data:
-                        self.bus.dma_write(addr, content[pos:pos + length])
+                        self.bus.dma_write(addr, self.disk.read_bytes(pos, length))
                         pos += length
                     written, status = total, S_OK
             elif kind == REQ_OUT:
-                if self.params.read_only or any(w for _, _, w in data):
+                if self.params.read_only or any(w for _, _, w in data) or total % SECTOR \
+                        or sector + total // SECTOR > self.disk.sectors:
                     status = S_IOERR
                 else:
-                    payload = b"".join(self.bus.dma_read(addr, length) for addr, length, _ in data)
-                    if len(payload) % SECTOR:
-                        status = S_IOERR
-                    else:
-                        self.disk.write(sector, payload)
-                        status = S_OK
+                    pending, at = b"", sector  # whole sectors go to the overlay as soon as they are complete
+                    for addr, length, _ in data:
+                        pending += self.bus.dma_read(addr, length)
+                        whole = len(pending) - len(pending) % SECTOR
+                        self.disk.write(at, pending[:whole])
+                        pending, at = pending[whole:], at + whole // SECTOR
+                    status = S_OK
             elif kind == REQ_FLUSH:
                 status = S_OK
             elif kind == REQ_GET_ID:

@@ -23,6 +23,7 @@ from .base import DmaError, PythonDevice
 MAGIC = 0x74726976  # "virt"
 VENDOR = 0x554D4551  # "QEMU", as QEMU reports it
 QUEUE_NUM_MAX = 256
+MASK32, MASK64 = (1 << 32) - 1, (1 << 64) - 1
 
 VIRTIO_F_VERSION_1 = 1 << 32
 
@@ -88,6 +89,12 @@ upgrader("virtio_mmio", 1)(per_queue_registers(0))
 upgrader("virtio_blk", 1)(per_queue_registers(1))
 
 
+def _signed64(value: int) -> int:
+    """A 64-bit unsigned register value as the int64 that stores it."""
+    value &= MASK64
+    return value - (1 << 64) if value >> 63 else value
+
+
 class BadChain(Exception):
     """A descriptor chain the device cannot follow (loop, out-of-range index, no status byte)."""
 
@@ -122,11 +129,13 @@ class VirtioMmio(PythonDevice, Component):
 
     # --- registers -------------------------------------------------------------
 
+    # Registers are int64 arrays holding the device's 32- or 64-bit unsigned values in two's complement.
+
     def reg(self, name: str) -> int:
-        return int(self.state_arrays[name])
+        return int(self.state_arrays[name]) & MASK64
 
     def set_reg(self, name: str, value: int):
-        self.state_arrays[name][()] = value
+        self.state_arrays[name][()] = _signed64(value)
 
     @property
     def queues(self) -> int:
@@ -135,12 +144,12 @@ class VirtioMmio(PythonDevice, Component):
     def qreg(self, name: str, queue: int | None = None) -> int:
         """A register of the selected queue (or of ``queue``); 0 for a queue the device lacks."""
         queue = self.reg("queue_sel") if queue is None else queue
-        return int(self.state_arrays[name][queue]) if queue < self.queues else 0
+        return int(self.state_arrays[name][queue]) & MASK64 if queue < self.queues else 0
 
     def set_qreg(self, name: str, value: int, queue: int | None = None):
         queue = self.reg("queue_sel") if queue is None else queue
         if queue < self.queues:
-            self.state_arrays[name][queue] = value
+            self.state_arrays[name][queue] = _signed64(value)
 
     def mmio_read(self, offset: int, size: int) -> int:
         if offset >= R_CONFIG:
@@ -174,8 +183,8 @@ class VirtioMmio(PythonDevice, Component):
         elif offset == R_DRIVER_FEATURES:
             sel = self.reg("driver_features_sel")
             if sel < 2:
-                mask = 0xFFFF_FFFF << (32 * sel)
-                self.set_reg("driver_features", (self.reg("driver_features") & ~mask) | (value << (32 * sel)))
+                mask = MASK32 << (32 * sel)
+                self.set_reg("driver_features", (self.reg("driver_features") & ~mask | value << (32 * sel)) & MASK64)
         elif offset == R_DRIVER_FEATURES_SEL:
             self.set_reg("driver_features_sel", value)
         elif offset == R_QUEUE_SEL:
@@ -188,19 +197,20 @@ class VirtioMmio(PythonDevice, Component):
             if value < self.queues:
                 self.serve_queue(value)
         elif offset == R_INTERRUPT_ACK:
+            value &= INT_USED_BUFFER | INT_CONFIG_CHANGE
             self.set_reg("interrupt_status", self.reg("interrupt_status") & ~value)
             self.update_irq()
         elif offset == R_STATUS:
             if value == 0:
                 self.reset()
             else:
-                self.set_reg("status", value)
+                self.set_reg("status", value & 0xFF)  # the device status field is 8 bits
         else:
             for register, field in _QUEUE_ADDRESSES:
                 if offset in (register, register + 4):
                     shift = 32 if offset == register + 4 else 0
                     old = self.qreg(field)
-                    self.set_qreg(field, (old & ~(0xFFFF_FFFF << shift)) | (value << shift))
+                    self.set_qreg(field, (old & ~(MASK32 << shift) | value << shift) & MASK64)
 
     def reset(self):
         for field in self.state:
@@ -220,6 +230,10 @@ class VirtioMmio(PythonDevice, Component):
         driver, device = self.qreg("queue_driver", queue), self.qreg("queue_device", queue)
         try:
             avail_idx = struct.unpack("<H", self.bus.dma_read(driver + 2, 2))[0]
+            if (avail_idx - self.qreg("last_avail_idx", queue)) & 0xFFFF > num:
+                # More buffers made available than the queue holds (virtio 1.1, 2.6.6): the driver is
+                # broken. One notification never costs more than one pass over the queue.
+                raise BadChain()
             served = False
             while self.qreg("last_avail_idx", queue) != avail_idx:
                 slot = self.qreg("last_avail_idx", queue) % num

@@ -14,11 +14,13 @@ import re
 from dataclasses import dataclass, field
 
 import networkx as nx
+import numpy as np
 
 from ..config import units
 from ..config.loader import MACHINE_KEYS, TOP_LEVEL_KEYS, WORKLOAD_KEYS, MachineSource
-from ..config.schema import REQUESTER, Component, FilePath, Params, closest, component_kinds
+from ..config.schema import PHYS_ADDRESS_LIMIT, REQUESTER, Component, FilePath, Params, closest, component_kinds
 from ..errors import Problems
+from ..safe_io import host_memory
 
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 RESERVED_KEYS = {"type", "count", "remove"}
@@ -106,7 +108,9 @@ class _Elaborator:
         self.graph = nx.MultiDiGraph()
 
     def problem(self, key: tuple, message: str):
-        self.problems.add(self.source.origin(*key), ".".join(map(str, key)) or None, message)
+        # An empty key part is shown as "" so that the key path still points at it.
+        shown = ".".join(str(part) if part != "" else '""' for part in key)
+        self.problems.add(self.source.origin(*key), shown or None, message)
 
     # --- document structure ------------------------------------------------
 
@@ -128,6 +132,10 @@ class _Elaborator:
                     self.problem((table, key), "unknown key" + (f"; did you mean {hint!r}?" if hint else
                                                                 f" (expected one of {', '.join(sorted(allowed))})"))
         workload = data.get("workload", {})
+        if isinstance(workload, dict):
+            for key in ("kernel", "firmware", "initrd", "dtb", "bootargs"):
+                if key in workload and not isinstance(workload[key], str):
+                    self.problem(("workload", key), f"{workload[key]!r} is not a string")
         if isinstance(workload, dict) and "load_address" in workload:
             try:
                 units.parse_address(workload["load_address"])
@@ -407,6 +415,29 @@ class _Elaborator:
             seen.add(table)
             for param, message in component.check():
                 self.problem(self.key_of(name, param), message)
+            self.check_extent(name, component)
+
+    def check_extent(self, name: str, component: Component):
+        """What every component must keep to: its address range inside the physical address space, a
+        memory no larger than this host can hold."""
+        try:
+            state_bytes = sum(int(np.prod(shape, dtype=object)) * np.dtype(dtype).itemsize
+                              for dtype, shape in component.state_shapes().values())
+        except (KeyError, TypeError, ValueError, AttributeError):
+            state_bytes = 0  # a parameter it depends on is already reported
+        if state_bytes > host_memory():
+            self.problem(("components", self.declared_as[name]), f"its state would take {state_bytes:,} bytes, "
+                                                                 f"more than this host's memory")
+        rng = component.address_range()
+        if rng is None or not all(isinstance(v, int) for v in rng):
+            return
+        base, size = rng
+        if base + size > PHYS_ADDRESS_LIMIT:
+            self.problem(self.key_of(name, "base"), f"0x{base:x} + {units.format_size(size)} ends beyond the "
+                                                    f"56-bit physical address space")
+        if component.role == "memory" and size > host_memory():
+            self.problem(self.key_of(name, "size"), f"{units.format_size(size)} is more than this host's memory "
+                                                    f"({units.format_size(host_memory())})")
 
     def instantiation_order(self, mem: nx.DiGraph) -> list[str]:
         """Responders before the requesters that use them; declaration order breaks ties."""

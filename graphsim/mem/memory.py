@@ -63,7 +63,7 @@ def format_bandwidth(bps: int) -> str:
     return f"{bps}B/s"
 
 
-Bandwidth = ParamType("bandwidth", parse_bandwidth, format_bandwidth, '"12.8GB/s"')
+Bandwidth = ParamType("bandwidth", parse_bandwidth, format_bandwidth, '"12.8GB/s"', min=1, max=10**15)
 
 
 def _banks(p) -> tuple:

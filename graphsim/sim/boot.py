@@ -3,11 +3,13 @@ binaries, each checked against the machine's memory map before a byte is copied.
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import GraphsimError
+from ..safe_io import host_memory, read_regular
 
 EM_RISCV = 243
 
@@ -36,23 +38,23 @@ class Program:
 
 
 def _read(path: str) -> bytes:
+    """A kernel, firmware or initrd: a regular file (never a FIFO or device), no larger than this host's memory."""
     try:
-        with open(path, "rb") as f:
-            return f.read()
+        return read_regular(path, host_memory(), follow=True)
     except FileNotFoundError:
         raise LoadError(f"{path}: file not found") from None
     except OSError as exc:
         raise LoadError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
-def read_elf(path: str) -> Program:
+def read_elf(path: str, raw: bytes | None = None) -> Program:
     """The PT_LOAD segments and entry point of a RISC-V ELF (segments placed at their physical address)."""
     from io import BytesIO
 
     from elftools.common.exceptions import ELFError
     from elftools.elf.elffile import ELFFile
 
-    raw = _read(path)
+    raw = _read(path) if raw is None else raw
     try:
         elf = ELFFile(BytesIO(raw))
         if elf["e_machine"] not in ("EM_RISCV", EM_RISCV):
@@ -61,30 +63,25 @@ def read_elf(path: str) -> Program:
         for segment in elf.iter_segments():
             if segment["p_type"] != "PT_LOAD" or segment["p_memsz"] == 0:
                 continue
+            if segment["p_memsz"] > len(raw) + host_memory() // 2:
+                raise LoadError(f"{path}: a segment of {segment['p_memsz']:,} bytes is more than this host can hold")
             data = segment.data().ljust(segment["p_memsz"], b"\0")
             images.append(Image(path, segment["p_paddr"], data))
         entry = elf["e_entry"]
         xlen = elf.elfclass
-    except ELFError as exc:
+    except (ELFError, ValueError, KeyError, IndexError, TypeError, AttributeError, struct.error) as exc:
         raise LoadError(f"{path}: not a valid ELF file ({exc})") from None
     if not images:
         raise LoadError(f"{path}: ELF has no loadable segments")
     return Program(path, entry, images, xlen)
 
 
-def is_elf(path: str) -> bool:
-    try:
-        with open(path, "rb") as f:
-            return f.read(4) == b"\x7fELF"
-    except OSError:
-        return False
-
-
 def read_program(path: str, load_address: int) -> Program:
     """An ELF, or a raw binary placed at ``load_address`` and entered there."""
-    if is_elf(path):
-        return read_elf(path)
-    return Program(path, load_address, [Image(path, load_address, _read(path))], None)
+    raw = _read(path)
+    if raw[:4] == b"\x7fELF":
+        return read_elf(path, raw)
+    return Program(path, load_address, [Image(path, load_address, raw)], None)
 
 
 def read_blob(path: str, address: int) -> Image:

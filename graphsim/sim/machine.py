@@ -31,6 +31,11 @@ from .stats import Stat, StatsDump, StatsLog
 
 FIRMWARE_KERNEL_OFFSET = 0x20_0000  # OpenSBI fw_jump's FW_JUMP_ADDR on the generic platform (RAM + 2 MiB)
 DTB_ALIGN = 0x20_0000
+# Guest-requested checkpoints closer together than this (1 ms simulated) are ignored: a guest cannot
+# make the host write checkpoints faster than in proportion to the instructions it runs.
+M5_CHECKPOINT_MIN_GAP = 10**9
+M5_TICK_LIMIT = 1 << 62
+UART_FEED = 4096  # host input offered to the UART per slice (its receive queue holds less)  # a delay that would end beyond this means never
 
 
 class MachineError(GraphsimError):
@@ -104,6 +109,7 @@ class Machine:
         self.host_seconds = 0.0
         self.m5_checkpoint_due: int | None = None  # tick of a delayed or periodic m5op checkpoint
         self.m5_checkpoint_period = 0
+        self._last_m5_checkpoint: int | None = None  # tick of the last guest-requested checkpoint
         self._exit_request: tuple[str, int] | None = None  # set by an m5op, acted on after it retires
         self.stop_at_work_end = False  # a sweep measuring the guest's work region ends the run there
         self._console_checked = 0
@@ -313,7 +319,8 @@ class Machine:
     def _feed_uart(self):
         self.console.poll(0)
         if self.console.pending_input:
-            accepted = self.core.uart_push_rx(bytes(self.console.pending_input))
+            # No more than the receive queue can take: a megabyte of pasted input costs per exit what fits.
+            accepted = self.core.uart_push_rx(bytes(self.console.pending_input[:UART_FEED]))
             del self.console.pending_input[:accepted]
 
     def _drain_uart(self):
@@ -364,6 +371,7 @@ class Machine:
         """Perform an m5op, from the custom-3 instruction or simctl's MMIO twin; returns a0's value.
         Ending the run or checkpointing waits until the m5op has retired (`_after_m5op`)."""
         name = M5OPS.get(func)
+        args = [a & 0xFFFF_FFFF_FFFF_FFFF for a in args]  # registers, read as unsigned
         if name in ("exit", "fail"):
             self._exit_request = ("exit", 0 if name == "exit" else (args[1] if len(args) > 1 else 1) or 1)
         elif name == "reset_stats":
@@ -374,12 +382,16 @@ class Machine:
             self.dump_stats("m5op dump_reset_stats")
             self.reset_stats()
         elif name == "checkpoint":
-            delay_ns, period_ns = args[0], args[1]
-            if delay_ns == 0:
+            delay, period = args[0] * 1000, args[1] * 1000
+            last = self._last_m5_checkpoint
+            if last is not None and self.tick - last < M5_CHECKPOINT_MIN_GAP:
+                return 0
+            self._last_m5_checkpoint = self.tick
+            if delay == 0:
                 self._exit_request = ("checkpoint", 0)
             else:
-                self.m5_checkpoint_due = self.tick + delay_ns * 1000
-            self.m5_checkpoint_period = period_ns * 1000
+                self.m5_checkpoint_due = self.tick + delay if self.tick + delay < M5_TICK_LIMIT else None
+            self.m5_checkpoint_period = max(period, M5_CHECKPOINT_MIN_GAP) if period else 0
         elif name == "work_begin":  # a region's stats run from its begin to its end
             self.reset_stats()
         elif name == "work_end":
