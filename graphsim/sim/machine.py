@@ -106,6 +106,7 @@ class Machine:
         self.m5_checkpoint_period = 0
         self._exit_request: tuple[str, int] | None = None  # set by an m5op, acted on after it retires
         self.stop_at_work_end = False  # a sweep measuring the guest's work region ends the run there
+        self.stop_at_work_begin = False  # SimPoint profiling starts its region there
         self._console_checked = 0
         self.first_run_wall: float | None = None
         self.trace_out = None  # a text stream when --trace is on
@@ -382,6 +383,8 @@ class Machine:
             self.m5_checkpoint_period = period_ns * 1000
         elif name == "work_begin":  # a region's stats run from its begin to its end
             self.reset_stats()
+            if self.stop_at_work_begin:
+                self._exit_request = ("work_begin", 0)
         elif name == "work_end":
             self.dump_stats(f"work region {args[0]}")
             if self.stop_at_work_end:
@@ -400,8 +403,8 @@ class Machine:
             return Stop("exit", exit_code=code, detail="m5op exit")
         if kind == "checkpoint":
             return Stop("checkpoint", detail="m5op")
-        if kind == "work_end":
-            return Stop("work_end", detail="m5op work_end")
+        if kind in ("work_begin", "work_end"):
+            return Stop(kind, detail=f"m5op {kind}")
         return Stop("switch_cpu", detail="m5op switch_cpu")
 
     # --- stats --------------------------------------------------------------
