@@ -8,6 +8,10 @@ Calder 2005), with scikit-learn:
    and Moore 2000, spherical Gaussians of one shared variance), and the chosen k is the
    smallest whose score reaches `bic_threshold` (0.9) of the range between the worst and
    the best score;
+   Intervals that are all within `tolerance` (Manhattan distance between frequency vectors,
+   0.05: 5 % of an interval's instructions) of their cluster's mean are one phase: k stops
+   at the smallest clustering where that holds, so a program with one phase gets one cluster
+   (its intervals differ only where a loop iteration straddles their boundaries);
 5. each cluster's simpoint is its full-length interval nearest the centroid, weighted by
    the cluster's share of the region's instructions.
 
@@ -21,6 +25,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import warnings
 
 import numpy as np
 
@@ -55,8 +60,17 @@ def bic(points: np.ndarray, labels: np.ndarray, centers: np.ndarray) -> float:
     return likelihood - parameters / 2 * math.log(r)
 
 
+def within(freq: np.ndarray, labels: np.ndarray, k: int, tolerance: float) -> bool:
+    """Every interval within ``tolerance`` (Manhattan) of its cluster's mean frequency vector."""
+    for c in range(k):
+        members = freq[labels == c]
+        if len(members) and np.abs(members - members.mean(axis=0)).sum(axis=1).max() > tolerance:
+            return False
+    return True
+
+
 def cluster(outdir: str, max_k: int = 10, k: int | None = None, dims: int = 15, seed: int = 1,
-            bic_threshold: float = 0.9, init: int = 5) -> dict:
+            bic_threshold: float = 0.9, init: int = 5, tolerance: float = 0.05) -> dict:
     """Cluster the profile in ``outdir``; write simpoints, weights and clusters.json; return the result."""
     from sklearn.cluster import KMeans
 
@@ -70,17 +84,27 @@ def cluster(outdir: str, max_k: int = 10, k: int | None = None, dims: int = 15, 
         raise SimpointError(f"--k {k}: must be between 1 and the number of intervals ({n})")
     if max_k < 1:
         raise SimpointError(f"--max-k {max_k}: must be at least 1")
-    if k is None and max_k > n:
-        raise SimpointError(f"--max-k {max_k}: larger than the number of intervals ({n}); "
-                            "use a shorter --interval or a smaller --max-k")
     counts = matrix(vectors)
     freq = counts / counts.sum(axis=1, keepdims=True)
     points = project(freq, dims, seed)
+    # The region's short last interval (the program's tail) is not clustered: it joins the
+    # nearest cluster, with its instructions' weight.
+    full = np.array([length == prof["interval"] for length in lengths])
+    fitted = full if full.any() else np.ones(n, bool)
+    fit_points, fit_freq = points[fitted], freq[fitted]
     tried = {}
-    candidates = [k] if k is not None else list(range(1, max_k + 1))
+    candidates = [k] if k is not None else list(range(1, min(max_k, int(fitted.sum())) + 1))
+    distinct = len(np.unique(fit_points, axis=0))
     for kk in candidates:
-        km = KMeans(n_clusters=kk, n_init=init, random_state=seed).fit(points)
-        tried[kk] = (km, bic(points, km.labels_, km.cluster_centers_))
+        if k is None and kk > distinct:
+            break
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # k-means' note on duplicate points: they are expected here
+            km = KMeans(n_clusters=kk, n_init=init, random_state=seed).fit(fit_points)
+        tried[kk] = (km, bic(fit_points, km.labels_, km.cluster_centers_))
+        if k is None and within(fit_freq, km.labels_, kk, tolerance):
+            break
+    candidates = list(tried)
     if k is None:
         scores = [tried[kk][1] for kk in candidates]
         low, high = min(scores), max(scores)
@@ -88,9 +112,9 @@ def cluster(outdir: str, max_k: int = 10, k: int | None = None, dims: int = 15, 
     else:
         chosen = k
     km = tried[chosen][0]
-    labels = km.labels_
+    labels = km.predict(points)
+    labels[fitted] = km.labels_
     total = float(sum(lengths))
-    full = np.array([length == prof["interval"] for length in lengths])
     simpoints = []
     for c in range(chosen):
         members = np.flatnonzero(labels == c)
@@ -103,7 +127,7 @@ def cluster(outdir: str, max_k: int = 10, k: int | None = None, dims: int = 15, 
                           "weight": sum(lengths[i] for i in members) / total, "members": int(len(members)),
                           "ranked": [int(i) for i in order]})
     result = {"options": {"max_k": max_k, "k": k, "dims": dims, "seed": seed, "bic_threshold": bic_threshold,
-                          "init": init},
+                          "init": init, "tolerance": tolerance},
               "k": len(simpoints), "bic": {str(kk): round(v[1], 6) for kk, v in tried.items()},
               "labels": [int(x) for x in labels], "simpoints": simpoints}
     # SimPoint's own files: the chosen interval and the weight of each cluster, one line each

@@ -55,7 +55,7 @@ def simpoint_flow(workload: Workload, library: Library, outdir: str, interval: i
         say(f"profile: reusing {os.path.join(outdir, PROFILE_FILE)}")
     say(f"profile: {len(prof['interval_insts'])} intervals, {prof['region_insts']:,} instructions "
         f"({prof['profile_seconds']:.1f} s); start checkpoint {prof['start_checkpoint']}")
-    options = {"max_k": max_k, "k": k, "dims": dims, "seed": seed, "bic_threshold": 0.9, "init": 5}
+    options = {"max_k": max_k, "k": k, "dims": dims, "seed": seed, "bic_threshold": 0.9, "init": 5, "tolerance": 0.05}
     clusters = _load(os.path.join(outdir, CLUSTERS_FILE))
     if clusters is None or clusters.get("options") != options:
         clusters = cluster(outdir, max_k=max_k, k=k, dims=dims, seed=seed)

@@ -2,7 +2,8 @@
  * an integer loop (xorshift and multiply, registers only), a memory-bound loop (random
  * read-modify-write over 4 MiB, far larger than the caches) and a floating-point loop
  * (double arithmetic; in software on rv64imac: libgcc's soft-float routines), each
- * round with different lengths. SCALE sets the number of rounds. */
+ * round with different lengths. SCALE sets the number of rounds. Built with -DONE_PHASE
+ * it runs only the integer loop (and has no table to clear): a program with one phase. */
 #include <stdint.h>
 #include <stdio.h>
 
@@ -13,7 +14,9 @@
 #define UNIT 20000
 #define MEM_WORDS (1u << 19) /* 4 MiB of 64-bit words */
 
+#ifndef ONE_PHASE
 static uint64_t table[MEM_WORDS];
+#endif
 
 static uint64_t integer_phase(uint64_t x, long n)
 {
@@ -27,6 +30,7 @@ static uint64_t integer_phase(uint64_t x, long n)
     return acc ^ x;
 }
 
+#ifndef ONE_PHASE
 static uint64_t memory_phase(uint64_t seed, long n)
 {
     uint64_t sum = 0;
@@ -49,9 +53,17 @@ static double fp_phase(double a, long n)
     }
     return a + b + c;
 }
+#endif
 
 int main(void)
 {
+#ifdef ONE_PHASE
+    uint64_t x = 1;
+    for (long round = 0; round < 3 * SCALE; round++)
+        x += integer_phase(x | 1, 3 * UNIT);
+    printf("one phase: rounds=%ld int=%016llx\n", 3L * SCALE, (unsigned long long)x);
+    return 0;
+#else
     for (uint32_t i = 0; i < MEM_WORDS; i++)
         table[i] = i * 2654435761u;
     uint64_t ints = 1, mems = 0;
@@ -64,4 +76,5 @@ int main(void)
     printf("phases: rounds=%ld int=%016llx mem=%016llx fp=%lld\n", 3L * SCALE,
            (unsigned long long)ints, (unsigned long long)mems, (long long)(fps * 1000.0));
     return 0;
+#endif
 }
