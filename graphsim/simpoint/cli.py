@@ -16,6 +16,7 @@ from ..checkpoint.library import Library
 from ..errors import GraphsimError
 
 STEPS = ("profile", "cluster", "checkpoint", "run")
+DEFAULT_WARMUP = 1_000_000  # enough to warm a 512 KiB L2 on a streaming phase
 
 
 def add_parser(sub):
@@ -40,7 +41,8 @@ def add_parser(sub):
     c.add_argument("--dims", type=int, default=15, help="dimensions of the random projection (default 15)")
     k = p.add_argument_group("checkpoint")
     k.add_argument("--warmup", type=int, default=None, metavar="N",
-                   help="instructions of functional cache warm-up before each sample (default: one interval)")
+                   help="instructions of functional cache warm-up before each sample "
+                        "(default: one interval, at least 1,000,000)")
     k.add_argument("--samples", type=int, default=2, choices=[1, 2],
                    help="intervals run per cluster: 2 gives an error estimate (default 2)")
     r = p.add_argument_group("run")
@@ -72,7 +74,7 @@ def cmd_simpoint(args) -> int:
     from .profile import Workload, profile
     from .run import format_report, run_samples
 
-    warmup = args.interval if args.warmup is None else args.warmup
+    warmup = max(args.interval, DEFAULT_WARMUP) if args.warmup is None else args.warmup
     if args.target in STEPS:
         if args.operand is None:
             raise GraphsimError(f"simpoint {args.target}: give the "
