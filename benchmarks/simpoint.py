@@ -7,7 +7,7 @@ share of detailed instructions. `runs_only_seconds` is the detailed runs alone (
 second machine configuration costs once the profile and checkpoints exist). Also the
 profiling cost: the same region on plain cpu.atomic and with block counting.
 
-    .venv/bin/python benchmarks/simpoint.py [--guests phases,sieve,qsort] [--interval N]
+    .venv/bin/python benchmarks/simpoint.py [--guests sieve:50000,qsort:50000,phases:50000,phases_long:2000000]
 """
 
 from __future__ import annotations
@@ -71,19 +71,21 @@ def sampled(guest: str, interval: int, workdir: str) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--guests", default="phases,sieve,qsort")
-    parser.add_argument("--interval", type=int, default=50_000)
+    parser.add_argument("--guests", default="sieve:50000,qsort:50000,phases:50000,phases_long:2000000",
+                        help="GUEST:INTERVAL,... (bare-metal guests of assets/guest/build)")
     args = parser.parse_args()
     out = {"benchmark": "simpoint", "machine": "configs/virt-rv64.toml, cpu.pipelined, L1I/L1D 32 KiB + L2 512 KiB",
-           "interval": args.interval, "load_before": [round(x, 2) for x in os.getloadavg()],
+           "load_before": [round(x, 2) for x in os.getloadavg()],
            "cores": os.cpu_count(), "guests": []}
     with tempfile.TemporaryDirectory(prefix="graphsim-simpoint-bench-") as workdir:
-        for guest in args.guests.split(","):
+        for item in args.guests.split(","):
+            guest, _, interval = item.partition(":")
+            interval = int(interval or 50_000)
             full = full_detailed(guest)
-            s = sampled(guest, args.interval, workdir)
+            s = sampled(guest, interval, workdir)
             e = s["report"]["estimate"]
             out["guests"].append({
-                "guest": guest, "instructions": full["instructions"],
+                "guest": guest, "interval": interval, "instructions": full["instructions"],
                 "full_detailed_seconds": full["seconds"], "full_detailed_mips": full["mips"],
                 "sampled_seconds": s["seconds"], "speedup": round(full["seconds"] / s["seconds"], 2),
                 "runs_only_seconds": s["runs_only_seconds"],

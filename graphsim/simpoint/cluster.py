@@ -38,7 +38,9 @@ CLUSTERS_FILE = "clusters.json"
 def project(freq: np.ndarray, dims: int, seed: int) -> np.ndarray:
     from sklearn.random_projection import GaussianRandomProjection
 
-    return GaussianRandomProjection(n_components=dims, random_state=seed).fit_transform(freq)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # fewer blocks than dimensions: nothing to reduce, still fine
+        return GaussianRandomProjection(n_components=dims, random_state=seed).fit_transform(freq)
 
 
 def bic(points: np.ndarray, labels: np.ndarray, centers: np.ndarray) -> float:

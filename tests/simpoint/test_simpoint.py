@@ -194,3 +194,26 @@ def test_flow_estimates_cpi_within_3_percent_of_the_full_run(tmp_path, capsys):
     assert main(args) == 0
     again = capsys.readouterr()
     assert "reusing" in again.err and again.out == out.out
+
+
+def test_profile_of_a_checkpoint_covers_its_work_region(tmp_path, capsys):
+    """A checkpoint taken before the guest's m5 work_begin: the region is work_begin..work_end."""
+    from graphsim.checkpoint.take import take_checkpoint
+
+    library = Library(str(tmp_path / "library"))
+    machine = Machine(elaborate(load_machine(MACHINE)), None, Console())
+    machine.boot(kernel=elf("m5ops"))
+    assert machine.run(RunLimits(max_insts=1000)).reason == "max_insts"
+    given, _, _ = take_checkpoint(machine, library, {"kind": "inst", "detail": "1000"}, name="m5ops-early")
+    machine.close()
+    outdir = str(tmp_path / "sp")
+    assert main(["simpoint", "profile", "m5ops-early", "--interval", "100000", "--outdir", outdir,
+                 "--library", library.root]) == 0
+    prof = json.load(open(f"{outdir}/profile.json"))
+    assert prof["end"] == "work_end" and prof["workload"]["identity"] == {"checkpoint": given}
+    assert prof["region_start_instret"] > 1000
+    start = library.manifest(prof["start_checkpoint"])
+    assert start["parent"] == given and start["position"]["instret"] == prof["region_start_instret"]
+    assert sum(prof["interval_insts"]) == prof["region_insts"] > 100_000
+    assert main(["simpoint", "cluster", outdir]) == 0
+    assert main(["simpoint", "checkpoint", outdir, "--warmup", "50000"]) == 0
