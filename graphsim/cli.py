@@ -312,6 +312,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .sweep.cli import add_parser as add_sweep_parser
     add_sweep_parser(sub)
 
+    from .simpoint.cli import add_parser as add_simpoint_parser
+    add_simpoint_parser(sub)
+
     p = sub.add_parser("stats", help="statistics of runs")
     stats_sub = p.add_subparsers(dest="stats_command", required=True, metavar="COMMAND")
     q = stats_sub.add_parser("compare", help="two runs' statistics side by side, with ratios")

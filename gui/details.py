@@ -100,10 +100,27 @@ class DetailsPane(QWidget):
         lines = describe(manifest)
         needs = record_in_words(manifest.get("compat", {}))
         return (
-            "<h4 style='margin:2px 0'>Manifest</h4>"
+            DetailsPane._simpoint_html(manifest.get("simpoint"))
+            + "<h4 style='margin:2px 0'>Manifest</h4>"
             f"<pre style='font-size:9pt; margin:0'>{html.escape(chr(10).join(lines))}</pre>"
             "<h4 style='margin:10px 0 2px 0'>What a target machine must honour</h4>"
             "<ul style='margin-top:0'>" + "".join(f"<li>{html.escape(s)}</li>" for s in needs) + "</ul>")
+
+    @staticmethod
+    def _simpoint_html(record: dict | None) -> str:
+        """A SimPoint sample (graphsim simpoint): its place in the sampled set."""
+        if not isinstance(record, dict):
+            return ""
+        if record.get("role") == "region start":
+            text = ("Start of a SimPoint region: its children are the region's samples, "
+                    "run in detail by <code>graphsim simpoint run</code>.")
+        else:
+            text = (f"SimPoint sample {record.get('sample', 0) + 1} of cluster {record.get('cluster')}: "
+                    f"weight <b>{record.get('weight', 0):.4f}</b> ({record.get('members')} intervals), "
+                    f"interval {record.get('interval_index')} of {record.get('insts', 0):,} instructions "
+                    f"starting at {record.get('start', 0):,}, after {record.get('warmup', 0):,} instructions "
+                    f"of cache warm-up; region of {record.get('region_insts', 0):,} instructions.")
+        return f"<h4 style='margin:2px 0'>Sampled set</h4><p style='margin-top:0'>{text}</p>"
 
     def _tab_changed(self, _index):
         if self.tabs.currentWidget() is self.diagram and self.manifest is not None:

@@ -30,8 +30,9 @@ def disk_identities(machine) -> dict:
 
 
 def take_checkpoint(machine, library: Library, trigger: dict, parent: str = "", name: str = "",
-                    note: str = "") -> tuple[str, dict, float]:
-    """Drain the machine and write a checkpoint; returns (id, manifest, seconds taken)."""
+                    note: str = "", records: dict | None = None) -> tuple[str, dict, float]:
+    """Drain the machine and write a checkpoint; returns (id, manifest, seconds taken).
+    ``records`` are extra manifest tables (e.g. ``simpoint``: the sample a checkpoint starts)."""
     started = time.perf_counter()
     machine.drain()
     header = {
@@ -43,6 +44,7 @@ def take_checkpoint(machine, library: Library, trigger: dict, parent: str = "", 
         "compat": machine_record(machine.graph, used_record(machine), disk_identities(machine)),
         "config": resolved_document(machine.graph),
         "console": {"tail": machine.console.tail_text(CONSOLE_TAIL)},
+        **(records or {}),
     }
     cpt_id, manifest = library.add(machine.save_state(), header, name=name, note=note)
     return cpt_id, manifest, time.perf_counter() - started

@@ -420,6 +420,39 @@ def wake_tick(harts, dev, work, j):
 
 
 @njit(cache=True)
+def bbv_add(work, bv, start, n):
+    """Add n instructions to the block starting at pc ``start`` in the profile's table."""
+    keys = work[bv + L.BV_KEYS]
+    mask = work[bv + L.BV_CAP] - 1
+    i = (((start >> 1) * -7046029254386353131) >> 24) & mask  # Fibonacci hashing
+    while True:
+        kk = work[keys + i]
+        if kk == start:
+            break
+        if kk == -1:
+            work[keys + i] = start
+            work[work[bv + L.BV_LIST] + work[bv + L.BV_USED]] = i
+            work[bv + L.BV_USED] += 1
+            break
+        i = (i + 1) & mask
+    work[work[bv + L.BV_COUNTS] + i] += n
+
+
+@njit(cache=True)
+def bbv_step(work, bv, h, pc, seq):
+    """Profile one executed instruction at ``pc`` whose fall-through is ``seq``: a pc other than
+    the previous instruction's fall-through starts a new block (and ends the previous one)."""
+    r = work[bv + L.BV_HARTS] + h * L.BVH_WORDS
+    if pc != work[r + L.BVH_NEXT]:
+        if work[r + L.BVH_COUNT] > 0:
+            bbv_add(work, bv, work[r + L.BVH_START], work[r + L.BVH_COUNT])
+        work[r + L.BVH_START] = pc
+        work[r + L.BVH_COUNT] = 0
+    work[r + L.BVH_COUNT] += 1
+    work[r + L.BVH_NEXT] = seq
+
+
+@njit(cache=True)
 def exec_rare(harts, h, st, ram, dev, work, op, rd, rs1, rs2, imm, w, pc, npc, priv, xl32, k, t, tpc,
               amask, dvm, dctx, tlb, satp_modes):
     """Execute the instructions that are not on the hot path: A extension, Zicsr and the
@@ -607,6 +640,7 @@ def run(harts, ram, dev, work, budget, until_tick, fp):
     tron = work[L.C_TRACE_ON]
     trb = work[L.C_TRACE]
     trcap = work[L.C_TRACECAP]
+    bv = work[L.C_BBV]
     done = 0
     if until_tick < 0:
         until_tick = MAXTICK
@@ -960,6 +994,8 @@ def run(harts, ram, dev, work, budget, until_tick, fp):
                 work[tr + L.TR_RD] = trd
                 work[tr + L.TR_VALUE] = st[FREG + rdn] if trd >= 32 else (st[rdn] if trd >= 0 else 0)
                 tr += L.TR_WORDS
+            if bv != 0:
+                bbv_step(work, bv, h, pc, (pc + 4 - ((d >> 22) & 2)) & amask)
             k += 1
             if exc >= 0:
                 PV.take_trap(st, exc, False, tval, pc, xl32)

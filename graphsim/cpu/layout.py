@@ -46,6 +46,7 @@ C_MMIO = 35  # offset of (base, size) pairs
 C_HART = 36  # offset of per-hart config rows
 C_STATS_STEPS = 37  # total instructions executed by the kernel (statistic)
 C_PLIC_NCTX = 38
+C_BBV = 40  # offset of the basic-block profile (BV_*) while profiling, else 0 (graphsim/simpoint/profile.py)
 CFG_WORDS = 48
 
 # per-hart config row: HC_WORDS words at work[C_HART] + h * HC_WORDS
@@ -96,3 +97,22 @@ TR_MEM_ADDR = 6  # physical address of the data access (-1 if none)
 TR_MEM_INFO = 7  # size | (kind << 8): kind 1 load, 2 store, 3 AMO
 TR_FETCH_PA = 8  # physical address of the fetch (-1 if the fetch faulted); the timing models' I-side address
 TR_WORDS = 9
+
+# --- basic-block profile (work[C_BBV] points here while profiling) ----------
+# A block is the run of instructions from a control-flow target to the next
+# discontinuity (taken branch, jump, trap, interrupt); its count is the number
+# of instructions executed in it, added when the block ends, to an
+# open-addressing table keyed by the block's first pc. The harvester empties
+# the table after every kernel call; a call of n instructions adds at most n
+# entries, so the table (capacity BV_CAP) never fills if n <= BV_CAP / 2.
+BV_CAP = 0  # table capacity (a power of two)
+BV_USED = 1  # entries in use
+BV_KEYS = 2  # offset of the keys (block start pc; -1 empty)
+BV_COUNTS = 3  # offset of the counts
+BV_LIST = 4  # offset of the list of used slots (in insertion order)
+BV_HARTS = 5  # offset of per-hart rows: current block start, instructions in it, expected next pc
+BV_WORDS = 8
+BVH_START = 0
+BVH_COUNT = 1
+BVH_NEXT = 2
+BVH_WORDS = 3

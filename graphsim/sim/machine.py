@@ -112,6 +112,7 @@ class Machine:
         self._last_m5_checkpoint: int | None = None  # tick of the last guest-requested checkpoint
         self._exit_request: tuple[str, int] | None = None  # set by an m5op, acted on after it retires
         self.stop_at_work_end = False  # a sweep measuring the guest's work region ends the run there
+        self.stop_at_work_begin = False  # SimPoint profiling starts its region there
         self._console_checked = 0
         self.first_run_wall: float | None = None
         self.trace_out = None  # a text stream when --trace is on
@@ -394,6 +395,8 @@ class Machine:
             self.m5_checkpoint_period = max(period, M5_CHECKPOINT_MIN_GAP) if period else 0
         elif name == "work_begin":  # a region's stats run from its begin to its end
             self.reset_stats()
+            if self.stop_at_work_begin:
+                self._exit_request = ("work_begin", 0)
         elif name == "work_end":
             self.dump_stats(f"work region {args[0]}")
             if self.stop_at_work_end:
@@ -412,8 +415,8 @@ class Machine:
             return Stop("exit", exit_code=code, detail="m5op exit")
         if kind == "checkpoint":
             return Stop("checkpoint", detail="m5op")
-        if kind == "work_end":
-            return Stop("work_end", detail="m5op work_end")
+        if kind in ("work_begin", "work_end"):
+            return Stop(kind, detail=f"m5op {kind}")
         return Stop("switch_cpu", detail="m5op switch_cpu")
 
     # --- stats --------------------------------------------------------------

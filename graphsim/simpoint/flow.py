@@ -1,0 +1,76 @@
+"""`graphsim simpoint WORKLOAD`: profile → cluster → checkpoint → run → report in one
+command. Every step writes its result into the directory and a re-run with the same
+options reuses it, so an interrupted flow resumes where it stopped; a step whose options
+changed is done again (and the ones after it). A directory holding another workload's
+profile is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from ..checkpoint.library import Library
+from .checkpoints import take_sample_checkpoints
+from .cluster import CLUSTERS_FILE, cluster
+from .profile import PROFILE_FILE, SimpointError, Workload, profile, say
+from .run import RESULTS_FILE, format_report, run_samples
+
+
+def _load(path: str) -> dict | None:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def existing_profile(outdir: str, workload: Workload, interval: int) -> dict | None:
+    """The profile already in ``outdir`` if it is this workload's with this interval; an error if
+    the directory holds another workload's."""
+    prof = _load(os.path.join(outdir, PROFILE_FILE))
+    if prof is None:
+        return None
+    if prof["workload"]["identity"] != workload.identity:
+        raise SimpointError(f"{outdir}: holds the profile of another workload ({prof['workload']['source']}); "
+                            "give another --outdir")
+    library = Library(prof["library"])
+    if prof["interval"] != interval or prof["workload"]["work_region"] != workload.work_region \
+            or not os.path.isdir(library.path(prof["start_checkpoint"])):
+        return None
+    return prof
+
+
+def simpoint_flow(workload: Workload, library: Library, outdir: str, interval: int, max_k: int, k: int | None,
+                  seed: int, dims: int, samples: int, warmup: int, cpu: str, config: str | None, overrides,
+                  scheduler: str | None, workers: int | None, verify: bool) -> dict:
+    prof = existing_profile(outdir, workload, interval)
+    if prof is None:
+        say(f"profiling {workload.describe()} on cpu.atomic, intervals of {interval:,} instructions")
+        prof = profile(workload, library, outdir, interval, progress=None)
+        for name in (CLUSTERS_FILE, "checkpoints.json", RESULTS_FILE):
+            if os.path.exists(os.path.join(outdir, name)):
+                os.unlink(os.path.join(outdir, name))
+    else:
+        say(f"profile: reusing {os.path.join(outdir, PROFILE_FILE)}")
+    say(f"profile: {len(prof['interval_insts'])} intervals, {prof['region_insts']:,} instructions "
+        f"({prof['profile_seconds']:.1f} s); start checkpoint {prof['start_checkpoint']}")
+    options = {"max_k": max_k, "k": k, "dims": dims, "seed": seed, "bic_threshold": 0.9, "init": 5, "tolerance": 0.05}
+    clusters = _load(os.path.join(outdir, CLUSTERS_FILE))
+    if clusters is None or clusters.get("options") != options:
+        clusters = cluster(outdir, max_k=max_k, k=k, dims=dims, seed=seed)
+    say(f"clusters: k = {clusters['k']}; simpoints (interval: weight) "
+        + ", ".join(f"{s['interval']}: {s['weight']:.3f}" for s in clusters["simpoints"]))
+    taken = take_sample_checkpoints(outdir, samples=samples, warmup=warmup, progress=say)
+    say(f"checkpoints: {len(taken['samples'])} samples, children of {prof['start_checkpoint']}")
+    previous = _load(os.path.join(outdir, RESULTS_FILE))
+    wanted = {"cpu": cpu, "config": config, "set": list(overrides)}
+    if previous and {k_: previous.get(k_) for k_ in wanted} == wanted and (previous.get("verify") or not verify) \
+            and [s["checkpoint"] for s in previous["samples"]] == [s["checkpoint"] for s in taken["samples"]]:
+        say(f"results: reusing {os.path.join(outdir, RESULTS_FILE)}")
+        return previous
+    return run_samples(outdir, cpu=cpu, config=config, overrides=overrides, scheduler=scheduler, workers=workers,
+                       verify=verify, progress=say)
+
+
+__all__ = ["simpoint_flow", "format_report"]

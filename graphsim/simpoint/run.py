@@ -1,0 +1,235 @@
+"""`graphsim simpoint run`: every sample restored on the chosen CPU model and caches, in
+parallel on Dask (as sweep points: each checkpoint shipped to the workers as its exported
+file, graphsim/sweep/worker.py's `run_point`), then combined.
+
+Each sample warms up functionally on cpu.atomic_warm (caches' tags, replacement and
+prefetchers) for its warm-up, switches to the measured model and runs its interval. The
+combination, per cluster c of weight w_c (its share of the region's instructions) and
+samples i:
+
+  CPI        = Σ_c w_c · mean_i(cycles_ci / insts_ci)                  (SimPoint's estimate)
+  IPC        = 1 / CPI
+  miss rate  = Σ_c w_c · mean_i(misses_ci / insts_ci) / Σ_c w_c · mean_i(accesses_ci / insts_ci)
+  error      = 1.96 · sqrt(Σ_c w_c² s_c² / n_c) / CPI                    (95 %, relative)
+
+where s_c² is the variance of the cluster's samples' CPI (stratified sampling). A cluster
+of one interval is exact; a cluster of several with one sample has no variance to show,
+and the error estimate is then absent. `--verify` runs the whole region from the start
+checkpoint on the same machine and reports the true values and the relative errors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import tempfile
+import time
+
+import tomli_w
+
+from ..checkpoint.compat import diff, exit_code, machine_record
+from ..checkpoint.library import Library
+from ..checkpoint.restore import target_disks, target_graph
+from ..devices.disk import image_identity
+from ..errors import GraphsimError
+from ..graph.dump import resolved_document
+from ..mem.hierarchy import check_hierarchy
+from ..sweep.worker import run_point
+from .checkpoints import CHECKPOINTS_FILE, check_start
+from .profile import SimpointError, read_profile, write_json
+
+RESULTS_FILE = "results.json"
+COLLECT = ["simInsts", "system.*.numCycles", "system.*.committedInsts", "system.*.overallAccesses",
+           "system.*.overallMisses"]
+
+
+def _target(library: Library, cpt_id: str, config, overrides, cpu) -> tuple[str, dict]:
+    """The resolved machine to run on, and its disks (name -> path), checked against the
+    checkpoint's compatibility record before anything runs."""
+    manifest = library.manifest(cpt_id)
+    graph = target_graph(manifest, config, list(overrides), cpu)
+    check_hierarchy(graph)
+    paths, identities = target_disks(graph, {}, manifest["compat"].get("disks"))
+    findings = diff(manifest["compat"], machine_record(graph, disks=identities), "features")
+    if exit_code(findings, False):
+        bad = [f for f in findings if f.grade in ("incompatible", "warning")]
+        raise SimpointError(f"checkpoint {cpt_id} cannot restore onto the target: "
+                            + "; ".join(f"{f.subject}: {f.message}" for f in bad))
+    return tomli_w.dumps(resolved_document(graph)), paths
+
+
+def _task(key: str, index: int, cpu: str, machine_toml: str, cpt_id: str, disks: dict, insts: int,
+          warmup: int) -> dict:
+    return {"point": key, "index": index, "dirname": key, "values": {}, "cpu": cpu, "machine_toml": machine_toml,
+            "checkpoint": cpt_id, "disks": disks, "boot": {}, "insts": insts, "tick": None, "until": "exit",
+            "warmup_insts": warmup, "digest": False, "collect": COLLECT, "strict": "features",
+            "allow_warnings": False}
+
+
+def measures(stats: dict) -> dict:
+    """Cycles, instructions and per-cache accesses and misses of one run's statistics."""
+    cycles = sum(v for k, v in stats.items() if k.endswith(".numCycles"))
+    insts = sum(v for k, v in stats.items() if k.endswith(".committedInsts")) or stats.get("simInsts", 0)
+    caches = {}
+    for name, value in stats.items():
+        for what in ("overallAccesses", "overallMisses"):
+            if name.endswith("." + what):
+                caches.setdefault(name[len("system."):-len(what) - 1], {})[what] = value
+    return {"cycles": cycles, "insts": insts, "cpi": cycles / insts if insts else float("nan"), "caches": caches}
+
+
+def combine(samples: list[dict]) -> dict:
+    """The weighted estimate from measured samples (each with cluster, weight, members, measures)."""
+    clusters: dict[int, list[dict]] = {}
+    for s in samples:
+        clusters.setdefault(s["cluster"], []).append(s)
+    total_weight = sum(group[0]["weight"] for group in clusters.values())
+    cpi = 0.0
+    variance = 0.0
+    error_known = True
+    rates: dict[str, list[float]] = {}
+    for group in clusters.values():
+        w = group[0]["weight"] / total_weight
+        cpis = [g["measures"]["cpi"] for g in group]
+        mean = sum(cpis) / len(cpis)
+        cpi += w * mean
+        if len(cpis) >= 2:
+            s2 = sum((c - mean) ** 2 for c in cpis) / (len(cpis) - 1)
+            variance += w * w * s2 / len(cpis)
+        elif group[0]["members"] > 1:
+            error_known = False
+        for cache in group[0]["measures"]["caches"]:
+            acc = sum(g["measures"]["caches"].get(cache, {}).get("overallAccesses", 0) / g["measures"]["insts"]
+                      for g in group) / len(group)
+            miss = sum(g["measures"]["caches"].get(cache, {}).get("overallMisses", 0) / g["measures"]["insts"]
+                       for g in group) / len(group)
+            pair = rates.setdefault(cache, [0.0, 0.0])
+            pair[0] += w * acc
+            pair[1] += w * miss
+    return {"cpi": cpi, "ipc": 1 / cpi if cpi else float("nan"),
+            "cpi_error_95": 1.96 * math.sqrt(variance) / cpi if error_known and cpi else None,
+            "miss_rate": {c: (m / a if a else 0.0) for c, (a, m) in sorted(rates.items())},
+            "clusters": len(clusters)}
+
+
+def truth(m: dict) -> dict:
+    return {"cpi": m["cpi"], "ipc": 1 / m["cpi"] if m["cpi"] else float("nan"),
+            "miss_rate": {c: (v.get("overallMisses", 0) / v["overallAccesses"] if v.get("overallAccesses") else 0.0)
+                          for c, v in sorted(m["caches"].items())}}
+
+
+def run_samples(outdir: str, cpu: str = "pipelined", config: str | None = None, overrides=(),
+                scheduler: str | None = None, workers: int | None = None, verify: bool = False,
+                progress=None) -> dict:
+    """Run every sample (and with ``verify`` the whole region) on Dask; write and return results.json."""
+    from distributed import as_completed
+
+    from ..sweep.execute import _connect
+
+    started = time.perf_counter()
+    prof = read_profile(outdir)
+    path = os.path.join(outdir, CHECKPOINTS_FILE)
+    if not os.path.exists(path):
+        raise SimpointError(f"{outdir}: no sample checkpoints yet (run 'graphsim simpoint checkpoint' first)")
+    with open(path, encoding="utf-8") as f:
+        samples = json.load(f)["samples"]
+    library = Library(prof["library"])
+    start_id = prof["start_checkpoint"]
+    check_start(library, start_id, prof)
+    for s in samples:  # every sample must belong to this profile's region, before anything runs
+        try:
+            record = library.manifest(library.resolve(s["checkpoint"])).get("simpoint", {})
+        except GraphsimError as exc:
+            raise SimpointError(f"sample checkpoint {s['checkpoint']}: {exc}") from None
+        if record.get("workload") != prof["workload"]["identity"] or record.get("start_checkpoint") != start_id:
+            raise SimpointError(f"checkpoint {s['checkpoint']}: a checkpoint of another workload or region "
+                                f"(its simpoint record names start {record.get('start_checkpoint')!r})")
+    machine_toml, disk_paths = _target(library, start_id, config, overrides, cpu)
+    disk_hashes = {name: image_identity(p)["sha256"] for name, p in disk_paths.items()}
+    jobs = [(f"sample-{i}", _task(f"sample-{i}", i, cpu, machine_toml, s["checkpoint"], disk_hashes, s["insts"],
+                                  s["warmup"]), s) for i, s in enumerate(samples)]
+    if verify:
+        jobs.insert(0, ("full", _task("full", -1, cpu, machine_toml, start_id, disk_hashes, prof["region_insts"], 0),
+                        None))
+    client, cluster = _connect(scheduler, workers)
+    connected = time.perf_counter() - started
+    results = {}
+    try:
+        archives = {}
+        for cpt_id in {task["checkpoint"] for _, task, _ in jobs}:
+            with tempfile.TemporaryDirectory(prefix="graphsim-simpoint-") as tmp:
+                archive = os.path.join(tmp, "checkpoint.tar")
+                library.export(cpt_id, archive)
+                with open(archive, "rb") as f:
+                    data = f.read()
+            archives[cpt_id] = (client.scatter(data), hashlib.sha256(data).hexdigest())
+        files = {}
+        for name, sha in disk_hashes.items():
+            with open(disk_paths[name], "rb") as f:
+                files[sha] = client.scatter(f.read())
+        futures = {}
+        for key, task, sample in jobs:
+            future_archive, sha = archives[task["checkpoint"]]
+            future = client.submit(run_point, task, future_archive, sha, files, pure=False,
+                                   key=f"graphsim-simpoint-{start_id}-{key}-{time.time_ns()}")
+            futures[future] = (key, sample)
+        finished = 0
+        for future in as_completed(list(futures)):
+            key, sample = futures[future]
+            result = future.result()
+            result.pop("files", None)
+            if result["status"] != "ok":
+                raise SimpointError(f"{key}: the detailed run failed: {result['error']}")
+            results[key] = result
+            finished += 1
+            if progress is not None:
+                progress(f"detailed runs: {finished}/{len(jobs)} ({key} in {result['wall_seconds']:.1f} s)")
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    measured = []
+    for key, _, sample in jobs:
+        if sample is not None:
+            measured.append({**sample, "measures": measures(results[key]["stats"]),
+                             "wall_seconds": results[key]["wall_seconds"]})
+    estimate = combine(measured)
+    detailed = sum(s["insts"] for s in samples)
+    report = {"cpu": cpu, "config": config, "set": list(overrides), "estimate": estimate,
+              "samples": measured, "detailed_insts": detailed, "region_insts": prof["region_insts"],
+              "detailed_fraction": detailed / prof["region_insts"], "seconds": round(time.perf_counter() - started, 3),
+              "connect_seconds": round(connected, 3),
+              "sample_seconds": round(sum(results[k]["wall_seconds"] for k, _, s in jobs if s is not None), 3)}
+    if verify:
+        full = measures(results["full"]["stats"])
+        true = truth(full)
+        report["verify"] = {"true": true, "full_insts": full["insts"], "seconds": results["full"]["wall_seconds"],
+                            "cpi_error": (estimate["cpi"] - true["cpi"]) / true["cpi"],
+                            "ipc_error": (estimate["ipc"] - true["ipc"]) / true["ipc"],
+                            "miss_rate_error": {c: estimate["miss_rate"].get(c, 0.0) - v
+                                                for c, v in true["miss_rate"].items()}}
+    write_json(os.path.join(outdir, RESULTS_FILE), report)
+    return report
+
+
+def format_report(report: dict) -> str:
+    e = report["estimate"]
+    err = f" ± {100 * e['cpi_error_95']:.2f} % (95 %)" if e["cpi_error_95"] is not None else \
+        " (no error estimate: some cluster has one sample; use --samples 2)"
+    lines = [f"SimPoint on cpu.{report['cpu']}: {e['clusters']} clusters, {len(report['samples'])} samples, "
+             f"{report['detailed_insts']:,} detailed instructions = {100 * report['detailed_fraction']:.2f} % "
+             f"of the region ({report['region_insts']:,})",
+             f"  estimated CPI {e['cpi']:.4f}{err}   IPC {e['ipc']:.4f}"]
+    for cache, rate in e["miss_rate"].items():
+        lines.append(f"  estimated {cache} miss rate {100 * rate:.3f} %")
+    v = report.get("verify")
+    if v:
+        lines.append(f"  full detailed run ({v['full_insts']:,} instructions, {v['seconds']:.1f} s): "
+                     f"CPI {v['true']['cpi']:.4f}   IPC {v['true']['ipc']:.4f}")
+        lines.append(f"  relative error: CPI {100 * v['cpi_error']:+.2f} %   IPC {100 * v['ipc_error']:+.2f} %")
+        for cache, rate in v["true"]["miss_rate"].items():
+            lines.append(f"  {cache} miss rate: true {100 * rate:.3f} %, estimate "
+                         f"{100 * e['miss_rate'].get(cache, 0.0):.3f} % ({100 * v['miss_rate_error'][cache]:+.3f} points)")
+    return "\n".join(lines)
