@@ -16,6 +16,7 @@ import os
 import sys
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass
 
 from ..errors import GraphsimError
@@ -92,8 +93,10 @@ def _connect(scheduler: str | None, workers: int | None):
             return Client(scheduler, timeout="20s"), None
         except (OSError, TimeoutError) as exc:
             raise SweepError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
-    cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=40)
+    with warnings.catch_warnings():  # its HTTP server moves off a port in use (another cluster's) by itself
+        warnings.filterwarnings("ignore", message="Port .* is already in use")
+        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=40)
     return Client(cluster), cluster
 
 

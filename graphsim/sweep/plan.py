@@ -15,6 +15,7 @@ path on the client's filesystem.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import asdict, dataclass, field
 
 import tomli_w
@@ -44,6 +45,7 @@ class PointTask:
     checkpoint: str | None  # checkpoint id (restored from the shipped archive), or None: boot
     disks: dict[str, str] = field(default_factory=dict)  # disk name -> image sha256
     boot: dict[str, str] = field(default_factory=dict)  # kernel/firmware/initrd -> sha256; bootargs -> text
+    names: dict[str, str] = field(default_factory=dict)  # sha256 -> the file's name on the client (for messages)
     insts: int | None = None
     tick: int | None = None
     until: str = "exit"
@@ -164,6 +166,8 @@ def check_points(spec: SweepSpec) -> SweepPlan:
                    or _hash_file(path, f"{spec.path}: start.disks.{name}"))
             task.disks[name] = sha
             files[sha] = path
+        task.names = {sha: os.path.basename(files[sha]) for sha in list(task.disks.values()) +
+                      [v for k, v in task.boot.items() if k != "bootargs"]}
         tasks.append(task)
     if problems:
         raise ConfigError(list(dict.fromkeys(problems)))  # a bad value once, not once per point using it

@@ -16,6 +16,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import os
+import re
 import socket
 import tempfile
 import time
@@ -79,11 +80,12 @@ def checkpoint_from_archive(cache: str, cpt_id: str, archive: bytes, sha256: str
     return library, cpt_id
 
 
-def file_by_hash(cache: str, sha256: str, data: bytes) -> str:
-    """The path of a file (disk image, kernel) with content hash ``sha256`` in this worker's cache."""
-    directory = os.path.join(cache, "files")
+def file_by_hash(cache: str, sha256: str, data: bytes, name: str = "file") -> str:
+    """The path of a file (disk image, kernel) with content hash ``sha256`` in this worker's cache
+    (under its name on the client, so that messages about it read naturally)."""
+    directory = os.path.join(cache, "by-hash", sha256)
     os.makedirs(directory, exist_ok=True)
-    path = os.path.join(directory, sha256)
+    path = os.path.join(directory, os.path.basename(name) or "file")
     if not os.path.exists(path):
         if hashlib.sha256(data).hexdigest() != sha256:
             raise GraphsimError(f"file {sha256[:16]}: arrived damaged (SHA-256 mismatch)")
@@ -92,6 +94,11 @@ def file_by_hash(cache: str, sha256: str, data: bytes) -> str:
             f.write(data)
         os.replace(tmp, path)
     return path
+
+
+def _client_names(message: str) -> str:
+    """A worker's message about a shipped file names it as the client knows it (its base name)."""
+    return re.sub(r"/\S*/by-hash/[0-9a-f]{64}/", "", message)
 
 
 def collect(dumps, patterns: list[str], until: str, stop_reason: str) -> dict:
@@ -127,9 +134,9 @@ def run_point(task: dict, archive: bytes | None = None, archive_sha256: str = ""
                     with open(path, "rb") as f:
                         result["files"][name] = f.read()
     except GraphsimError as exc:
-        result["error"] = " / ".join(exc.lines())
+        result["error"] = _client_names(" / ".join(exc.lines()))
     except Exception as exc:  # noqa: BLE001 — a point's crash is its result, not the sweep's end
-        result["error"] = f"{type(exc).__name__}: {exc}"
+        result["error"] = _client_names(f"{type(exc).__name__}: {exc}")
     result["wall_seconds"] = round(time.perf_counter() - started, 4)
     return result
 
@@ -138,7 +145,9 @@ def _run(task: dict, archive, archive_sha256, files, cache, rundir) -> dict:
     machine_file = os.path.join(rundir, "machine.toml")
     with open(machine_file, "w", encoding="utf-8") as f:
         f.write(task["machine_toml"])
-    disks = {name: file_by_hash(cache, sha, files.get(sha, b"")) for name, sha in task["disks"].items()}
+    names = task.get("names", {})
+    disks = {name: file_by_hash(cache, sha, files.get(sha, b""), names.get(sha, name))
+             for name, sha in task["disks"].items()}
     console = Console()
     if task["checkpoint"] is not None:
         library, cpt_id = checkpoint_from_archive(cache, task["checkpoint"], archive, archive_sha256)
@@ -149,15 +158,15 @@ def _run(task: dict, archive, archive_sha256, files, cache, rundir) -> dict:
     else:
         machine = Machine(elaborate(load_machine(machine_file)), disks, console)
         boot = task["boot"]
-        machine.boot(**{k: file_by_hash(cache, boot[k], files.get(boot[k], b""))
+        machine.boot(**{k: file_by_hash(cache, boot[k], files.get(boot[k], b""), names.get(boot[k], k))
                         for k in ("kernel", "firmware", "initrd") if k in boot},
                      bootargs=boot.get("bootargs"))
         parent = ""
     start_insts, start_tick = machine.instret, machine.tick
     try:
         if task["warmup_insts"]:
-            # Fast-forward with the caches and predictors warming (cpu.atomic_warm: no timing), then
-            # measure on the point's model from warm state.
+            # Fast-forward with the caches warming (cpu.atomic_warm: atomic timing), then measure on
+            # the point's model from warm caches.
             machine.switch_cpu(WARM_MODEL)
             stop = machine.run(RunLimits(max_insts=start_insts + task["warmup_insts"]))
             if stop.reason != "max_insts":
@@ -166,7 +175,10 @@ def _run(task: dict, archive, archive_sha256, files, cache, rundir) -> dict:
             machine.reset_stats()
         machine.stop_at_work_end = task["until"] == "workend"
         measured_from = machine.instret
+        # Checkpoints the guest asks for (m5 checkpoint) are taken as `graphsim restore` would take
+        # them, into a scratch library that goes with the run directory.
         options = RunOptions(outdir=os.path.join(rundir, "out"), quiet=True, digest=task["digest"],
+                             library=os.path.join(rundir, "library"),
                              max_insts=measured_from + task["insts"] if task["insts"] else None,
                              max_tick=machine.tick + task["tick"] if task["tick"] else None)
         stop, summary = execute(machine, options, parent=parent)

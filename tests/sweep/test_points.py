@@ -72,3 +72,37 @@ collect = ["simInsts"]
     console = result["files"]["console.log"].decode()
     assert "m5ops: start" in console and "collatz" not in console  # stopped inside the program
     assert 0 < result["stats"]["simInsts"] < result["instret"]  # the work region's own count
+
+
+def test_a_point_that_fails_is_a_failed_row_with_its_error(tmp_path):
+    path = tmp_path / "fail.toml"
+    path.write_text(f"""version = 1
+[start]
+machine = "{CONFIGS / 'virt-rv64.toml'}"
+kernel = "{GUEST_DIR / 'build' / 'hello.elf'}"
+[axes]
+"components.ram.size" = ["128MiB", "4KiB"]
+""")
+    plan = check_points(load_sweep(path))
+    files = {sha: open(p, "rb").read() for sha, p in plan.files.items()}
+    good, bad = (run_point(task.as_dict(), None, "", files) for task in plan.tasks)
+    assert good["status"] == "ok" and good["stop"] == "exit", good["error"]
+    assert bad["status"] == "failed" and bad["error"].endswith(
+        "hello.elf: loads at 0x80000000, overlapping <device tree> (0x80000000-0x80000ae4)")
+
+
+def test_checkpoints_the_guest_asks_for_stay_out_of_any_library(tmp_path):
+    import os
+
+    path = tmp_path / "m5.toml"
+    path.write_text(f"""version = 1
+[start]
+machine = "{CONFIGS / 'virt-rv64.toml'}"
+kernel = "{GUEST_DIR / 'build' / 'm5ops.elf'}"
+[axes]
+cpu = ["atomic"]
+""")
+    (result,) = run_all(path)
+    assert result["stop"] == "exit" and "m5ops: collatz steps" in result["files"]["console.log"].decode()
+    checkpoints = os.path.join(os.environ["GRAPHSIM_LIBRARY"], "checkpoints")
+    assert not os.path.isdir(checkpoints) or not os.listdir(checkpoints)

@@ -151,3 +151,21 @@ def test_killing_the_client_and_rerunning_resumes(local_sweep, benchmark_library
         if row["point"] in finished:
             assert row == first[row["point"]]
     assert table(tmp_path / "out") == table(local_sweep)
+
+
+@pytest.mark.slow
+def test_a_failed_point_is_reported_and_the_others_run(tmp_path):
+    path = tmp_path / "fail.toml"
+    path.write_text(f"""version = 1
+[start]
+machine = "{ROOT / 'configs' / 'virt-rv64.toml'}"
+kernel = "{ROOT / 'assets' / 'guest' / 'build' / 'hello.elf'}"
+[axes]
+"components.ram.size" = ["4KiB", "128MiB", "64MiB"]
+""")
+    done = graphsim("sweep", str(path), "--outdir", str(tmp_path / "out"), "--workers", "1")
+    assert done.returncode == 1
+    assert "point 0 (components.ram.size=4KiB) failed: hello.elf: loads at 0x80000000" in done.stderr
+    assert "2 done, 1 failed, 0 incompatible" in done.stderr
+    rows = json.loads((tmp_path / "out" / "results.json").read_text())["points"]
+    assert [r["status"] for r in rows] == ["failed", "ok", "ok"]
