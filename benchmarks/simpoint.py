@@ -13,6 +13,7 @@ profiling cost: the same region on plain cpu.atomic and with block counting.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -96,7 +97,7 @@ def main() -> int:
                 "clusters": e["clusters"], "samples": len(s["report"]["samples"]),
                 "detailed_fraction": round(s["report"]["detailed_fraction"], 4),
                 "profiling": profiling_cost(guest)})
-            print(f"{guest}: done", file=sys.stderr)
+            print(json.dumps(out["guests"][-1]), file=sys.stderr, flush=True)  # each guest as it finishes
     out["load_after"] = [round(x, 2) for x in os.getloadavg()]
     emit(out)
     return 0
