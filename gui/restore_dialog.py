@@ -17,17 +17,20 @@ from .workers import Latest
 
 
 def parse_count(text: str) -> int | None:
-    """'1_000_000', '1,000,000', '1e6', '2M' → an instruction count; '' → None; ValueError otherwise."""
-    text = text.strip().replace("_", "").replace(",", "").replace(" ", "")
+    """'1_000_000', '1,000,000', '1e6', '2M' → an instruction count (as the command line reads it);
+    '' → None; ValueError otherwise."""
+    from graphsim.config.units import UnitError, parse_count as count
+
+    text = text.strip().replace(" ", "")
     if not text:
         return None
-    scale = {"k": 10**3, "m": 10**6, "g": 10**9}.get(text[-1].lower(), 1)
-    if scale != 1:
-        text = text[:-1]
-    value = float(text) if re.fullmatch(r"\d+(\.\d+)?([eE]\d+)?", text) else None
-    if value is None or value * scale != int(value * scale) or value * scale <= 0:
+    try:
+        value = count(text)
+    except UnitError as exc:
+        raise ValueError(str(exc)) from None
+    if value <= 0:
         raise ValueError(f"{text!r} is not a positive instruction count")
-    return int(value * scale)
+    return value
 
 
 class RestoreDialog(QDialog):

@@ -8,13 +8,15 @@ anything. Only `RestorePlan.build` constructs the machine and loads the state.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import tomli_w
 
 from ..config.loader import MachineSource, load_machine, load_machine_text
 from ..config.schema import component_kinds
-from ..devices.disk import image_identity
+from ..config.units import format_bytes
+from ..devices.disk import DiskError, image_identity
 from ..errors import GraphsimError
 from ..graph.elaborate import MachineGraph, elaborate
 from .compat import Finding, diff, exit_code, machine_record
@@ -68,12 +70,20 @@ def cpu_models() -> list[str]:
     return sorted(k[4:] for k in component_kinds() if k.startswith("cpu."))
 
 
+def cpu_model_name(text: str, option: str = "--cpu") -> str:
+    """A CPU model as the user may write it, by model or by kind ('timing', 'cpu.timing') → 'timing'."""
+    model = text[4:] if text.startswith("cpu.") else text
+    if model not in cpu_models():
+        raise GraphsimError(f"{option} {text}: expected one of {', '.join(cpu_models())} "
+                            f"(or the kind's name, e.g. cpu.{cpu_models()[0]})")
+    return model
+
+
 def set_cpu_model(source: MachineSource, cpu: str | None):
     """Make every hart of a machine document use CPU model ``cpu`` (atomic, timing, pipelined)."""
     if cpu is None:
         return
-    if cpu not in cpu_models():
-        raise GraphsimError(f"--cpu {cpu}: expected one of {', '.join(cpu_models())}")
+    cpu = cpu_model_name(cpu)
     kinds = component_kinds()
     new = kinds[f"cpu.{cpu}"]
     for table in source.data.get("components", {}).values():
@@ -113,7 +123,12 @@ def target_disks(graph: MachineGraph, disk_overrides: dict[str, str],
                 or component.params.image)
         if not path:
             raise GraphsimError(f"{component.name}: no disk image (give --disk {component.name}=IMAGE)")
-        identities[component.name] = {**image_identity(path), "path": path}
+        wanted = (checkpoint_disks or {}).get(component.name)
+        if component.name not in disk_overrides and wanted and not os.path.exists(path):
+            raise DiskError(f"{component.name}: the checkpoint's disk image {path} is not there; it needs the image "
+                            f"of {format_bytes(wanted.get('size', 0))} ({wanted.get('size', 0):,} bytes) with sha256 "
+                            f"{wanted.get('sha256', '?')}: give --disk {component.name}=PATH")
+        identities[component.name] = {**image_identity(path), "path": os.path.abspath(path)}
         paths[component.name] = path
     return paths, identities
 
