@@ -45,6 +45,20 @@ def application(argv: list[str] | None = None):
     return app
 
 
+def quit_on_ctrl_c(app):
+    """Ctrl-C in the terminal that started the app closes it. Python runs signal handlers only
+    between bytecodes, so a timer wakes the interpreter while Qt's event loop waits."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    signal.signal(signal.SIGINT, lambda *_: app.closeAllWindows() or app.quit())
+    timer = QTimer(app)
+    timer.timeout.connect(lambda: None)
+    timer.start(200)
+    return timer
+
+
 def main(library: str | None = None) -> int:
     """Open the desktop checkpoint manager on ``library`` (default: the last one, else the user's)."""
     from graphsim.errors import GraphsimError
@@ -59,6 +73,7 @@ def main(library: str | None = None) -> int:
             print(f"error: {line}", file=sys.stderr)
         return exc.exit_code
     window.show()
+    quit_on_ctrl_c(app)
     code = app.exec()
     wait_for_all(5000)
     return code
@@ -69,8 +84,9 @@ def script() -> int:
     parser = argparse.ArgumentParser(prog="graphsim-gui", description="graphsim's desktop checkpoint manager")
     parser.add_argument("library", nargs="?", help="checkpoint library (default: the last one opened, "
                                                    "else $GRAPHSIM_LIBRARY or the user data dir)")
+    parser.add_argument("--library", dest="library_option", metavar="LIBRARY", help="the same, as graphsim takes it")
     args = parser.parse_args()
-    return main(args.library)
+    return main(args.library or args.library_option)
 
 
 if __name__ == "__main__":

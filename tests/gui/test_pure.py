@@ -2,6 +2,7 @@
 settings with a schema version, findings in words."""
 
 import dataclasses
+import os
 import json
 
 from graphsim.checkpoint.compat import Finding
@@ -56,11 +57,13 @@ def test_restore_command_line():
     args = request.argv()
     assert args[:6] == ["-m", "graphsim.cli", "restore", "cpt-1", "--library", "/lib"]
     joined = " ".join(args)
-    for part in ("--cpu timing", "--config /m.toml", "--disk disk0=/b.img", "--max-insts 1000 --relative",
+    for part in ("--cpu timing", "--config /m.toml", "--disk disk0=/b.img", "--max-insts 1000 ",
                  "--checkpoint-at-inst 5 --checkpoint-at-inst 6", "--checkpoint-on-console \\$ $",
-                 "--allow-warnings --progress --console --outdir /runs/r1"):
+                 "--progress --console --outdir /runs/r1"):
         assert part in joined
-    assert "x=" not in joined
+    assert "x=" not in joined and "--allow-warnings" not in joined  # only when the user allowed them
+    assert "--allow-warnings" in RestoreRequest("c", "/l", allow_warnings=True).argv()
+    assert request.command()[1] == "-P"  # the working directory never shadows the package
     assert RestoreRequest("c", "/l").with_outdir("/runs").outdir.startswith("/runs/c-")
 
 
@@ -121,3 +124,20 @@ def test_findings_in_words():
     assert "timing" in explain(findings[1])
     grade, text = verdict_line(findings)
     assert grade == "incompatible" and text.startswith("Incompatible") and "1 incompatible" in text
+
+
+def test_restore_child_does_not_depend_on_the_working_directory(built_library, tmp_path):
+    """The app's restore process, started from a folder that holds a `graphsim` folder (as the
+    folder above a clone does), still runs the installed graphsim."""
+    import subprocess
+
+    root, ids = built_library
+    shadow = tmp_path / "graphsim"
+    shadow.mkdir()
+    (shadow / "__init__.py").write_text("raise ImportError('the working directory shadowed graphsim')\n")
+    request = RestoreRequest(ids["first"], str(root), max_insts=1000,
+                             outdir=str(tmp_path / "run"))
+    result = subprocess.run(request.command(), cwd=tmp_path, stdin=subprocess.DEVNULL, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "reached --max-insts" in result.stderr
