@@ -161,6 +161,8 @@ HS_P_RD = 20
 HS_MULMASK = 21  # registers whose latest producer is a multi-cycle mul/div
 HS_LASTD = 22  # line of the last data access that hit the first level (fast path), -1 none
 HS_LASTDW = 23  # 1 if that line may be written without further ado (dirty, owned)
+HS_FCAUSE = 24  # why the next fetch waits (stall accounting): STALL_FETCH, STALL_BRANCH or STALL_SERIAL
+HS_XCAUSE = 25  # what held EX before the next instruction (stall accounting): one of the HT_STALL_* slots
 HS_READY = 32  # 32 words: cycle at which each register's value can be forwarded
 HS_W = 64
 
@@ -180,12 +182,17 @@ HT_RAS_WRONG = 11
 HT_INDIRECT = 12
 HT_INDIRECT_WRONG = 13
 HT_SQUASH_CYC = 14  # fetch cycles lost to mispredictions and traps
-HT_LOAD_USE = 15  # cycles an instruction waited for a load's result
-HT_MULDIV_STALL = 16  # cycles an instruction waited for a multi-cycle mul/div
+# The pipelined CPU charges every cycle an instruction commits later than one cycle after its
+# predecessor to exactly one of these (so they sum to the cycles lost against CPI 1):
+HT_LOAD_USE = 15  # waiting for a load's result
+HT_MULDIV_STALL = 16  # EX busy with, or waiting for, a multi-cycle multiply/divide
 HT_TRAPS = 17  # redirects not caused by a branch (traps, interrupts, xRET)
 HT_DECODE_REDIRECT = 18  # taken direct jumps/branches found at decode (BTB miss)
-HT_FETCH_CYC_ACCT = 19  # (unused)
-NHS = 20
+HT_STALL_FETCH = 19  # instruction fetch beyond one cycle
+HT_STALL_MEM = 20  # MEM busy with a data access beyond one cycle
+HT_STALL_BRANCH = 21  # refetch after mispredictions and decode redirects
+HT_STALL_SERIAL = 22  # refetch after traps, xRET and serialising instructions
+NHS = 23
 
 # --- memory controller -------------------------------------------------------
 MC_MODEL = 0  # 0 simple (latency + bandwidth), 1 banked DRAM
