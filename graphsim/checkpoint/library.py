@@ -74,7 +74,8 @@ def _row_of(manifest: dict) -> tuple:
             int(manifest.get("position", {}).get("tick", 0)), int(manifest.get("position", {}).get("instret", 0)),
             ",".join(sorted({c.get("model", "") for c in compat.get("cpus", {}).values()})),
             manifest.get("machine_name", ""),
-            ",".join(f"{n}:{d.get('sha256', '')[:12]}" for n, d in compat.get("disks", {}).items()),
+            ",".join(f"{n}:{os.path.basename(d.get('path', ''))}:{d.get('sha256', '')[:12]}"
+                     for n, d in compat.get("disks", {}).items()),
             int(manifest.get("stored_bytes", 0)), f"{trigger.get('kind', '')}:{trigger.get('detail', '')}",
             meta.get("note", ""), int(compat.get("xlen", 0)))
 

@@ -36,11 +36,13 @@ def test_tree_shows_the_lineage(window, built_library):
     cell = lambda key: model.index(row.row(), model.column_index(key), row.parent()).data()  # noqa: E731
     assert cell("name") == "sieve@200k"
     assert cell("instret") == "200,000"
-    assert cell("trigger") == "at inst 200,000"
+    assert cell("trigger") == "instruction 200,000"
     assert cell("note") == "first boot"
     assert cell("machine") == "virt-rv64"
     assert "atomic" in cell("cpu_models")
-    assert cell("stored_bytes").endswith("B")
+    assert cell("stored_bytes").endswith(" KiB")
+    blk = model.index_of(ids["blk"])
+    assert model.index(blk.row(), model.column_index("disks"), blk.parent()).data() == "disk0 = test.img"
     headers = [model.headerData(n, Qt.Orientation.Horizontal) for n in range(model.columnCount())]
     assert headers[0] == "Checkpoint" and "Size on disk" in headers and "Disk images" in headers
 

@@ -25,9 +25,12 @@ def test_columns_are_derived_from_the_index():
     assert set(keys) == {f.name for f in dataclasses.fields(Entry)} - NOT_COLUMNS
     assert set(COLUMN_STYLE) <= {f.name for f in dataclasses.fields(Entry)}, "style for a field that is gone"
     by_key = {c.key: c for c in columns()}
-    assert by_key["stored_bytes"].format(3 * 2**20) == "3MiB"
+    assert by_key["stored_bytes"].format(3 * 2**20) == "3.00 MiB"
     assert by_key["instret"].format(1234567) == "1,234,567" and by_key["instret"].align == "right"
-    assert by_key["trigger"].format("inst:200000") == "at inst 200,000"
+    assert by_key["trigger"].format("inst:200000") == "instruction 200,000"
+    assert by_key["trigger"].format("m5op:") == "m5op checkpoint"
+    assert by_key["disks"].format("disk0:disk-a.img:0123456789ab") == "disk0 = disk-a.img"
+    assert by_key["stored_bytes"].format(1219584) == "1.16 MiB"
     assert by_key["note"].editable
 
 
