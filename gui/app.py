@@ -45,18 +45,25 @@ def application(argv: list[str] | None = None):
     return app
 
 
-def quit_on_ctrl_c(app):
-    """Ctrl-C in the terminal that started the app closes it. Python runs signal handlers only
-    between bytecodes, so a timer wakes the interpreter while Qt's event loop waits."""
+def quit_on_ctrl_c(app) -> list[bool]:
+    """Ctrl-C in the terminal that started the app closes it, whenever it comes (the handler is
+    installed before the window is built). Python runs signal handlers only between bytecodes, so
+    a timer wakes the interpreter while Qt's event loop waits. Returns a flag set by Ctrl-C."""
     import signal
 
     from PySide6.QtCore import QTimer
 
-    signal.signal(signal.SIGINT, lambda *_: app.closeAllWindows() or app.quit())
+    pressed = [False]
+
+    def handler(*_):
+        pressed[0] = True
+        QTimer.singleShot(0, lambda: app.closeAllWindows() or app.quit())
+
+    signal.signal(signal.SIGINT, handler)
     timer = QTimer(app)
     timer.timeout.connect(lambda: None)
     timer.start(200)
-    return timer
+    return pressed
 
 
 def main(library: str | None = None) -> int:
@@ -66,14 +73,17 @@ def main(library: str | None = None) -> int:
     from .workers import wait_for_all
 
     app = application()
+    interrupted = quit_on_ctrl_c(app)
     try:
         window = create_window(library)
     except GraphsimError as exc:
         for line in exc.lines():
             print(f"error: {line}", file=sys.stderr)
         return exc.exit_code
+    if interrupted[0]:  # Ctrl-C while the window was being built
+        window.close()
+        return 0
     window.show()
-    quit_on_ctrl_c(app)
     code = app.exec()
     wait_for_all(5000)
     return code
