@@ -216,6 +216,7 @@ class MainWindow(QMainWindow):
         entry = self.catalog.entry(request.checkpoint)
         panel = self.runs.start(request, title, tab_label=f"{entry.name if entry else request.checkpoint} "
                                                           f"{time.strftime('%H:%M:%S')}")
+        panel.show_history(dialog.manifest.get("console", {}).get("tail", ""))  # before the process prints
         self.tabs.setCurrentIndex(self.RUNS)
         return panel
 

@@ -174,6 +174,12 @@ class RunPanel(QWidget):
         data = bytes(self.process.readAllStandardOutput())
         self.append_console(self._decoder.decode(data))
 
+    def show_history(self, tail: str):
+        """The checkpoint's console tail, before what the restored guest prints, then a marker."""
+        if tail:
+            self.append_console(tail if tail.endswith("\n") else tail + "\n")
+        self.append_console(f"──── restored from {self.request.checkpoint} ────\n")
+
     def append_console(self, text: str):
         text = console_text(text)
         if not text:

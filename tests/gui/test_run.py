@@ -120,3 +120,21 @@ def test_stop_a_running_restore(window_on, library_copy, qtbot):
     qtbot.waitUntil(lambda: panel.exit_code is not None, timeout=WAIT)
     assert panel.state.text() == "stopped" and not panel.running()
     assert win.statusBar().currentMessage().endswith(": stopped")  # the status bar says what the badge says
+
+
+def test_the_run_console_starts_with_the_checkpoints_console_tail(window_on, library_copy, qtbot, tmp_path):
+    from .conftest import CONFIGS, GUESTS, cli
+
+    root, _ = library_copy
+    cli("run", CONFIGS / "virt-rv64.toml", "--kernel", GUESTS / "build" / "hello.elf", "--checkpoint-at-inst", 2000,
+        "--library", root, "--quiet", "--name", "after-hello", "--outdir", tmp_path / "hello")
+    win = window_on(root)
+    qtbot.waitUntil(lambda: "after-hello" in {win.catalog.entry(i).name for i in win.catalog.ids()}, timeout=WAIT)
+    cpt = next(i for i in win.catalog.ids() if win.catalog.entry(i).name == "after-hello")
+    dialog = open_dialog(win, cpt, qtbot)
+    dialog.accept()
+    (panel,) = win.runs.panels()
+    qtbot.waitUntil(lambda: panel.exit_code is not None, timeout=RUN_WAIT)
+    console = panel.console.toPlainText()
+    assert console.startswith("Hello from graphsim guest"), console
+    assert f"──── restored from {cpt} ────" in console
