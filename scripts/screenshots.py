@@ -167,7 +167,7 @@ def main() -> int:
     # 6. the run it starts
     dialog.start.click()
     panel = win.runs.panels()[-1]
-    until(lambda: panel.exit_code is not None)
+    until(lambda: panel.exit_code is not None, timeout=600)
     until(lambda: any(i in catalog.by_id for i in panel.checkpoints))
     save(win, "run.png")
 

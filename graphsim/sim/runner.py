@@ -116,9 +116,12 @@ class Progress:
 
     def clear(self):
         if self.open:
-            sys.stderr.write("\r\x1b[K")
-            sys.stderr.flush()
-            self.open = False
+            if sys.stderr.isatty():
+                sys.stderr.write("\r\x1b[K")  # erase the line; what follows takes its place
+                sys.stderr.flush()
+                self.open = False
+            else:
+                self.end_line()  # a pipe (the desktop app) reads lines: just end it
 
     def end_line(self):
         if self.open:

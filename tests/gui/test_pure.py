@@ -144,3 +144,4 @@ def test_restore_child_does_not_depend_on_the_working_directory(built_library, t
                             text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "reached --max-insts" in result.stderr
+

@@ -303,3 +303,18 @@ def test_every_option_has_help():
 
     walk(build_parser(), "graphsim")
     assert missing == []
+
+
+def test_progress_through_a_pipe_has_no_terminal_escapes(capsys):
+    """The desktop app reads `--progress` through a pipe: lines, never terminal control sequences,
+    also when guest output interrupts the progress line."""
+    from graphsim.sim.console import Console
+    from graphsim.sim.runner import Progress, _ClearProgress
+
+    progress = Progress()
+    progress.open = True
+    console = Console()
+    console.add_sink(_ClearProgress(progress))
+    console.write(b"guest output\n")
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and err == "\n" and not progress.open
