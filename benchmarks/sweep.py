@@ -77,7 +77,7 @@ def as_processes(path: str, library: str, outdir: Path) -> float:
         cpu = values.pop("cpu")
         sets = [a for key, value in values.items() for a in ("--set", f"{key}={value}")]
         subprocess.run([sys.executable, "-m", "graphsim.cli", "restore", spec.checkpoint, "--library", library,
-                        "--cpu", cpu, *sets, "--max-insts", str(spec.insts), "--relative", "--quiet",
+                        "--cpu", cpu, *sets, "--max-insts", str(spec.insts), "--quiet",
                         "--outdir", str(outdir / point.dirname)], check=True, capture_output=True)
     return time.perf_counter() - started
 

@@ -10,13 +10,17 @@ from . import __version__
 from .errors import GraphsimError
 
 
-def load(config: str, overrides: list[str]):
-    """Load and elaborate a machine file; raises ConfigError listing every problem."""
+def load(config: str, overrides: list[str], cpu: str | None = None):
+    """Load and elaborate a machine file (every hart on CPU model ``cpu`` if given); raises
+    ConfigError listing every problem."""
+    from .checkpoint.restore import set_cpu_model
     from .config.loader import load_machine
     from .graph.elaborate import elaborate
     from .mem.hierarchy import check_hierarchy
 
-    graph = elaborate(load_machine(config, overrides))
+    source = load_machine(config, overrides)
+    set_cpu_model(source, cpu)
+    graph = elaborate(source)
     check_hierarchy(graph)  # what the timing models cannot honour (line sizes, coherence, DRAM rows)
     return graph
 
@@ -90,13 +94,19 @@ def _parse_disks(items: list[str]) -> dict[str, str]:
 
 
 def _run_options(args):
+    from .checkpoint.restore import cpu_model_name
     from .sim.runner import RunOptions
 
+    progress = args.progress
+    if progress is None:  # on by default when a person watches (not while the terminal is the guest's)
+        progress = sys.stdout.isatty() and sys.stderr.isatty() and not args.console
     return RunOptions(outdir=args.outdir, max_insts=args.max_insts, max_tick=args.max_tick,
                       checkpoint_at_inst=args.checkpoint_at_inst, checkpoint_at_tick=args.checkpoint_at_tick,
                       checkpoint_on_console=args.checkpoint_on_console, library=args.library, note=args.note,
-                      name=args.name, digest=args.digest, quiet=args.quiet, progress=args.progress,
-                      switch_at_inst=args.switch_at_inst, switch_to=args.switch_to)
+                      name=args.name, digest=args.digest, quiet=args.quiet, progress=progress,
+                      switch_at_inst=args.switch_at_inst,
+                      switch_to=cpu_model_name(args.switch_to, "--switch-to") if args.switch_to else None,
+                      checkpoint_on_interrupt=args.checkpoint_on_interrupt)
 
 
 def _console(args):
@@ -125,9 +135,11 @@ def _finish_run(machine, args, parent="") -> int:
     try:
         stop, summary = execute(machine, _run_options(args), parent=parent)
     finally:
-        machine.console.close()
+        machine.console.close()  # the terminal leaves raw mode before the summary
         machine.close()
     report(stop, summary)
+    if stop.reason == "interrupted":
+        return 130
     if stop.reason != "exit":
         return 0
     # A guest's failure code that an exit status cannot carry (256, -1, 2**40) still fails.
@@ -138,7 +150,7 @@ def cmd_run(args) -> int:
     from .config.units import parse_address
     from .sim.machine import Machine
 
-    graph = load(args.config, args.set)
+    graph = load(args.config, args.set, _cpu(args))
     console = _console(args)
     machine = Machine(graph, _parse_disks(args.disk), console)
     load_address = parse_address(args.load_address) if args.load_address else None
@@ -149,38 +161,67 @@ def cmd_run(args) -> int:
     return _finish_run(machine, args)
 
 
-def cmd_restore(args) -> int:
-    from .checkpoint.library import Library
-    from .checkpoint.restore import plan_restore
+def _cpu(args) -> str | None:
+    from .checkpoint.restore import cpu_model_name
 
-    library = Library(args.library)
-    plan = plan_restore(library, args.checkpoint, config=args.config, overrides=args.set, cpu=args.cpu,
+    return cpu_model_name(args.cpu) if args.cpu else None
+
+
+def _from_checkpoint(args, instret: int, tick: int):
+    """Make the run's limits and triggers count from boot. By default they count from the
+    checkpoint (as gem5's --maxinsts after a restore); with --absolute they already do, and a
+    count at or before the checkpoint is refused rather than silently running nothing."""
+    counts = [("--max-insts", "max_insts", instret), ("--max-tick", "max_tick", tick),
+              ("--checkpoint-at-inst", "checkpoint_at_inst", instret),
+              ("--checkpoint-at-tick", "checkpoint_at_tick", tick), ("--switch-at-inst", "switch_at_inst", instret)]
+    for option, attr, base in counts:
+        value = getattr(args, attr)
+        values = value if isinstance(value, list) else ([] if value is None else [value])
+        if args.absolute:
+            for v in values:
+                if v <= base:
+                    unit = "instructions" if "inst" in attr else "ticks"
+                    raise GraphsimError(f"{option} {v:,}: the checkpoint is already at {base:,} {unit} "
+                                        f"(with --absolute counts are from boot; without it, from the checkpoint)")
+        else:
+            shifted = [v + base for v in values]
+            setattr(args, attr, shifted if isinstance(value, list) else (shifted[0] if shifted else None))
+
+
+def cmd_restore(args) -> int:
+    from .checkpoint.library import library_for
+    from .checkpoint.restore import plan_restore
+    from .sim.runner import say
+
+    library = library_for(args.checkpoint, args.library)
+    plan = plan_restore(library, args.checkpoint, config=args.config, overrides=args.set, cpu=_cpu(args),
                         disks=_parse_disks(args.disk), strict=args.strict, allow_warnings=args.allow_warnings)
+    position = plan.manifest.get("position", {})
+    _from_checkpoint(args, int(position.get("instret", 0)), int(position.get("tick", 0)))
     for finding in plan.findings:
         if finding.grade != "same":
             print(f"[graphsim] {finding}", file=sys.stderr)
     machine = plan.build(_console(args))
-    print(f"[graphsim] restored {plan.cpt_id} at {machine.instret:,} insts onto {plan.graph.name} "
-          f"({machine.cpus[0].kind})", file=sys.stderr)
-    if args.max_insts is not None and args.relative:
-        args.max_insts += machine.instret
+    say(f"[graphsim] restored {plan.cpt_id} at {machine.instret:,} insts onto {plan.graph.name} "
+        f"({machine.cpus[0].kind})")
+    args.library = library.root  # checkpoints taken on go to the library the checkpoint came from
     return _finish_run(machine, args, parent=plan.cpt_id)
 
 
 def cmd_compat(args) -> int:
     from .checkpoint.compat import diff, exit_code, machine_record
-    from .checkpoint.library import Library
+    from .checkpoint.library import library_for
     from .checkpoint.restore import check_state, target_disks, target_graph
     from .config.schema import component_kinds
 
-    library = Library(args.library)
+    library = library_for(args.checkpoint, args.library)
     manifest, state = library.load(library.resolve(args.checkpoint), component_kinds())  # verified, as restore does
     state_findings = []
     if args.config is not None and not os.path.exists(args.config) and not args.config.endswith(".toml"):
         other, _ = library.load(library.resolve(args.config), component_kinds())  # a second checkpoint
         target = other["compat"]
     else:
-        graph = target_graph(manifest, args.config, args.set, args.cpu)
+        graph = target_graph(manifest, args.config, args.set, _cpu(args))
         state_findings = check_state(graph, state, manifest)
         _, identities = target_disks(graph, _parse_disks(args.disk), manifest["compat"].get("disks"),
                                      config_from_user=args.config is not None)
@@ -220,23 +261,80 @@ def cmd_gui(args) -> int:
         from gui.app import main as gui_main
     except ImportError as exc:
         raise GraphsimError(f"the desktop app needs PySide6 (pip install 'graphsim[gui]'): {exc}") from None
-    return gui_main(args.library)
+    if args.library and args.library_option and args.library != args.library_option:
+        raise GraphsimError(f"two libraries given: {args.library} and --library {args.library_option}")
+    return gui_main(args.library or args.library_option)
+
+
+def cmd_precompile(args) -> int:
+    from .checkpoint.restore import cpu_model_name
+    from .sim import precompile
+
+    kinds = [f"cpu.{cpu_model_name(m)}" for m in args.cpu] if args.cpu else None
+    seconds = precompile.precompile_all(kinds)
+    for kind, took in seconds.items():
+        print(f"{kind:<16} ready ({'compiled' if took > 5 else 'loaded'} in {took:.1f} s)")
+    print(f"cache: {precompile.cache_location()}")
+    return 0
+
+
+def cmd_kinds(args) -> int:
+    from .checkpoint.restore import cpu_models
+    from .config.schema import component_kinds
+
+    kinds = component_kinds()
+    print("CPU models (--cpu MODEL, or type = \"cpu.MODEL\" in a machine file):")
+    for model in cpu_models():
+        print(f"  {model:<12} {kinds['cpu.' + model].doc.split('.')[0]}")
+    print("component kinds (type = \"KIND\"; 'graphsim docs KIND' for parameters and ports):")
+    for name, kind in sorted(kinds.items()):
+        if not name.startswith("cpu."):
+            print(f"  {name:<12} {kind.doc.split('. ')[0].rstrip('.')}")
+    return 0
+
+
+
+def _count_arg(text: str) -> int:
+    from .config.units import UnitError, parse_count
+
+    try:
+        return parse_count(text)
+    except UnitError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _ticks_arg(text: str) -> int:
+    from .config.units import UnitError, parse_ticks
+
+    try:
+        return parse_ticks(text)
+    except UnitError as exc:
+        raise argparse.ArgumentTypeError(f"{exc} (or a number of ticks, 1 tick = 1 ps)") from None
 
 
 def add_run_arguments(p):
-    p.add_argument("--max-insts", type=int, metavar="N", help="stop after N instructions (all harts)")
-    p.add_argument("--max-tick", type=int, metavar="T", help="stop at simulated tick T (1 tick = 1 ps)")
-    p.add_argument("--outdir", default="out", help="run directory: config, console.log, stats (default: out)")
-    p.add_argument("--checkpoint-at-inst", type=int, action="append", default=[], metavar="N")
-    p.add_argument("--checkpoint-at-tick", type=int, action="append", default=[], metavar="T")
+    p.add_argument("--max-insts", type=_count_arg, metavar="N",
+                   help="stop after N instructions (all harts); units allowed: 5M, 1.5G, 200k")
+    p.add_argument("--max-tick", type=_ticks_arg, metavar="T",
+                   help="stop at simulated time T: 1ms, 250us, or a number of ticks (1 tick = 1 ps)")
+    p.add_argument("--outdir", default="out",
+                   help="run directory: config.toml, console.log, stats.txt/json, run.json (default: out)")
+    p.add_argument("--checkpoint-at-inst", type=_count_arg, action="append", default=[], metavar="N",
+                   help="checkpoint at instruction N (repeatable; units allowed)")
+    p.add_argument("--checkpoint-at-tick", type=_ticks_arg, action="append", default=[], metavar="T",
+                   help="checkpoint at simulated time T (repeatable; 1ms or ticks)")
     p.add_argument("--checkpoint-on-console", action="append", default=[], metavar="REGEX",
                    help="checkpoint when the console output matches (e.g. the shell prompt)")
+    p.add_argument("--checkpoint-on-interrupt", action="store_true",
+                   help="on Ctrl-C (or Ctrl-] from --console) take a checkpoint before stopping")
     p.add_argument("--library", help="checkpoint library (default: $GRAPHSIM_LIBRARY or the user data dir)")
     p.add_argument("--name", default="", help="name of the first checkpoint taken")
     p.add_argument("--note", default="", help="note stored with checkpoints taken")
     p.add_argument("--digest", action="store_true", help="print a digest of the architectural state at the end")
     p.add_argument("--quiet", action="store_true", help="do not copy the guest console to stdout")
-    p.add_argument("--progress", action="store_true", help="show instructions and MIPS while running")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="a status line: instructions, MIPS, and percentage and time left when a limit is "
+                        "given (default: on when stdout is a terminal, without --console)")
     p.add_argument("--console", action="store_true", help="attach this terminal to the UART (Ctrl-] leaves)")
     p.add_argument("--input", help="text fed to the UART (backslash escapes allowed)")
     p.add_argument("--send-when", nargs=2, action="append", default=[], metavar=("REGEX", "TEXT"),
@@ -245,10 +343,13 @@ def add_run_arguments(p):
     p.add_argument("--socket", metavar="PATH", help="serve the console on a Unix socket")
     p.add_argument("--disk", action="append", default=[], metavar="NAME=IMAGE",
                    help="image for a virtio_blk disk (opened read-only; writes go to an overlay)")
-    p.add_argument("--switch-at-inst", type=int, action="append", default=[], metavar="N",
+    p.add_argument("--switch-at-inst", type=_count_arg, action="append", default=[], metavar="N",
                    help="switch CPU model at instruction N (as the m5op switch_cpu does); repeatable")
     p.add_argument("--switch-to", metavar="MODEL",
                    help="the CPU model switches alternate with (default: timing, or atomic from timing)")
+
+
+CPU_HELP = "CPU model for every hart: atomic, timing or pipelined ('cpu.timing' also accepted; 'graphsim kinds' lists them)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -274,6 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="output file; DOT on stdout when omitted")
     p.set_defaults(func=cmd_graph)
     p = with_config(sub.add_parser("run", help="run software on a machine"))
+    p.add_argument("--cpu", help=CPU_HELP)
     p.add_argument("--kernel", help="ELF or raw binary to run (bare metal), or the Linux Image with --firmware")
     p.add_argument("--firmware", help="firmware loaded at the start of RAM (e.g. OpenSBI fw_jump.bin)")
     p.add_argument("--initrd", help="initial ramdisk for Linux")
@@ -286,23 +388,31 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("restore", help="restore a checkpoint, possibly onto another machine, and run on")
     p.add_argument("checkpoint", help="checkpoint id, unique prefix, name or directory")
     p.add_argument("--config", help="machine to restore onto (default: the checkpoint's own)")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    p.add_argument("--cpu", help="CPU model for every hart: atomic, timing or pipelined")
-    p.add_argument("--strict", default="features", choices=["exact", "features", "none"])
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a key of the target machine, e.g. components.l2.size=1MiB (repeatable)")
+    p.add_argument("--cpu", help=CPU_HELP)
+    p.add_argument("--strict", default="features", choices=["exact", "features", "none"],
+                   help="how much of the checkpoint's machine the target must match (default: features)")
     p.add_argument("--allow-warnings", action="store_true", help="restore despite warnings")
-    p.add_argument("--relative", action="store_true", help="--max-insts counts from the checkpoint")
+    p.add_argument("--absolute", action="store_true",
+                   help="instruction and tick counts (--max-insts, --checkpoint-at-*, --switch-at-inst, "
+                        "--max-tick) count from boot, not from the checkpoint")
     add_run_arguments(p)
     p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("compat", help="graded compatibility of a checkpoint with a target machine")
-    p.add_argument("checkpoint")
+    p.add_argument("checkpoint", help="checkpoint id, unique prefix, name or directory")
     p.add_argument("config", nargs="?", help="target machine file, or another checkpoint (default: its own)")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    p.add_argument("--cpu", help="CPU model for every hart of the target")
-    p.add_argument("--disk", action="append", default=[], metavar="NAME=IMAGE")
-    p.add_argument("--strict", default="features", choices=["exact", "features", "none"])
-    p.add_argument("--allow-warnings", action="store_true")
-    p.add_argument("--library")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a key of the target machine (repeatable)")
+    p.add_argument("--cpu", help=CPU_HELP)
+    p.add_argument("--disk", action="append", default=[], metavar="NAME=IMAGE",
+                   help="the image a virtio_blk disk of the target would use")
+    p.add_argument("--strict", default="features", choices=["exact", "features", "none"],
+                   help="how much of the checkpoint's machine the target must match (default: features)")
+    p.add_argument("--allow-warnings", action="store_true", help="exit 0 when there are only warnings")
+    p.add_argument("--library", help="checkpoint library (default: the one holding a checkpoint directory, "
+                                     "else $GRAPHSIM_LIBRARY or the user data dir)")
     p.add_argument("-v", "--verbose", action="store_true", help="also list what is the same")
     p.set_defaults(func=cmd_compat)
 
@@ -327,7 +437,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("gui", help="the desktop checkpoint manager")
     p.add_argument("library", nargs="?", help="checkpoint library (default: the last one opened)")
+    p.add_argument("--library", dest="library_option", metavar="LIBRARY",
+                   help="the same, as every other command takes it")
     p.set_defaults(func=cmd_gui)
+
+    p = sub.add_parser("precompile", help="compile the CPU models' kernels now (make setup does this)")
+    p.add_argument("--cpu", action="append", default=[], metavar="MODEL", help="only this model (repeatable)")
+    p.set_defaults(func=cmd_precompile)
+
+    p = sub.add_parser("kinds", help="list the CPU models and component kinds")
+    p.set_defaults(func=cmd_kinds)
 
     p = sub.add_parser("docs", help="the component reference, from the declarations")
     p.add_argument("kinds", nargs="*", help="only these component types")
@@ -345,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {line}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print("\rinterrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0

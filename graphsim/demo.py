@@ -24,6 +24,7 @@ from .config.loader import load_machine
 from .graph.elaborate import elaborate
 from .sim.console import Console
 from .sim.machine import Machine, RunLimits, Trigger
+from .sim.precompile import prepare
 
 ROOT = Path(__file__).resolve().parent.parent
 LINUX = ROOT / "configs" / "linux.toml"

@@ -45,6 +45,27 @@ def application(argv: list[str] | None = None):
     return app
 
 
+def quit_on_ctrl_c(app) -> list[bool]:
+    """Ctrl-C in the terminal that started the app closes it, whenever it comes (the handler is
+    installed before the window is built). Python runs signal handlers only between bytecodes, so
+    a timer wakes the interpreter while Qt's event loop waits. Returns a flag set by Ctrl-C."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    pressed = [False]
+
+    def handler(*_):
+        pressed[0] = True
+        QTimer.singleShot(0, lambda: app.closeAllWindows() or app.quit())
+
+    signal.signal(signal.SIGINT, handler)
+    timer = QTimer(app)
+    timer.timeout.connect(lambda: None)
+    timer.start(200)
+    return pressed
+
+
 def main(library: str | None = None) -> int:
     """Open the desktop checkpoint manager on ``library`` (default: the last one, else the user's)."""
     from graphsim.errors import GraphsimError
@@ -52,12 +73,16 @@ def main(library: str | None = None) -> int:
     from .workers import wait_for_all
 
     app = application()
+    interrupted = quit_on_ctrl_c(app)
     try:
         window = create_window(library)
     except GraphsimError as exc:
         for line in exc.lines():
             print(f"error: {line}", file=sys.stderr)
         return exc.exit_code
+    if interrupted[0]:  # Ctrl-C while the window was being built
+        window.close()
+        return 0
     window.show()
     code = app.exec()
     wait_for_all(5000)
@@ -69,8 +94,9 @@ def script() -> int:
     parser = argparse.ArgumentParser(prog="graphsim-gui", description="graphsim's desktop checkpoint manager")
     parser.add_argument("library", nargs="?", help="checkpoint library (default: the last one opened, "
                                                    "else $GRAPHSIM_LIBRARY or the user data dir)")
+    parser.add_argument("--library", dest="library_option", metavar="LIBRARY", help="the same, as graphsim takes it")
     args = parser.parse_args()
-    return main(args.library)
+    return main(args.library or args.library_option)
 
 
 if __name__ == "__main__":

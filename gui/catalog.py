@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from graphsim.checkpoint.library import Entry, Library
-from graphsim.config.units import format_size
+from graphsim.checkpoint.library_cli import describe_trigger
+from graphsim.config.units import format_bytes
 
 # Entry fields that are not columns: the lineage is the tree itself, the path is where it lives.
 NOT_COLUMNS = {"parent", "path"}
@@ -41,22 +42,21 @@ def _local_time(value: str) -> str:
 
 
 def _size(value: Any) -> str:
-    return format_size(int(value)) if value else "0 B"
+    return format_bytes(int(value)) if value else "0 B"
 
 
 def _trigger(value: str) -> str:
     kind, _, detail = str(value or "").partition(":")
-    if kind == "inst" and detail.isdigit():
-        return f"at inst {int(detail):,}"
-    if kind == "tick" and detail.isdigit():
-        return f"at tick {int(detail):,}"
-    if kind == "console":
-        return f"console /{detail}/"
-    return f"{kind} {detail}".strip()
+    return describe_trigger(kind, detail)
 
 
 def _disks(value: str) -> str:
-    return ", ".join(part.replace(":", " ") for part in str(value or "").split(",") if part)
+    """'disk0:disk-a.img:3f2a…' → 'disk0 = disk-a.img' (older indexes hold no file name: the hash then)."""
+    shown = []
+    for part in filter(None, str(value or "").split(",")):
+        fields = part.split(":")
+        shown.append(f"{fields[0]} = {fields[1]}" if len(fields) == 3 and fields[1] else " ".join(fields))
+    return ", ".join(shown)
 
 
 def _xlen(value: Any) -> str:
@@ -83,7 +83,7 @@ COLUMN_STYLE: dict[str, Style] = {
     "tick": Style("Tick", _thousands, visible=False, tooltip="simulated time in ticks (1 tick = 1 ps)"),
     "cpu_models": Style("CPU model", tooltip="CPU model(s) the checkpoint was taken on"),
     "machine": Style("Machine"),
-    "disks": Style("Disk images", _disks, tooltip="disk name and the first 12 hex digits of its image's sha256"),
+    "disks": Style("Disk images", _disks, tooltip="disk name and image file (path and sha256 in the details)"),
     "stored_bytes": Style("Size on disk", _size, tooltip="new data this checkpoint stored (shared chunks count once)"),
     "trigger": Style("Trigger", _trigger),
     "note": Style("Note", editable=True, tooltip="double-click to edit"),

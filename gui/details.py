@@ -102,7 +102,8 @@ class DetailsPane(QWidget):
         return (
             DetailsPane._simpoint_html(manifest.get("simpoint"))
             + "<h4 style='margin:2px 0'>Manifest</h4>"
-            f"<pre style='font-size:9pt; margin:0'>{html.escape(chr(10).join(lines))}</pre>"
+            # pre-wrap: long lines wrap at the panel's edge instead of running off it
+            f"<pre style='font-size:9pt; margin:0; white-space:pre-wrap'>{html.escape(chr(10).join(lines))}</pre>"
             "<h4 style='margin:10px 0 2px 0'>What a target machine must honour</h4>"
             "<ul style='margin-top:0'>" + "".join(f"<li>{html.escape(s)}</li>" for s in needs) + "</ul>")
 

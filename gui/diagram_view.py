@@ -19,9 +19,10 @@ from .workers import Latest
 
 
 def panel_dot(machine: MachineGraph) -> str:
-    """`to_dot`, laid out left to right: a bus with many devices then stacks them instead of making the
-    drawing ten times wider than high, which suits a side panel."""
-    text = to_dot(machine).replace("rankdir=TB;", "rankdir=LR;", 1)
+    """`to_dot` in its compact form (readable type, no port names, empty virtio slots as one node),
+    laid out left to right: a bus with many devices then stacks them instead of making the drawing ten
+    times wider than high, which suits a side panel."""
+    text = to_dot(machine, compact=True).replace("rankdir=TB;", "rankdir=LR;", 1)
     # Line breaks in labels arrive escaped twice by graph.diagram (drawn as a literal "\n"): undo that.
     return text.replace("\\\\n", "\\n")
 

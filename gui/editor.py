@@ -22,12 +22,13 @@ from .toml_view import CodeEditor
 
 UNTITLED = "<untitled>"
 TEMPLATE = """\
+# A whole machine in one file, so it validates wherever it is saved. Larger machines
+# share a platform with  include = ["include/virt-devices.toml"]  (relative to this file).
 version = 1
-include = ["include/virt-devices.toml"]   # the QEMU-virt platform, relative to this file
 
 [machine]
 name = "my-machine"
-description = "1× rv64imac, no caches"
+description = "1× rv64imac, no caches, 128MiB RAM (QEMU virt map)"
 
 [components.cpu]
 type = "cpu.atomic"
@@ -35,6 +36,39 @@ isa = "rv64imac_zicsr_zifencei"
 frequency = "1GHz"
 icache_port = "membus.cpu_side"
 dcache_port = "membus.cpu_side"
+
+[components.membus]
+type = "bus"
+
+[components.ram]
+type = "memory"
+base = "0x8000_0000"
+size = "128MiB"
+port = "membus.mem_side"
+
+[components.test]
+type = "sifive_test"
+base = "0x10_0000"
+port = "membus.mem_side"
+
+[components.clint]
+type = "clint"
+base = "0x200_0000"
+port = "membus.mem_side"
+harts = "cpu.irq"
+
+[components.plic]
+type = "plic"
+base = "0xc00_0000"
+port = "membus.mem_side"
+harts = "cpu.irq"
+
+[components.uart0]
+type = "uart16550"
+base = "0x1000_0000"
+irq = 10
+port = "membus.mem_side"
+irq_line = "plic.sources"
 """
 _TOML_POSITION = re.compile(r"at line (\d+)(?:, column (\d+))?")
 

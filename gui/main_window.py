@@ -22,7 +22,7 @@ from .library_page import LibraryPage
 from .operations import Verified, export, import_, remove, verify
 from .restore_dialog import RestoreDialog
 from .run_panel import RunsPage
-from .runs import default_runs_dir
+from .runs import RestoreRequest, default_runs_dir
 from .sweeps_page import SweepsPage
 from .workers import active_tasks, run_task
 
@@ -207,16 +207,20 @@ class MainWindow(QMainWindow):
         if manifest is None:
             return None
         dialog = RestoreDialog(self.library.root, manifest, self, label=self.catalog.label(cpt_id))
+        # the run directory is chosen now, so that the preview and "Copy command line" are exactly what Start runs
+        dialog.outdir = RestoreRequest(manifest["id"], self.library.root).with_outdir(
+            self.settings.runs_dir or default_runs_dir()).outdir
         dialog.accepted.connect(lambda: self.start_restore(dialog))
         dialog.open()
         return dialog
 
     def start_restore(self, dialog: RestoreDialog):
-        request = dialog.request().with_outdir(self.settings.runs_dir or default_runs_dir())
+        request = dialog.request()
         title = f"Restore of {self.catalog.label(request.checkpoint)}"
         entry = self.catalog.entry(request.checkpoint)
         panel = self.runs.start(request, title, tab_label=f"{entry.name if entry else request.checkpoint} "
                                                           f"{time.strftime('%H:%M:%S')}")
+        panel.show_history(dialog.manifest.get("console", {}).get("tail", ""))  # before the process prints
         self.tabs.setCurrentIndex(self.RUNS)
         return panel
 
@@ -229,8 +233,7 @@ class MainWindow(QMainWindow):
         return panel
 
     def _run_finished(self, panel):
-        state = "finished" if panel.exit_code == 0 else f"failed (exit {panel.exit_code})"
-        self.statusBar().showMessage(f"{panel.title}: {state}", 10000)
+        self.statusBar().showMessage(f"{panel.title}: {panel.state.text()}", 10000)  # as its badge says
 
     # --- compare, edit machine ------------------------------------------------------------------
 

@@ -17,20 +17,25 @@ from .workers import Latest
 
 
 def parse_count(text: str) -> int | None:
-    """'1_000_000', '1,000,000', '1e6', '2M' → an instruction count; '' → None; ValueError otherwise."""
-    text = text.strip().replace("_", "").replace(",", "").replace(" ", "")
+    """'1_000_000', '1,000,000', '1e6', '2M' → an instruction count (as the command line reads it);
+    '' → None; ValueError otherwise."""
+    from graphsim.config.units import UnitError, parse_count as count
+
+    text = text.strip().replace(" ", "")
     if not text:
         return None
-    scale = {"k": 10**3, "m": 10**6, "g": 10**9}.get(text[-1].lower(), 1)
-    if scale != 1:
-        text = text[:-1]
-    value = float(text) if re.fullmatch(r"\d+(\.\d+)?([eE]\d+)?", text) else None
-    if value is None or value * scale != int(value * scale) or value * scale <= 0:
+    try:
+        value = count(text)
+    except UnitError as exc:
+        raise ValueError(str(exc)) from None
+    if value <= 0:
         raise ValueError(f"{text!r} is not a positive instruction count")
-    return int(value * scale)
+    return value
 
 
 class RestoreDialog(QDialog):
+    outdir = ""  # the run directory Start will use (set by the main window; '' shows RUNDIR)
+
     def __init__(self, library_root: str, manifest: dict, parent=None, label: str = ""):
         super().__init__(parent)
         self.library_root = library_root
@@ -54,11 +59,11 @@ class RestoreDialog(QDialog):
         run = QGroupBox("Run")
         self.max_insts = QLineEdit()
         self.max_insts.setPlaceholderText("until the guest exits (e.g. 5M)")
-        self.max_insts.setToolTip("instructions to run after the restore (--max-insts N --relative)")
+        self.max_insts.setToolTip("instructions to run after the restore (--max-insts N, counted from the checkpoint)")
         self.at_inst = QLineEdit()
-        self.at_inst.setPlaceholderText("e.g. 2M, 3M (absolute counts)")
-        self.at_inst.setToolTip("take checkpoints when the instruction count reaches these values "
-                                "(counted from the start of the guest, like the checkpoint's own count)")
+        self.at_inst.setPlaceholderText("e.g. 1M, 2M (counted from the checkpoint)")
+        self.at_inst.setToolTip("take checkpoints after this many instructions from the checkpoint "
+                                "(--checkpoint-at-inst, which restore counts from the checkpoint)")
         self.on_console = QLineEdit()
         self.on_console.setPlaceholderText(r"regular expression, e.g. \$ $")
         self.on_console.setToolTip("take a checkpoint when the console output matches")
@@ -193,7 +198,8 @@ class RestoreDialog(QDialog):
             config=target.path if target.kind == FILE else None, disks=dict(target.disks),
             max_insts=parse_count(self.max_insts.text()), checkpoint_at_inst=at,
             checkpoint_on_console=[self.on_console.text()] if self.on_console.text() else [],
-            strict=target.strict, note=self.note.text().strip())
+            strict=target.strict, note=self.note.text().strip(), outdir=self.outdir,
+            allow_warnings=bool(self.comparison and self.comparison.code == 1 and self.allow.isChecked()))
 
     def _command_line(self) -> str:
         try:

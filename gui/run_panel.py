@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QListWidget, QLis
                                QWidget)
 
 from . import theme
-from .runs import Event, RestoreRequest, StatusParser, console_text
+from .runs import Event, RestoreRequest, StatusParser, console_text, safe_cwd
 from .toml_view import monospace_font
 
 STOP_GRACE_MS = 3000  # after terminate(), kill() if the process is still there
@@ -135,6 +135,7 @@ class RunPanel(QWidget):
     def start(self):
         os.makedirs(os.path.dirname(self.request.outdir) or ".", exist_ok=True)
         command = self.request.command()
+        self.process.setWorkingDirectory(safe_cwd())
         self.process.setProgram(command[0])
         self.process.setArguments(command[1:])
         self._started = time.monotonic()
@@ -172,6 +173,12 @@ class RunPanel(QWidget):
     def _stdout(self):
         data = bytes(self.process.readAllStandardOutput())
         self.append_console(self._decoder.decode(data))
+
+    def show_history(self, tail: str):
+        """The checkpoint's console tail, before what the restored guest prints, then a marker."""
+        if tail:
+            self.append_console(tail if tail.endswith("\n") else tail + "\n")
+        self.append_console(f"──── restored from {self.request.checkpoint} ────\n")
 
     def append_console(self, text: str):
         text = console_text(text)

@@ -20,6 +20,16 @@ def default_runs_dir() -> str:
     return os.path.join(state, "graphsim", "runs")
 
 
+def child_python() -> list[str]:
+    """The interpreter for graphsim child processes, isolated from the working directory."""
+    return [sys.executable, "-P"]
+
+
+def safe_cwd() -> str:
+    """A working directory for child processes that holds nothing of the user's."""
+    return os.path.expanduser("~")
+
+
 @dataclass
 class RestoreRequest:
     checkpoint: str
@@ -28,11 +38,12 @@ class RestoreRequest:
     cpu: str | None = None
     config: str | None = None
     disks: dict[str, str] = field(default_factory=dict)
-    max_insts: int | None = None  # counted from the checkpoint (--relative)
-    checkpoint_at_inst: list[int] = field(default_factory=list)
+    max_insts: int | None = None  # counted from the checkpoint (as restore counts by default)
+    checkpoint_at_inst: list[int] = field(default_factory=list)  # also from the checkpoint
     checkpoint_on_console: list[str] = field(default_factory=list)
     strict: str = "features"
     note: str = ""
+    allow_warnings: bool = False  # the user ticked "restore despite the warnings"
 
     def with_outdir(self, runs_dir: str) -> "RestoreRequest":
         if not self.outdir:
@@ -42,7 +53,7 @@ class RestoreRequest:
 
     def argv(self) -> list[str]:
         """Arguments after the Python executable."""
-        args = ["-m", "graphsim.cli", "restore", self.checkpoint, "--library", self.library]
+        args = ["-m", "graphsim.cli", "restore", self.checkpoint, "--library", os.path.abspath(self.library)]
         if self.cpu:
             args += ["--cpu", self.cpu]
         if self.config:
@@ -51,7 +62,7 @@ class RestoreRequest:
             if image:
                 args += ["--disk", f"{name}={image}"]
         if self.max_insts:
-            args += ["--max-insts", str(self.max_insts), "--relative"]
+            args += ["--max-insts", str(self.max_insts)]
         for pattern in self.checkpoint_on_console:
             args += ["--checkpoint-on-console", pattern]
         for inst in self.checkpoint_at_inst:
@@ -60,11 +71,15 @@ class RestoreRequest:
             args += ["--strict", self.strict]
         if self.note:
             args += ["--note", self.note]
-        args += ["--allow-warnings", "--progress", "--console", "--outdir", self.outdir or "RUNDIR"]
+        if self.allow_warnings:
+            args.append("--allow-warnings")
+        args += ["--progress", "--console", "--outdir", os.path.abspath(self.outdir) if self.outdir else "RUNDIR"]
         return args
 
     def command(self) -> list[str]:
-        return [sys.executable] + self.argv()
+        """What the app starts: this Python, with -P so that the working directory (which may hold
+        a folder named graphsim) never shadows the installed package."""
+        return child_python() + self.argv()
 
     def shell_line(self) -> str:
         import shlex

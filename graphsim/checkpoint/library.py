@@ -50,6 +50,12 @@ class LibraryError(GraphsimError):
     exit_code = 3
 
 
+class UnknownCheckpoint(LibraryError):
+    """No checkpoint (or more than one) answers to the name given: not damage, so its own status."""
+
+    exit_code = 6
+
+
 def default_library() -> str:
     """$GRAPHSIM_LIBRARY, else the user's data directory."""
     if os.environ.get("GRAPHSIM_LIBRARY"):
@@ -86,9 +92,29 @@ def _row_of(manifest: dict) -> tuple:
             int(manifest.get("position", {}).get("tick", 0)), int(manifest.get("position", {}).get("instret", 0)),
             ",".join(sorted({c.get("model", "") for c in compat.get("cpus", {}).values()})),
             manifest.get("machine_name", ""),
-            ",".join(f"{n}:{d.get('sha256', '')[:12]}" for n, d in compat.get("disks", {}).items()),
+            ",".join(f"{n}:{os.path.basename(d.get('path', ''))}:{d.get('sha256', '')[:12]}"
+                     for n, d in compat.get("disks", {}).items()),
             int(manifest.get("stored_bytes", 0)), f"{trigger.get('kind', '')}:{trigger.get('detail', '')}",
             meta.get("note", ""), int(compat.get("xlen", 0)))
+
+
+def library_for(ref: str, root: str | None) -> "Library":
+    """The library to look ``ref`` up in: ``root`` if given, else, when ``ref`` is a checkpoint's
+    directory, the library that holds it (``LIB/checkpoints/ID``), else the default library."""
+    manifest = os.path.join(ref, MANIFEST)
+    if root is None and os.path.isdir(ref) and os.path.exists(manifest):
+        holder = os.path.dirname(os.path.dirname(os.path.abspath(ref)))
+        if os.path.basename(os.path.dirname(os.path.abspath(ref))) != "checkpoints":
+            raise UnknownCheckpoint(f"{ref}: a checkpoint directory outside a library (expected LIBRARY/checkpoints/ID;"
+                                    f" import an exported checkpoint with 'graphsim checkpoints import')")
+        return Library(holder, create=False)
+    library = Library(root)
+    if os.path.isdir(ref) and os.path.exists(manifest) and \
+            os.path.dirname(os.path.abspath(ref)) != library.checkpoints_dir:
+        raise UnknownCheckpoint(f"{ref}: this checkpoint belongs to another library than {library.root} "
+                                f"(leave out --library, or give --library "
+                                f"{os.path.dirname(os.path.dirname(os.path.abspath(ref)))})")
+    return library
 
 
 class Library:
@@ -218,12 +244,12 @@ class Library:
             if len(candidates) == 1:
                 return candidates[0]
             if len(candidates) > 1:
-                raise LibraryError(f"{ref!r} is ambiguous: {', '.join(candidates[:5])}")
+                raise UnknownCheckpoint(f"{ref!r} is ambiguous: {', '.join(candidates[:5])}")
         damaged = ([ref] if ref in self.damaged else [self._damaged_names[ref]] if ref in self._damaged_names
                    else [i for i in self.damaged if i.startswith(ref)])
         if len(damaged) == 1:
             raise self._damage[damaged[0]]
-        raise LibraryError(f"no checkpoint {ref!r} in {self.root}")
+        raise UnknownCheckpoint(f"no checkpoint {ref!r} in {self.root}")
 
     def path(self, cpt_id: str) -> str:
         return os.path.join(self.checkpoints_dir, cpt_id)

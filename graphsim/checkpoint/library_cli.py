@@ -2,34 +2,43 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 import unicodedata
 
 from ..config.schema import component_kinds
-from ..config.units import format_size
-from .library import Library
+from ..config.units import format_bytes, format_size
+from .library import Library, library_for
+
+LIBRARY_HELP = "library directory (default: $GRAPHSIM_LIBRARY or the user data dir)"
 
 
 def add_parser(sub, func):
     p = sub.add_parser("checkpoints", help="manage the checkpoint library")
-    p.add_argument("--library", help="library directory (default: $GRAPHSIM_LIBRARY or the user data dir)")
+    p.add_argument("--library", help=LIBRARY_HELP)
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    actions.add_parser("list", help="every checkpoint, as a lineage tree")
-    show = actions.add_parser("show", help="a checkpoint's manifest in words")
-    show.add_argument("checkpoint")
-    verify = actions.add_parser("verify", help="read and check every file and chunk")
-    verify.add_argument("checkpoints", nargs="*", help="default: all")
-    note = actions.add_parser("note", help="set a checkpoint's note")
-    note.add_argument("checkpoint")
-    note.add_argument("text")
-    rm = actions.add_parser("rm", help="delete checkpoints (shared chunks are kept; see gc)")
-    rm.add_argument("checkpoints", nargs="+")
-    export = actions.add_parser("export", help="one checkpoint and its chunks as a single file")
-    export.add_argument("checkpoint")
-    export.add_argument("file")
-    imp = actions.add_parser("import", help="add an exported checkpoint")
-    imp.add_argument("file")
-    actions.add_parser("gc", help="free chunks no checkpoint uses and leftovers of interrupted writes")
+
+    def action(name, help):
+        q = actions.add_parser(name, help=help)
+        # --library is also taken after the action, as every other command takes it
+        q.add_argument("--library", default=argparse.SUPPRESS, help=LIBRARY_HELP)
+        return q
+
+    ref = "checkpoint id, unique prefix, name or directory"
+    action("list", "every checkpoint, as a lineage tree")
+    action("show", "a checkpoint's manifest in words").add_argument("checkpoint", help=ref)
+    action("verify", "read and check every file and chunk").add_argument("checkpoints", nargs="*",
+                                                                          help="default: all")
+    note = action("note", "set a checkpoint's note")
+    note.add_argument("checkpoint", help=ref)
+    note.add_argument("text", help="the note (replaces the old one)")
+    action("rm", "delete checkpoints (shared chunks are kept; see gc)").add_argument("checkpoints", nargs="+",
+                                                                                  help=ref)
+    export = action("export", "one checkpoint and its chunks as a single file")
+    export.add_argument("checkpoint", help=ref)
+    export.add_argument("file", help="the archive to write")
+    action("import", "add an exported checkpoint").add_argument("file", help="an archive made by export")
+    action("gc", "free chunks no checkpoint uses and leftovers of interrupted writes")
     p.set_defaults(func=func)
 
 
@@ -38,6 +47,18 @@ def terminal_safe(text) -> str:
     sequences, carriage returns, bidi overrides) are shown as escapes instead of acting on the terminal."""
     return "".join(c if c == " " or unicodedata.category(c)[0] not in "CZ" or c.isprintable() and c != "\u2028"
                    else ascii(c)[1:-1] for c in str(text))
+def describe_trigger(kind: str, detail: str) -> str:
+    """What fired, in words: 'm5op checkpoint', 'instruction 500', 'console matched …', 'interrupt (Ctrl-C)'."""
+    if kind == "m5op":
+        return "m5op checkpoint" + (f" ({detail})" if detail else "")
+    if kind in ("inst", "tick"):
+        what = "instruction" if kind == "inst" else "tick"
+        return f"{what} {int(detail):,}" if detail.isdigit() else f"{what} {detail}".strip()
+    if kind == "console":
+        return f"console matched {detail!r}"
+    if kind == "interrupt":
+        return f"interrupt ({detail})" if detail else "interrupt"
+    return f"{kind} {detail}".strip()
 
 
 def _tree(library: Library):
@@ -60,11 +81,12 @@ def cmd_list(library: Library, args) -> int:
     if not rows:
         print(f"no checkpoints in {library.root}")
     else:
-        print(f"{'checkpoint':<40} {'instret':>14} {'cpu':<14} {'machine':<18} {'size':>9}  trigger / note")
+        print(f"{'checkpoint':<40} {'instret':>14} {'cpu':<14} {'machine':<18} {'stored':>10}  trigger / note")
     for depth, e in rows:
         label = "  " * depth + ("└ " if depth else "") + terminal_safe(e.name if e.name != e.id else e.id)
+        kind, _, detail = e.trigger.partition(":")
         print(f"{label:<40} {e.instret:>14,} {e.cpu_models:<14} {e.machine:<18} "
-              f"{format_size(e.stored_bytes) if e.stored_bytes else '0B':>9}  {terminal_safe(e.trigger)}"
+              f"{format_bytes(e.stored_bytes):>10}  {terminal_safe(describe_trigger(kind, detail))}"
               + (f"  — {terminal_safe(e.note)}" if e.note else ""))
     for cpt_id, why in library.damaged.items():
         print(f"damaged: {terminal_safe(why)}", file=sys.stderr)
@@ -79,9 +101,9 @@ def describe(manifest: dict) -> list[str]:
              f"  machine     {manifest.get('machine_name', '')}",
              f"  position    {pos.get('instret', 0):,} instructions, tick {pos.get('tick', 0):,} "
              f"({pos.get('tick', 0) / 1e12:.6f} s simulated)",
-             f"  trigger     {manifest.get('trigger', {}).get('kind', '')} {manifest.get('trigger', {}).get('detail', '')}",
+             f"  trigger     {describe_trigger(manifest.get('trigger', {}).get('kind', ''), manifest.get('trigger', {}).get('detail', ''))}",
              f"  parent      {manifest.get('parent') or '(none)'}",
-             f"  stored      {format_size(manifest.get('stored_bytes', 0))} new data"]
+             f"  stored      {format_bytes(manifest.get('stored_bytes', 0))} new data"]
     if meta.get("note"):
         lines.append(f"  note        {meta['note']}")
     lines.append(f"  needs       RV{compat.get('xlen')}, timebase {compat.get('timebase', 0):,} Hz")
@@ -96,7 +118,7 @@ def describe(manifest: dict) -> list[str]:
         lines.append(f"    {name}: {dev['kind']} at 0x{dev['base']:x}" + (f" irq {dev['irq']}" if 'irq' in dev else "")
                      + f" (state v{dev['state_version']})")
     for name, disk in compat.get("disks", {}).items():
-        lines.append(f"    {name}: {disk.get('path', '')} {format_size(disk.get('size', 0))} "
+        lines.append(f"    {name}: {disk.get('path', '')} {format_bytes(disk.get('size', 0))} "
                      f"sha256 {disk.get('sha256', '')[:16]}")
     return lines
 
@@ -132,7 +154,9 @@ def cmd_verify(library: Library, args) -> int:
 
 
 def dispatch(args) -> int:
-    library = Library(args.library)
+    refs = [getattr(args, "checkpoint", None)] + list(getattr(args, "checkpoints", None) or [])
+    library = library_for(refs[0] if refs[0] else (refs[1] if len(refs) > 1 else ""), args.library) \
+        if any(refs) else Library(args.library)
     if args.action == "list":
         return cmd_list(library, args)
     if args.action == "show":
@@ -158,6 +182,6 @@ def dispatch(args) -> int:
         return 0
     if args.action == "gc":
         count, freed = library.gc()
-        print(f"freed {count} chunks, {format_size(freed)}")
+        print(f"freed {count} chunks, {format_bytes(freed)}")
         return 0
     raise AssertionError(args.action)

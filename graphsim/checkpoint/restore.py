@@ -8,12 +8,14 @@ anything. Only `RestorePlan.build` constructs the machine and loads the state.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import tomli_w
 
 from ..config.loader import MachineSource, load_machine, load_machine_text
 from ..config.schema import component_kinds
+from ..config.units import format_bytes
 from ..devices.disk import DiskError, image_identity, recorded_image
 from ..errors import GraphsimError
 from ..graph.elaborate import MachineGraph, elaborate
@@ -68,12 +70,20 @@ def cpu_models() -> list[str]:
     return sorted(k[4:] for k in component_kinds() if k.startswith("cpu."))
 
 
+def cpu_model_name(text: str, option: str = "--cpu") -> str:
+    """A CPU model as the user may write it, by model or by kind ('timing', 'cpu.timing') → 'timing'."""
+    model = text[4:] if text.startswith("cpu.") else text
+    if model not in cpu_models():
+        raise GraphsimError(f"{option} {text}: expected one of {', '.join(cpu_models())} "
+                            f"(or the kind's name, e.g. cpu.{cpu_models()[0]})")
+    return model
+
+
 def set_cpu_model(source: MachineSource, cpu: str | None):
     """Make every hart of a machine document use CPU model ``cpu`` (atomic, timing, pipelined)."""
     if cpu is None:
         return
-    if cpu not in cpu_models():
-        raise GraphsimError(f"--cpu {cpu}: expected one of {', '.join(cpu_models())}")
+    cpu = cpu_model_name(cpu)
     kinds = component_kinds()
     new = kinds[f"cpu.{cpu}"]
     for table in source.data.get("components", {}).values():
@@ -124,14 +134,16 @@ def target_disks(graph: MachineGraph, disk_overrides: dict[str, str],
             path = recorded.get("path", "")
             identity = recorded_image(path, recorded)
             if identity is None:
-                raise DiskError(f"{name}: the image the checkpoint was taken with ({path or 'no path'}) is not "
-                                f"there or is another file; give --disk {name}=IMAGE")
+                raise DiskError(f"{name}: the checkpoint's disk image {path or '(no path)'} is not there or is another "
+                                f"file; it needs the image of {format_bytes(recorded.get('size', 0))} "
+                                f"({recorded.get('size', 0):,} bytes) with sha256 {recorded.get('sha256', '?')}: "
+                                f"give --disk {name}=PATH")
         elif config_from_user and component.params.image:
             path = component.params.image
             identity = image_identity(path)
         else:
             raise GraphsimError(f"{name}: no disk image (give --disk {name}=IMAGE)")
-        identities[name] = {**identity, "path": path}
+        identities[name] = {**identity, "path": os.path.abspath(path)}
         paths[name] = path
     return paths, identities
 

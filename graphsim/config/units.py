@@ -112,6 +112,35 @@ def parse_cycles(value) -> int:
     raise UnitError(f"{value!r} is not a number of cycles (expected e.g. 3 or '3 cycles')")
 
 
+COUNT_UNITS = {"": 1, "k": 10**3, "K": 10**3, "M": 10**6, "G": 10**9}
+
+
+def parse_count(value) -> int:
+    """A count (instructions): an integer, ``"5M"``, ``"1.5G"``, ``"200k"``, ``"1e6"``, ``"60_000_000"``."""
+    if isinstance(value, bool):
+        raise UnitError(f"{value!r} is not a count (expected e.g. 5M or 5000000)")
+    if isinstance(value, int):
+        if value < 0:
+            raise UnitError(f"{value!r} is not a count (negative)")
+        return value
+    text = str(value).strip().replace("_", "").replace(",", "")
+    match = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?(?:[eE][0-9]+)?)\s*([A-Za-z]*)", text)
+    if not match or match.group(2) not in COUNT_UNITS:
+        raise UnitError(f"{value!r} is not a count (expected e.g. 5M, 200k, 1.5G or 5000000)")
+    number = float(match.group(1)) * COUNT_UNITS[match.group(2)]
+    if number != int(number):
+        raise UnitError(f"{value!r} is not a whole number")
+    return int(number)
+
+
+def parse_ticks(value) -> int:
+    """A simulated time for the command line: a duration with a unit (``"1ms"``), or a bare
+    number of ticks (picoseconds)."""
+    if isinstance(value, str) and re.fullmatch(r"\s*[0-9][0-9_]*\s*", value):
+        return int(value.replace("_", ""))
+    return parse_time(value)
+
+
 def parse_address(value) -> int:
     """A physical address: an integer or a string ``"0x8000_0000"``."""
     if isinstance(value, bool):
@@ -138,6 +167,15 @@ def format_size(n: int) -> str:
         if n and n % scale == 0:
             return f"{n // scale}{unit}"
     return f"{n}B"
+
+
+def format_bytes(n: int) -> str:
+    """A stored or transferred amount for people, rounded: 1219584 → ``"1.16 MiB"``, 512 → ``"512 B"``."""
+    for unit in ("TiB", "GiB", "MiB", "KiB"):
+        scale = SIZE_UNITS[unit]
+        if n >= scale:
+            return f"{n / scale:.{0 if n >= 100 * scale else 1 if n >= 10 * scale else 2}f} {unit}"
+    return f"{n} B"
 
 
 def format_frequency(hz: int) -> str:

@@ -52,6 +52,9 @@ from ..mem import tlayout as T
 from . import layout as L
 from .timing import TimedCore, TimingCPU, _ratio, data_latency, fetch_latency
 
+STALL_STATS = (T.HT_LOAD_USE, T.HT_MULDIV_STALL, T.HT_FP_STALL, T.HT_STALL_FETCH, T.HT_STALL_MEM,
+               T.HT_STALL_BRANCH, T.HT_STALL_SERIAL)
+
 _cachedir.use()
 
 
@@ -198,13 +201,19 @@ def finalize(t, h, npc):
         if t[hs + T.HS_READY + s3] > xr:
             xr = t[hs + T.HS_READY + s3]
             src = s3
+    xbusy = x - (dd + 1)  # EX still held by the previous instruction
+    xwait = 0  # waiting for an operand
+    xwho = T.HT_STALL_FETCH
     if xr > x:
+        xwait = xr - x
         if (t[hs + T.HS_LOADMASK] >> src) & 1:
-            t[ht + T.HT_LOAD_USE] += xr - x
+            xwho = T.HT_LOAD_USE
         elif (t[hs + T.HS_MULMASK] >> src) & 1:
-            t[ht + T.HT_MULDIV_STALL] += xr - x
+            xwho = T.HT_MULDIV_STALL
         elif (t[hs + T.HS_FPMASK] >> src) & 1:
-            t[ht + T.HT_FP_STALL] += xr - x
+            xwho = T.HT_FP_STALL
+        else:
+            xwho = T.HT_STALL_MEM
         x = xr
     exlat = 1
     ready = 0  # a pipelined FP result: ready this many cycles after EX entry
@@ -217,6 +226,7 @@ def finalize(t, h, npc):
             exlat = t[hc + T.HC_ITYPE_LAT + itype]
         else:
             ready = t[hc + T.HC_ITYPE_LAT + itype]
+    excause = T.HT_FP_STALL if itype >= T.ITYPE_FP_FIRST else T.HT_MULDIV_STALL  # who a long EX is charged to
     # MEM, WB
     m = x + exlat
     if wprev > m:
@@ -227,6 +237,35 @@ def finalize(t, h, npc):
     w = m + mocc
     if wprev + 1 > w:
         w = wprev + 1
+    # stall accounting: the cycles this instruction commits after wprev + 1, charged from WB
+    # backwards to the first stage that explains them
+    lost = w - wprev - 1
+    if lost > 0:
+        part = min(mocc - 1, lost)
+        t[ht + T.HT_STALL_MEM] += part
+        lost -= part
+        part = min(exlat - 1, lost)
+        t[ht + excause] += part
+        lost -= part
+        part = min(xwait, lost)
+        t[ht + xwho] += part
+        lost -= part
+        part = min(xbusy, lost) if xbusy > 0 else 0
+        cause = t[hs + T.HS_XCAUSE]
+        t[ht + (cause if cause else T.HT_STALL_FETCH)] += part  # 0: nothing recorded since a drain
+        lost -= part
+        part = min(lf - 1, lost) if lf > 1 else 0
+        t[ht + T.HT_STALL_FETCH] += part
+        lost -= part
+        cause = t[hs + T.HS_FCAUSE]
+        t[ht + (cause if cause else T.HT_STALL_FETCH)] += lost
+    # what holds EX for the next instruction
+    if exlat > 1:
+        t[hs + T.HS_XCAUSE] = excause
+    elif m > x + exlat or xwait > 0:
+        t[hs + T.HS_XCAUSE] = T.HT_STALL_MEM if m > x + exlat else xwho
+    else:
+        t[hs + T.HS_XCAUSE] = T.HT_STALL_FETCH
     if rd > 0:
         bit = 1 << rd
         if ld > 0:
@@ -252,6 +291,7 @@ def finalize(t, h, npc):
     control = (ob & (T.OPB_COND | T.OPB_JAL | T.OPB_JALR)) != 0
     if control:
         pred, redirect = predict_and_train(t, h, pc, ilen, ob, drd, rs1, imm, npc)
+    fcause = T.HT_STALL_FETCH
     if npc != pred:
         legit = False
         if ob & T.OPB_COND:
@@ -268,13 +308,17 @@ def finalize(t, h, npc):
         if red > fnext:
             t[ht + T.HT_SQUASH_CYC] += red - fnext
             fnext = red
+            fcause = T.HT_STALL_BRANCH if legit else T.HT_STALL_SERIAL
     elif redirect:
         t[ht + T.HT_DECODE_REDIRECT] += 1
         if dd + 1 > fnext:
             t[ht + T.HT_SQUASH_CYC] += dd + 1 - fnext
             fnext = dd + 1
+            fcause = T.HT_STALL_BRANCH
     if (ob & T.OPB_FLUSH) and w + 1 > fnext:
         fnext = w + 1
+        fcause = T.HT_STALL_SERIAL
+    t[hs + T.HS_FCAUSE] = fcause
     t[hs + T.HS_FNEXT] = fnext
     t[hs + T.HS_DPREV] = dd
     t[hs + T.HS_XPREV] = x
@@ -515,13 +559,23 @@ class PipelinedCore(TimedCore):
              "taken direct jumps and branches redirected at decode (BTB miss)", "count"),
             (f"{prefix}.squashCycles", int(row[T.HT_SQUASH_CYC]),
              "fetch cycles lost to mispredictions, decode redirects and traps", "cycle"),
-            (f"{prefix}.loadUseStallCycles", int(row[T.HT_LOAD_USE]), "cycles EX waited for a load's result",
+            (f"{prefix}.loadUseStallCycles", int(row[T.HT_LOAD_USE]), "cycles lost waiting for a load's result",
              "cycle"),
             (f"{prefix}.mulDivStallCycles", int(row[T.HT_MULDIV_STALL]),
-             "cycles EX waited for a multiply or divide result", "cycle"),
-            (f"{prefix}.trapRedirects", int(row[T.HT_TRAPS]), "redirects by traps, interrupts and xRET", "count"),
+             "cycles lost to multi-cycle multiplies and divides (EX busy, or waiting for their result)", "cycle"),
             (f"{prefix}.fpStallCycles", int(row[T.HT_FP_STALL]),
-             "cycles EX waited for a multi-cycle floating-point result", "cycle"),
+             "cycles lost to multi-cycle floating-point operations (EX busy, or waiting for their result)", "cycle"),
+            (f"{prefix}.fetchLatencyStallCycles", int(row[T.HT_STALL_FETCH]),
+             "cycles lost to instruction fetch beyond one cycle", "cycle"),
+            (f"{prefix}.memStageStallCycles", int(row[T.HT_STALL_MEM]),
+             "cycles lost to MEM busy with a data access beyond one cycle", "cycle"),
+            (f"{prefix}.branchStallCycles", int(row[T.HT_STALL_BRANCH]),
+             "cycles lost refetching after mispredictions and decode redirects", "cycle"),
+            (f"{prefix}.serialiseStallCycles", int(row[T.HT_STALL_SERIAL]),
+             "cycles lost refetching after traps, xRET and serialising instructions", "cycle"),
+            (f"{prefix}.stallCycles", int(sum(row[k] for k in STALL_STATS)),
+             "every cycle lost against one instruction per cycle (the seven above add up to it)", "cycle"),
+            (f"{prefix}.trapRedirects", int(row[T.HT_TRAPS]), "redirects by traps, interrupts and xRET", "count"),
         ] + [(f"{prefix}.commit.committedInstType::{name}", int(row[T.HT_ITYPE + i]),
               "committed instructions of this class (gem5 OpClass)", "count") for i, name in enumerate(T.ITYPES)]
 

@@ -214,7 +214,7 @@ CACHE_STATS = (
     ("WritebackDirty.accesses", "write-backs and written-through lines arriving from above", "count",
      lambda s: s[T.CS_WB_ACC]),
     ("WritebackDirty.misses", "of which missed", "count", lambda s: s[T.CS_WB_MISS]),
-    ("overallAvgMissLatency", "average cycles of a demand miss that started here", "cycle",
+    ("overallAvgMissLatency", "average cycles from a miss reaching this cache to the line arriving here", "cycle",
      lambda s: _ratio(s[T.CS_MISS_CYC], s[T.CS_RD_MISS] + s[T.CS_WR_MISS])),
     ("writebacks", "dirty lines written to the level below (evictions, snoops, drains)", "count",
      lambda s: s[T.CS_WRITEBACKS]),

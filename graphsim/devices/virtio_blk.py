@@ -14,6 +14,8 @@ anything is read or written, and data moves a segment at a time, never joined.
 
 from __future__ import annotations
 
+import os
+
 import struct
 
 from ..config.schema import Address, Bool, FilePath, Int, Param
@@ -53,6 +55,8 @@ class VirtioBlk(VirtioMmio):
     def open_disk(self, path: str | None = None):
         """Open the image (the param's, or a replacement given at run/restore time)."""
         path = path or self.params.image
+        if path:  # absolute, so that a checkpoint restores from any directory
+            path = os.path.abspath(path)
         self.params["image"] = path  # the resolved machine (and so a checkpoint's config) names the real image
         if not path:
             raise DiskError(f"{self.name}: no disk image (give --disk {self.name}=IMAGE or "

@@ -26,28 +26,55 @@ def _quote(text: str) -> str:
     return f'"{escaped}"'
 
 
-def to_dot(machine: MachineGraph) -> str:
+def _label(name: str, component) -> str:
+    label = f"{name}\n{component.kind}"
+    rng = component.address_range()
+    if rng is not None:
+        label += f"\n0x{rng[0]:x} +{format_size(rng[1])}"
+    if component.role == "cache":
+        label += f"\n{format_size(component.params.size)} {component.params.assoc}-way"
+    if component.role == "cpu":
+        label += f"\n{component.params.isa}"
+    if "irq" in component.params and component.address_range() is not None:
+        label += f"\nirq {component.params.irq}"
+    return label
+
+
+def to_dot(machine: MachineGraph, compact: bool = False) -> str:
+    """The machine as DOT. ``compact`` (for a small panel): larger type, no port names on the
+    edges, and runs of empty virtio-mmio transports drawn as one node."""
+    font = (12, 10) if compact else (10, 8)
     lines = [f"digraph {_quote(machine.name)} {{", "  rankdir=LR;",
-             '  node [fontname="Helvetica", fontsize=10, style=filled];',
-             '  edge [fontname="Helvetica", fontsize=8];',
+             f'  node [fontname="Helvetica", fontsize={font[0]}, style=filled];',
+             f'  edge [fontname="Helvetica", fontsize={font[1]}];',
              f"  label={_quote(machine.name + (' — ' + machine.description if machine.description else ''))};"]
+    node_of = {name: name for name in machine.components}
+    empty = [name for name, c in machine.components.items() if c.kind == "virtio_mmio"]
+    if compact and len(empty) > 2:
+        group = f"{empty[0]} … {empty[-1]}"
+        bases = [machine.components[n].address_range()[0] for n in empty]
+        label = f"{group}\n{len(empty)}× virtio_mmio (empty slots)\n0x{min(bases):x} … 0x{max(bases):x}"
+        for name in empty:
+            node_of[name] = group
+        shape, colour = ROLE_STYLE["device"]
+        lines.append(f"  {_quote(group)} [shape={shape}, fillcolor={_quote(colour)}, label={_quote(label)}];")
     for name, component in machine.components.items():
+        if node_of[name] != name:
+            continue
         shape, colour = ROLE_STYLE.get(component.role, ROLE_STYLE["device"])
-        label = f"{name}\n{component.kind}"
-        rng = component.address_range()
-        if rng is not None:
-            label += f"\n0x{rng[0]:x} +{format_size(rng[1])}"
-        if component.role == "cache":
-            label += f"\n{format_size(component.params.size)} {component.params.assoc}-way"
-        if component.role == "cpu":
-            label += f"\n{component.params.isa}"
-        if "irq" in component.params and component.address_range() is not None:
-            label += f"\nirq {component.params.irq}"
-        lines.append(f"  {_quote(name)} [shape={shape}, fillcolor={_quote(colour)}, label={_quote(label)}];")
+        lines.append(f"  {_quote(name)} [shape={shape}, fillcolor={_quote(colour)}, "
+                     f"label={_quote(_label(name, component))}];")
+    drawn = set()
     for src, dst, data in machine.graph.edges(data=True):
         style = PROTOCOL_STYLE.get(data["protocol"], "solid")
+        a, b = node_of[src], node_of[dst]
+        if compact:
+            if (a, b, style) not in drawn:
+                drawn.add((a, b, style))
+                lines.append(f"  {_quote(a)} -> {_quote(b)} [style={style}];")
+            continue
         label = f"{data['src_port']} → {data['dst_port']}"
-        lines.append(f"  {_quote(src)} -> {_quote(dst)} [style={style}, label={_quote(label)}];")
+        lines.append(f"  {_quote(a)} -> {_quote(b)} [style={style}, label={_quote(label)}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

@@ -105,12 +105,17 @@ class _Elaborator:
         self.arrays: dict[str, list[str]] = {}  # table name → member names
         self.declared_as: dict[str, str] = {}
         self.bindings: list[_Binding] = []
+        self.failed_bindings: set[tuple[str, str]] = set()  # (table, port) whose binding was refused
         self.graph = nx.MultiDiGraph()
+        self._reported: set[tuple] = set()
 
     def problem(self, key: tuple, message: str):
         # An empty key part is shown as "" so that the key path still points at it.
         shown = ".".join(str(part) if part != "" else '""' for part in key)
-        self.problems.add(self.source.origin(*key), shown or None, message)
+        where = (self.source.origin(*key), shown or None, message)
+        if where not in self._reported:  # array members share their tables: each problem once
+            self._reported.add(where)
+            self.problems.add(*where)
 
     # --- document structure ------------------------------------------------
 
@@ -268,45 +273,61 @@ class _Elaborator:
 
     def bind(self):
         for binding in self.bindings:
-            owners = self.arrays.get(binding.owner, [])
-            resolved = self.resolve_target(binding)
-            if not owners or resolved is None:
-                continue
-            targets, target_port = resolved
-            target_kind = type(self.components[targets[0]])
-            if target_port not in target_kind.ports_decl:
-                hint = closest(target_port, target_kind.ports_decl)
-                self.problem(binding.key, f"{binding.target!r}: {target_kind.kind} has no port {target_port!r}"
-                             + (f"; did you mean {hint!r}?" if hint else
-                                f" (its ports: {', '.join(target_kind.ports_decl) or 'none'})"))
-                continue
-            own = type(self.components[owners[0]]).ports_decl[binding.port]
-            other = target_kind.ports_decl[target_port]
-            if own.protocol != other.protocol:
-                self.problem(binding.key, f"protocol mismatch: {binding.port} speaks {own.protocol!r} but "
-                             f"{binding.target} speaks {other.protocol!r}")
-                continue
-            if own.direction == other.direction:
-                self.problem(binding.key, f"{binding.port} and {binding.target} are both {own.direction}s; "
-                             "a binding joins a requester to a responder")
-                continue
-            pairs = self.pair_members(binding, owners, targets)
-            for a, b in pairs:
-                if own.direction == REQUESTER:
-                    src, src_port, dst, dst_port = a, binding.port, b, target_port
-                else:
-                    src, src_port, dst, dst_port = b, target_port, a, binding.port
-                if not any(d["src_port"] == src_port and d["dst_port"] == dst_port
-                           for d in self.graph.get_edge_data(src, dst, default={}).values()):
-                    self.graph.add_edge(src, dst, src_port=src_port, dst_port=dst_port,
-                                        protocol=own.protocol, key_path=".".join(binding.key))
+            before = len(self.problems.items)
+            self.bind_one(binding)
+            if len(self.problems.items) > before:
+                self.failed_bindings.add((binding.owner, binding.port))
+
+    def bind_one(self, binding: _Binding):
+        """Add the edges of one binding, or record why it cannot be made."""
+        owners = self.arrays.get(binding.owner, [])
+        resolved = self.resolve_target(binding)
+        if not owners or resolved is None:
+            return
+        targets, target_port = resolved
+        target_kind = type(self.components[targets[0]])
+        if target_port not in target_kind.ports_decl:
+            hint = closest(target_port, target_kind.ports_decl)
+            self.problem(binding.key, f"{binding.target!r}: {target_kind.kind} has no port {target_port!r}"
+                         + (f"; did you mean {hint!r}?" if hint else
+                            f" (its ports: {', '.join(target_kind.ports_decl) or 'none'})"))
+            return
+        own = type(self.components[owners[0]]).ports_decl[binding.port]
+        other = target_kind.ports_decl[target_port]
+        if own.protocol != other.protocol:
+            self.problem(binding.key, f"protocol mismatch: {binding.port} speaks {own.protocol!r} but "
+                         f"{binding.target} speaks {other.protocol!r}")
+            return
+        if own.direction == other.direction:
+            self.problem(binding.key, f"{binding.port} and {binding.target} are both {own.direction}s; "
+                         "a binding joins a requester to a responder")
+            return
+        pairs = self.pair_members(binding, owners, targets)
+        for a, b in pairs:
+            if own.direction == REQUESTER:
+                src, src_port, dst, dst_port = a, binding.port, b, target_port
+            else:
+                src, src_port, dst, dst_port = b, target_port, a, binding.port
+            if not any(d["src_port"] == src_port and d["dst_port"] == dst_port
+                       for d in self.graph.get_edge_data(src, dst, default={}).values()):
+                self.graph.add_edge(src, dst, src_port=src_port, dst_port=dst_port,
+                                    protocol=own.protocol, key_path=".".join(binding.key))
 
     def pair_members(self, binding: _Binding, owners: list[str], targets: list[str]):
         """Arrays of equal size bind member to member; a single component binds to every member."""
         if len(owners) > 1 and len(targets) > 1:
             if len(owners) != len(targets):
-                self.problem(binding.key, f"cannot bind {len(owners)} {binding.owner} members to "
-                             f"{len(targets)} members of {binding.target.split('.')[0]}: counts differ")
+                target = binding.target.split(".")[0]
+                # blame the count that was set apart from the binding (an including file's override)
+                here = self.source.origin(*binding.key)
+                key = binding.key
+                for table in (binding.owner, target):
+                    if self.source.origin("components", table, "count") != here:
+                        key = ("components", table, "count")
+                        break
+                self.problem(key, f"{binding.owner} has {len(owners)} members and {target} {len(targets)}, but "
+                             f"{'.'.join(binding.key[1:])} = {binding.target!r} ({here}) binds them member to "
+                             f"member: counts differ")
                 return []
             return list(zip(owners, targets))
         return [(a, b) for a in owners for b in targets]
@@ -338,7 +359,8 @@ class _Elaborator:
                     shown = ", ".join(f"{c}.{p}" for c, p in peers)
                     self.problem(self.key_of(name, port_name), f"bound more than once ({shown}); "
                                  "this port takes one peer")
-                if not peers and port.required and port.direction == REQUESTER:
+                if not peers and port.required and port.direction == REQUESTER \
+                        and (self.declared_as[name], port_name) not in self.failed_bindings:
                     if port.protocol == IRQ_PROTOCOL:
                         message = "interrupt line not routed to a controller"
                     else:
@@ -351,7 +373,33 @@ class _Elaborator:
         g.add_edges_from((s, d) for s, d, data in self.graph.edges(data=True) if data["protocol"] == MEMORY_PROTOCOL)
         return g
 
-    def check_memory_paths(self, mem: nx.DiGraph) -> dict[str, list[AddressRange]]:
+    def check_wiring(self, mem: nx.DiGraph):
+        """A CPU's ports and a cache's memory side lead, through caches and buses, to memory: a
+        device is reached through a bus, never as the next level of a hierarchy, and every such
+        port must have a memory behind it (or its accesses would go nowhere, or bypass levels)."""
+        memories = {n for n, c in self.components.items() if c.role == "memory"}
+        edges = [(src, dst, data) for src, dst, data in self.graph.edges(data=True)
+                 if data["protocol"] == MEMORY_PROTOCOL and self.components[src].role in ("cpu", "cache")]
+        miswired = set()
+        for src, dst, data in edges:
+            peer = self.components[dst]
+            if peer.role not in ("cache", "bus", "memory"):
+                miswired.add(src)
+                what = "a cache's memory side" if self.components[src].role == "cache" else \
+                    f"a CPU's {data['src_port']}"
+                self.problem(tuple(data["key_path"].split(".")), f"{dst}.{data['dst_port']} is a {peer.kind}: "
+                             f"{what} leads through caches and buses to memory (devices hang off a bus)")
+        for src, dst, data in edges:
+            below = {dst} | nx.descendants(mem, dst)
+            # reported where the path ends (a bus with no memory behind it); a cache further down
+            # reports its own memory side
+            if self.components[dst].role != "cache" and src not in miswired and not below & miswired \
+                    and not below & memories:
+                what = "a cache's memory side" if self.components[src].role == "cache" else \
+                    f"a CPU's {data['src_port']}"
+                self.problem(tuple(data["key_path"].split(".")), f"{what} reaches no memory through {dst}")
+
+    def check_memory_paths(self, mem: nx.DiGraph, report: bool = True) -> dict[str, list[AddressRange]]:
         try:
             cycle = nx.find_cycle(mem)
             names = " -> ".join([cycle[0][0]] + [edge[1] for edge in cycle])
@@ -372,7 +420,7 @@ class _Elaborator:
             targets.sort(key=lambda r: (r.base, r.component))
             reached.update(t.component for t in targets)
             address_map[name] = targets
-            if not any(self.components[t.component].role == "memory" for t in targets):
+            if report and not any(self.components[t.component].role == "memory" for t in targets):
                 self.problem(self.key_of(name), "this CPU cannot reach any memory")
             for a, b in zip(targets, targets[1:]):
                 if b.base < a.end:
@@ -380,7 +428,7 @@ class _Elaborator:
                                  f"address range 0x{b.base:x}+{units.format_size(b.size)} overlaps "
                                  f"{a.component} (0x{a.base:x}+{units.format_size(a.size)}) as seen from {name}")
         for name, component in self.components.items():
-            if component.address_range() is not None and name not in reached and address_map:
+            if report and component.address_range() is not None and name not in reached and address_map:
                 self.problem(self.key_of(name), "unreachable: no CPU's memory path leads to it")
         return address_map
 
@@ -452,12 +500,18 @@ class _Elaborator:
         self.check_top_level()
         tables = self.declared_tables()
         self.instantiate(tables)
+        before = len(self.problems.items)
         self.bind()
+        structural = len(self.problems.items) - before
         self.fill_derived()
         self.check_components()
+        before = len(self.problems.items)
         self.check_ports()
         mem = self.memory_graph()
-        address_map = self.check_memory_paths(mem)
+        self.check_wiring(mem)
+        structural += len(self.problems.items) - before
+        # with a binding refused or miswired, what is then unreachable only follows from it
+        address_map = self.check_memory_paths(mem, report=not structural)
         if not any(c.role == "cpu" for c in self.components.values()) and self.components:
             self.problem(("components",), "no CPU: a machine needs at least one cpu.* component")
         irq_map = self.interrupt_map()

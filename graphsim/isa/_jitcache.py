@@ -68,3 +68,50 @@ def _install_wrapping_arithmetic():
 
 
 _install_wrapping_arithmetic()
+
+
+# --- one compilation per function -------------------------------------------------
+# A call from compiled code with a constant argument (`f(st, 0)`) types that
+# argument as a literal, and numba compiles a separate specialisation of the
+# callee for each literal: `exec_rare`, `csr_instruction` and the cache walk were
+# each compiled two or three times. Constants still fold once LLVM inlines the
+# callee, so graphsim's own functions are compiled for the plain types only.
+def _install_plain_argument_types():
+    from numba.core import types
+    from numba.core.dispatcher import Dispatcher
+
+    original = Dispatcher.get_call_template
+
+    def get_call_template(self, args, kws):
+        if getattr(self.py_func, "__module__", "").startswith("graphsim."):
+            args = tuple(types.unliteral(a) for a in args)
+            kws = {k: types.unliteral(v) for k, v in kws.items()}
+        return original(self, args, kws)
+
+    Dispatcher.get_call_template = get_call_template
+
+
+_install_plain_argument_types()
+
+
+# --- typing scalar operators without numpy's ufunc search ------------------------
+# numba types every `a + b` by also trying the numpy array-operator rule, which
+# searches the ufunc's loops and only then rejects the match because neither
+# operand is an array: about a tenth of the kernel's compile time, spent on
+# scalar integer code that never involves an array. Reject such calls first.
+def _install_scalar_operator_shortcut():
+    from numba.core import types
+    from numba.core.typing import npydecl
+
+    original = npydecl.NumpyRulesArrayOperator.generic
+
+    def generic(self, args, kws):
+        if not any(isinstance(a.type if isinstance(a, types.Optional) else a, types.ArrayCompatible)
+                   for a in args):
+            return None
+        return original(self, args, kws)
+
+    npydecl.NumpyRulesArrayOperator.generic = generic
+
+
+_install_scalar_operator_shortcut()

@@ -391,6 +391,7 @@ def walk(t, h, c, line, is_write, top, now, tpc):
         c = t[cc + T.CC_NEXT]
         depth += 1
     nmiss = depth
+    down = lat  # cycles until the level that had the line (or memory) sends it up
     # fill the levels that missed, top down; each adds its response latency
     c = start
     for d in range(nmiss):
@@ -411,6 +412,18 @@ def walk(t, h, c, line, is_write, top, now, tpc):
             post_write(t, nxt, wb, now + lat * tpc)
         lat += t[cc + T.CC_RESP]
         c = nxt
+    # each level that missed is charged the cycles from the request reaching it to the line
+    # arriving there (so every level's overallAvgMissLatency covers its own misses)
+    c = start
+    entry = 0
+    resp_above = 0
+    resp_total = lat - down
+    for d in range(nmiss):
+        cc = t[T.H_CC] + c * T.CC_W
+        t[t[T.H_CSTAT] + c * T.NCS + T.CS_MISS_CYC] += down - entry + resp_total - resp_above
+        entry += t[cc + T.CC_HIT]
+        resp_above += t[cc + T.CC_RESP]
+        c = t[cc + T.CC_NEXT]
     if is_write and top and nmiss == 0:
         # a write hit at the first level
         cc = t[T.H_CC] + start * T.CC_W
@@ -516,8 +529,6 @@ def access(t, h, c0, line, kind, pc, now, tpc):
             post_write(t, t[cc0 + T.CC_NEXT], line, now)
             return t[cc0 + T.CC_HIT]
     lat, missmask, prefmask, nmiss = walk(t, h, c0, line, is_write, True, now, tpc)
-    if missmask:
-        t[t[T.H_CSTAT] + c0 * T.NCS + T.CS_MISS_CYC] += lat
     c = c0
     d = 0
     while c >= 0 and d <= nmiss:

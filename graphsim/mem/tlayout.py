@@ -163,6 +163,8 @@ HS_MULMASK = 21  # registers whose latest producer is a multi-cycle mul/div
 HS_LASTD = 22  # line of the last data access that hit the first level (fast path), -1 none
 HS_LASTDW = 23  # 1 if that line may be written without further ado (dirty, owned)
 HS_FPMASK = 24  # registers whose latest producer is a multi-cycle FP operation
+HS_FCAUSE = 25  # why the next fetch waits (stall accounting): STALL_FETCH, STALL_BRANCH or STALL_SERIAL
+HS_XCAUSE = 26  # what held EX before the next instruction (stall accounting): one of the stall slots
 HS_READY = 32  # 64 words: cycle at which each register's value can be forwarded (x0..x31, f0..f31)
 HS_W = 96
 
@@ -182,12 +184,17 @@ HT_RAS_WRONG = 11
 HT_INDIRECT = 12
 HT_INDIRECT_WRONG = 13
 HT_SQUASH_CYC = 14  # fetch cycles lost to mispredictions and traps
-HT_LOAD_USE = 15  # cycles an instruction waited for a load's result
-HT_MULDIV_STALL = 16  # cycles an instruction waited for a multi-cycle mul/div
+# The pipelined CPU charges every cycle an instruction commits later than one cycle after its
+# predecessor to exactly one of these (so they sum to the cycles lost against CPI 1):
+HT_LOAD_USE = 15  # waiting for a load's result
+HT_MULDIV_STALL = 16  # EX busy with, or waiting for, a multi-cycle multiply/divide
 HT_TRAPS = 17  # redirects not caused by a branch (traps, interrupts, xRET)
 HT_DECODE_REDIRECT = 18  # taken direct jumps/branches found at decode (BTB miss)
-HT_FETCH_CYC_ACCT = 19  # (unused)
-HT_FP_STALL = 20  # cycles an instruction waited for a multi-cycle FP result
+HT_STALL_FETCH = 19  # instruction fetch beyond one cycle
+HT_STALL_MEM = 20  # MEM busy with a data access beyond one cycle
+HT_STALL_BRANCH = 21  # refetch after mispredictions and decode redirects
+HT_STALL_SERIAL = 22  # refetch after traps, xRET and serialising instructions
+HT_FP_STALL = 23  # EX busy with, or waiting for, a multi-cycle floating-point operation
 HT_ITYPE = 24  # NITYPE words: committed instructions per class (ITYPES)
 NHS = 40
 

@@ -27,6 +27,10 @@ class SendRule:
     text: bytes
 
 
+class Detached(KeyboardInterrupt):
+    """The user left the attached console with Ctrl-] (the run stops as if interrupted)."""
+
+
 class Console:
     def __init__(self):
         self.sinks: list = []
@@ -133,7 +137,7 @@ class Console:
                     self._socket_peer = None
                 continue
             if self._terminal is not None and fd == self._terminal[0] and b"\x1d" in data:
-                raise KeyboardInterrupt  # Ctrl-] leaves the console, as in telnet
+                raise Detached  # Ctrl-] leaves the console, as in telnet
             self.pending_input += data
 
     @property

@@ -26,7 +26,7 @@ from ..graph.dtb import BootInfo, generate_dtb
 from ..graph.elaborate import MachineGraph
 from ..isa import state as S
 from . import boot
-from .console import Console
+from .console import Console, Detached
 from .stats import Stat, StatsDump, StatsLog
 
 FIRMWARE_KERNEL_OFFSET = 0x20_0000  # OpenSBI fw_jump's FW_JUMP_ADDR on the generic platform (RAM + 2 MiB)
@@ -103,6 +103,7 @@ class Machine:
                 raise MachineError(f"--disk {name}: the machine has no virtio_blk named {name!r}")
         for component in graph.of_kind("virtio_blk"):
             component.open_disk((disks or {}).get(component.name))
+        self.compile_seconds = 0.0  # compiling or loading the CPU model's kernels (not simulation time)
         self.core = self._build_core()
         self.stats_log = StatsLog()
         self.reset_stats()
@@ -115,6 +116,7 @@ class Machine:
         self.stop_at_work_begin = False  # SimPoint profiling starts its region there
         self._console_checked = 0
         self.first_run_wall: float | None = None
+        self.interrupt_requested = ""  # set (to what asked) by a signal handler: stop at the next slice
         self.trace_out = None  # a text stream when --trace is on
 
     def _build_core(self):
@@ -122,7 +124,9 @@ class Machine:
         device components' state arrays become views of the core's packed arrays, so saving
         and loading them is the same as for any other component."""
         from ..cpu.core import CoreConfig
+        from .precompile import prepare
 
+        self.compile_seconds += prepare(self.cpus[0].kind)
         graph = self.graph
         in_kernel = {}
         for kind in ("clint", "plic", "uart16550"):
@@ -243,11 +247,16 @@ class Machine:
         started = time.perf_counter()
         try:
             return self._run(limits, list(triggers), slice_insts, progress)
+        except Detached:  # raised while polling the console, between slices: the state is consistent
+            return Stop("interrupted", detail="Ctrl-]")
         finally:
             self.host_seconds += time.perf_counter() - started
 
     def _run(self, limits: RunLimits, triggers: list[Trigger], slice_insts: int, progress) -> Stop:
         while True:
+            if self.interrupt_requested:
+                detail, self.interrupt_requested = self.interrupt_requested, ""
+                return Stop("interrupted", detail=detail)
             now, tick = self.instret, self.tick
             for trigger in triggers:
                 if not trigger.fired and trigger.kind in ("inst", "tick", "switch") and \

@@ -12,7 +12,9 @@ import time
 from dataclasses import dataclass, field
 
 from ..checkpoint.library import Library
+from ..checkpoint.library_cli import describe_trigger
 from ..checkpoint.take import take_checkpoint
+from ..config.units import format_bytes
 from ..errors import GraphsimError
 from ..graph.dump import resolved_toml
 from .machine import Machine, RunLimits, Stop, Trigger
@@ -35,6 +37,7 @@ class RunOptions:
     slice_insts: int = 1_000_000
     switch_at_inst: list[int] = field(default_factory=list)
     switch_to: str | None = None  # CPU model the switches alternate with (default: timing, or atomic)
+    checkpoint_on_interrupt: bool = False  # Ctrl-C / Ctrl-] takes a checkpoint before stopping
 
 
 def triggers_from(options: RunOptions) -> list[Trigger]:
@@ -49,38 +52,146 @@ def triggers_from(options: RunOptions) -> list[Trigger]:
     return triggers
 
 
-class Progress:
-    """A status line on stderr every half second: instructions, simulated time, MIPS.
-    `end_line` finishes it before any other message is printed."""
+def say(text: str):
+    """Print one of graphsim's own messages on stderr, starting at column 0 even while the
+    terminal is in raw mode (`--console`), where a bare newline does not return the carriage."""
+    end = "\n"
+    if sys.stderr.isatty():
+        import termios
 
-    def __init__(self):
+        try:
+            if not termios.tcgetattr(sys.stderr.fileno())[1] & termios.OPOST:
+                end = "\r\n"
+        except termios.error:
+            pass
+    sys.stderr.write(text.replace("\n", end) + end)
+    sys.stderr.flush()
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 \
+        else f"{seconds // 60}:{seconds % 60:02d}"
+
+
+class Progress:
+    """A status line on stderr every half second: instructions, simulated time, MIPS and, when the
+    run has a limit, how far it is and an estimate of the time left. `clear` and `end_line` take
+    the line away before anything else is printed."""
+
+    def __init__(self, limits: RunLimits | None = None):
         self.last = 0.0
         self.open = False
         self.started = time.perf_counter()
         self.start_insts = None
+        self.start_tick = None
+        self.limits = limits or RunLimits()
+
+    def fraction(self, machine: Machine) -> float | None:
+        """How much of the run is done, by the nearest limit (None without one)."""
+        done = []
+        if self.limits.max_insts is not None and self.limits.max_insts > self.start_insts:
+            done.append((machine.instret - self.start_insts) / (self.limits.max_insts - self.start_insts))
+        if self.limits.max_tick is not None and self.limits.max_tick > self.start_tick:
+            done.append((machine.tick - self.start_tick) / (self.limits.max_tick - self.start_tick))
+        return min(max(done), 1.0) if done else None
 
     def __call__(self, machine: Machine):
         now = time.perf_counter()
         if self.start_insts is None:
-            self.start_insts = machine.instret
+            self.start_insts, self.start_tick = machine.instret, machine.tick
         if now - self.last < 0.5:
             return
         self.last = now
-        rate = (machine.instret - self.start_insts) / max(now - self.started, 1e-9) / 1e6
-        sys.stderr.write(f"\r[graphsim] {machine.instret:,} insts  {machine.tick / 1e12:.6f} s simulated  "
-                         f"{rate:.1f} MIPS ")
+        elapsed = max(now - self.started, 1e-9)
+        rate = (machine.instret - self.start_insts) / elapsed / 1e6
+        line = (f"\r[graphsim] {machine.instret:,} insts  {machine.tick / 1e12:.6f} s simulated  "
+                f"{rate:.1f} MIPS ")
+        done = self.fraction(machine)
+        if done is not None:
+            line += f" {100 * done:.0f}%" + (f"  ETA {_duration(elapsed * (1 - done) / done)} " if done > 0 else " ")
+        sys.stderr.write(line)
         sys.stderr.flush()
         self.open = True
 
+    def clear(self):
+        if self.open:
+            if sys.stderr.isatty():
+                sys.stderr.write("\r\x1b[K")  # erase the line; what follows takes its place
+                sys.stderr.flush()
+                self.open = False
+            else:
+                self.end_line()  # a pipe (the desktop app) reads lines: just end it
+
     def end_line(self):
         if self.open:
-            sys.stderr.write("\n")
+            say("")
             self.open = False
 
 
+class _ClearProgress:
+    """A console sink placed before the terminal's: guest output never lands behind the progress line."""
+
+    def __init__(self, progress: Progress):
+        self.progress = progress
+
+    def write(self, data: bytes):
+        self.progress.clear()
+
+    def flush(self):
+        pass
+
+
+OUTPUTS = ("config.toml", "console.log", "stats.txt", "stats.json", "run.json")
+
+
+def _write_run_json(outdir: str, summary: dict):
+    path = os.path.join(outdir, "run.json")
+    with open(path + ".tmp", "w", encoding="utf-8") as f:
+        json.dump(summary, f, indent=1)
+        f.write("\n")
+    os.replace(path + ".tmp", path)
+
+
+class _Interrupts:
+    """While a run executes, Ctrl-C (SIGINT) asks the machine to stop at the next slice boundary,
+    where its state is consistent (so it can still be checkpointed), instead of unwinding it."""
+
+    def __init__(self, machine: Machine):
+        self.machine = machine
+        self.previous = None
+
+    def __enter__(self):
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def _handler(self, signum, frame):
+        self.machine.interrupt_requested = "Ctrl-C"
+
+    def __exit__(self, *exc):
+        import signal
+
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+
 def execute(machine: Machine, options: RunOptions, parent: str = "") -> tuple[Stop, dict]:
-    """Run to the end, writing checkpoints as triggers fire; returns the final stop and a summary."""
+    """Run to the end, writing checkpoints as triggers fire; returns the final stop and a summary.
+
+    The outdir never shows an earlier run's results as this one's: they are removed first, and
+    run.json says "running" until the run ends (then: how it stopped, "interrupted" included)."""
     os.makedirs(options.outdir, exist_ok=True)
+    for name in OUTPUTS:
+        try:
+            os.remove(os.path.join(options.outdir, name))
+        except FileNotFoundError:
+            pass
+    _write_run_json(options.outdir, {"stop": "running", "instret": machine.instret, "tick": machine.tick,
+                                     "outdir": os.path.abspath(options.outdir), "pid": os.getpid()})
     with open(os.path.join(options.outdir, "config.toml"), "w", encoding="utf-8") as f:
         f.write(resolved_toml(machine.graph))
     log = open(os.path.join(options.outdir, "console.log"), "wb")
@@ -89,65 +200,76 @@ def execute(machine: Machine, options: RunOptions, parent: str = "") -> tuple[St
     checkpoints = []
     triggers = triggers_from(options)
     limits = RunLimits(options.max_insts, options.max_tick)
-    progress = Progress() if options.progress else None
+    progress = Progress(limits) if options.progress else None
+    if progress is not None:
+        machine.console.sinks.insert(0, _ClearProgress(progress))
     started = time.perf_counter()
+    compile_before = machine.compile_seconds  # a CPU switch may compile another model mid-run
     start_insts = machine.instret
     first_model = machine.cpus[0].kind[4:]
     other_model = options.switch_to or ("timing" if first_model == "atomic" else "atomic")
     switches = []
     try:
-        while True:
-            stop = machine.run(limits, triggers, options.slice_insts, progress)
-            if stop.reason == "switch_cpu":
-                target = other_model if machine.cpus[0].kind[4:] == first_model else first_model
-                machine.switch_cpu(target)
+        with _Interrupts(machine):
+            while True:
+                stop = machine.run(limits, triggers, options.slice_insts, progress)
+                if stop.reason == "switch_cpu":
+                    target = other_model if machine.cpus[0].kind[4:] == first_model else first_model
+                    machine.switch_cpu(target)
+                    if progress is not None:
+                        progress.end_line()
+                    switches.append({"instret": machine.instret, "to": target, "trigger": stop.detail})
+                    say(f"[graphsim] switched to cpu.{target} at {machine.instret:,} insts ({stop.detail})")
+                    continue
+                if stop.reason not in ("checkpoint", "interrupted") or \
+                        (stop.reason == "interrupted" and not options.checkpoint_on_interrupt):
+                    break
+                library = library or Library(options.library)
+                kind, _, detail = stop.detail.partition(":")
+                if stop.reason == "interrupted":
+                    kind, detail = "interrupt", stop.detail
+                cpt_id, manifest, seconds = take_checkpoint(
+                    machine, library, {"kind": kind, "detail": detail}, parent=parent,
+                    name=options.name if options.name and not checkpoints else "", note=options.note)
+                parent = cpt_id
                 if progress is not None:
                     progress.end_line()
-                switches.append({"instret": machine.instret, "to": target, "trigger": stop.detail})
-                print(f"[graphsim] switched to cpu.{target} at {machine.instret:,} insts ({stop.detail})",
-                      file=sys.stderr)
-                continue
-            if stop.reason != "checkpoint":
-                break
-            library = library or Library(options.library)
-            kind, _, detail = stop.detail.partition(":")
-            cpt_id, manifest, seconds = take_checkpoint(
-                machine, library, {"kind": kind, "detail": detail}, parent=parent,
-                name=options.name if options.name and not checkpoints else "", note=options.note)
-            parent = cpt_id
-            if progress is not None:
-                progress.end_line()
-            checkpoints.append({"id": cpt_id, "instret": machine.instret, "tick": machine.tick,
-                                "trigger": stop.detail, "seconds": round(seconds, 4),
-                                "stored_bytes": manifest["stored_bytes"], "path": library.path(cpt_id)})
-            print(f"[graphsim] checkpoint {cpt_id} at {machine.instret:,} insts ({stop.detail}) "
-                  f"in {seconds:.3f} s, {manifest['stored_bytes'] / 2**20:.2f} MiB", file=sys.stderr)
+                checkpoints.append({"id": cpt_id, "instret": machine.instret, "tick": machine.tick,
+                                    "trigger": stop.detail, "seconds": round(seconds, 4),
+                                    "stored_bytes": manifest["stored_bytes"], "path": library.path(cpt_id)})
+                say(f"[graphsim] checkpoint {cpt_id} at {machine.instret:,} insts ({describe_trigger(kind, detail)}) "
+                    f"in {seconds:.3f} s, {format_bytes(manifest['stored_bytes'])}")
+                if stop.reason == "interrupted":
+                    break
     finally:
         if progress is not None:
             progress.end_line()
+            machine.console.sinks = [s for s in machine.console.sinks if not isinstance(s, _ClearProgress)]
         machine.dump_stats("end of simulation")
         machine.stats_log.write(options.outdir)
         log.close()
         machine.console.sinks.remove(log)
-    host = time.perf_counter() - started
+    host = time.perf_counter() - started - (machine.compile_seconds - compile_before)
     executed = machine.instret - start_insts
     summary = {"stop": stop.reason, "exit_code": stop.exit_code, "detail": stop.detail,
                "instret": machine.instret, "tick": machine.tick, "host_seconds": round(host, 4),
-               "mips": round(executed / host / 1e6, 2) if host else 0.0, "checkpoints": checkpoints,
-               "cpu_switches": switches,
+               "mips": round(executed / host / 1e6, 2) if host > 0 else 0.0,
+               "compile_seconds": round(machine.compile_seconds, 4), "checkpoints": checkpoints,
+               "cpu_switches": switches, "outdir": os.path.abspath(options.outdir),
                "first_instruction_wall": machine.first_run_wall}
     if options.digest:
         summary["digest"] = machine.digest()
-    with open(os.path.join(options.outdir, "run.json"), "w", encoding="utf-8") as f:
-        json.dump(summary, f, indent=1)
-        f.write("\n")
+    _write_run_json(options.outdir, summary)
     return stop, summary
 
 
 def report(stop: Stop, summary: dict):
     what = {"exit": f"guest exited with code {stop.exit_code}", "max_insts": "reached --max-insts",
-            "max_tick": "reached --max-tick", "idle": "guest idle: " + stop.detail}.get(stop.reason, stop.reason)
-    print(f"[graphsim] {what} after {summary['instret']:,} insts, {summary['tick'] / 1e12:.6f} s simulated, "
-          f"{summary['host_seconds']:.2f} s host ({summary['mips']:.1f} MIPS)", file=sys.stderr)
+            "max_tick": "reached --max-tick", "idle": "guest idle: " + stop.detail,
+            "interrupted": f"interrupted ({stop.detail})"}.get(stop.reason, stop.reason)
+    say(f"[graphsim] {what} after {summary['instret']:,} insts, {summary['tick'] / 1e12:.6f} s simulated, "
+          f"{summary['host_seconds']:.2f} s host ({summary['mips']:.1f} MIPS); "
+          f"kernels compiled or loaded in {summary['compile_seconds']:.2f} s")
+    say(f"[graphsim] outputs in {summary['outdir']}")
     if "digest" in summary:
         print(f"digest {summary['digest']}")

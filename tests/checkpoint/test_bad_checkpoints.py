@@ -37,7 +37,7 @@ def fresh_copy(library, tmp_path):
 
 
 def restore(lib, *extra):
-    return graphsim("restore", "disk", "--library", str(lib), "--quiet", "--max-insts", "300000", "--outdir",
+    return graphsim("restore", "disk", "--library", str(lib), "--quiet", "--max-insts", "100000", "--outdir",
                     str(lib / "restored"), *extra)
 
 

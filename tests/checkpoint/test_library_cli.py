@@ -43,4 +43,4 @@ def test_library_commands(tmp_path):
     assert gc.returncode == 0 and gc.stdout.startswith("freed ")
 
     missing = graphsim("checkpoints", "--library", lib, "show", "nope")
-    assert missing.returncode == 3 and missing.stderr.strip() == f"error: no checkpoint 'nope' in {lib}"
+    assert missing.returncode == 6 and missing.stderr.strip() == f"error: no checkpoint 'nope' in {lib}"

@@ -117,7 +117,15 @@ type = "gpu"
      "dcache_port='membus.cpu_side'\ncount=2\n[components.l1]\ntype='cache'\ncount=3\n"
      "mem_side='membus.cpu_side'\ncpu_side='cpu2.dcache_port'\n", "counts differ"),
     ("[components.cpu]\ntype='cpu.atomic'\nicache_port='membus.cpu_side'\ndcache_port='membus.cpu_side'\n"
-     "[components.ram]\nremove=true\n", "components.cpu: this CPU cannot reach any memory"),
+     "[components.ram]\nremove=true\n", "components.cpu.dcache_port: a CPU's dcache_port reaches no memory through membus"),
+    (CPU_DIRECT + "[components.l1d]\ntype='cache'\ncpu_side='cpu.dcache_port'\nmem_side='uart0.port'\n",
+     "components.l1d.mem_side: uart0.port is a uart16550: a cache's memory side leads through caches and buses "
+     "to memory (devices hang off a bus)"),
+    (CPU_DIRECT.replace('icache_port = "membus.cpu_side"', 'icache_port = "iobus.cpu_side"') +
+     "[components.iobus]\ntype='bus'\nmem_side='uart0.port'\n",
+     "components.cpu.icache_port: a CPU's icache_port reaches no memory through iobus"),
+    (CPU_DIRECT.replace('dcache_port = "membus.cpu_side"', 'dcache_port = "test.port"'),
+     "components.cpu.dcache_port: test.port is a sifive_test: a CPU's dcache_port leads through caches"),
     (CPU_DIRECT + "[componets]\n", "componets: unknown key; did you mean 'components'?"),
     (CPU_DIRECT.replace('type = "cpu.atomic"', 'type = "cpu.atomic"\ncount = 0'),
      "components.cpu.count: 0 is not an integer from 1 to 1024"),
@@ -155,3 +163,23 @@ def test_overrides_reach_elaboration(machine_file):
     lines = problems(machine_file(CPU_DIRECT), ["components.ram.size=64MB"])
     assert lines == [f"--set: components.ram.size: '64MB' has unknown unit 'MB'; did you mean '64MiB'? "
                      "(expected size, e.g. \"32KiB\")"]
+
+
+def test_a_miswired_cache_is_one_error_naming_its_key(machine_file):
+    """A cache whose memory side is a device: one problem, on that key, and no cascade of
+    'unreachable' consequences."""
+    body = (CPU_DIRECT.replace('dcache_port = "membus.cpu_side"', 'dcache_port = "l1d.cpu_side"')
+            + "[components.l1d]\ntype='cache'\nmem_side='uart0.port'\n")
+    lines = problems(machine_file(body))
+    assert len(lines) == 1 and "components.l1d.mem_side: uart0.port is a uart16550" in lines[0], lines
+
+
+def test_count_mismatch_is_blamed_on_the_file_that_set_the_count_once(machine_file, tmp_path):
+    (tmp_path / "base.toml").write_text(
+        "version = 1\n[components.cpu]\ntype='cpu.atomic'\ncount=2\nicache_port='l1i.cpu_side'\n"
+        "dcache_port='membus.cpu_side'\n[components.l1i]\ntype='cache'\ncount=2\nmem_side='membus.cpu_side'\n")
+    path = machine_file("[components.cpu]\ncount = 3\n", name="top.toml")
+    path.write_text(path.read_text().replace("include = [", "include = ['base.toml', "))
+    lines = problems(path)
+    assert lines == [f"{path}: components.cpu.count: cpu has 3 members and l1i 2, but cpu.icache_port = "
+                     f"'l1i.cpu_side' ({tmp_path / 'base.toml'}) binds them member to member: counts differ"], lines

@@ -88,3 +88,36 @@ def test_mangled_text_fails_cleanly(data):
         for problem in err.problems:
             assert problem.file
             assert problem.key or "TOML" in problem.message or "not found" in problem.message, problem
+
+
+DEVICE_KINDS = {"uart16550", "sifive_test", "clint", "plic", "simctl", "virtio_mmio", "virtio_blk"}
+
+
+@st.composite
+def miswired_machines(draw):
+    """A shipped machine with one CPU port or cache memory side bound to a device instead."""
+    doc = copy.deepcopy(draw(st.sampled_from(BASES)))
+    tables = doc["components"]
+    ports = [(name, port) for name, t in tables.items() if isinstance(t, dict) and not t.get("remove")
+             for port in (("icache_port", "dcache_port") if str(t.get("type", "")).startswith("cpu.")
+                          else ("mem_side",) if t.get("type") == "cache" else ())]
+    devices = sorted(name for name, t in tables.items() if isinstance(t, dict) and t.get("type") in DEVICE_KINDS
+                     and "count" not in t and not t.get("remove"))
+    name, port = draw(st.sampled_from(ports))
+    tables[name][port] = f"{draw(st.sampled_from(devices))}.port"
+    return doc, f"components.{name}.{port}"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=miswired_machines())
+def test_a_port_bound_to_a_device_is_refused_by_name(case, tmp_path):
+    import pytest
+    import tomli_w
+
+    doc, key = case
+    path = tmp_path / "miswired.toml"
+    path.write_text(tomli_w.dumps(doc))
+    with pytest.raises(ConfigError) as err:
+        elaborate(load_machine(path))
+    assert any(p.key == key and "leads through caches and buses to memory" in p.message
+               for p in err.value.problems), err.value.lines()

@@ -71,7 +71,7 @@ def built_library(tmp_path_factory, disk_machine):
 
     library = Library(str(root))
     first, second = [e.id for e in library.entries()]
-    cli("restore", first, "--library", root, "--checkpoint-at-inst", 300_000, "--max-insts", 300_000,
+    cli("restore", first, "--library", root, "--checkpoint-at-inst", 100_000, "--max-insts", 100_000,
         "--quiet", "--outdir", out / "restore")
     cli("run", disk_machine, "--kernel", GUESTS / "build" / "virtio_blk_read.elf", "--checkpoint-at-inst",
         BLK_CHECKPOINT_AT, "--library", root, "--quiet", "--name", "blk-early", "--outdir", out / "blk")

@@ -68,3 +68,13 @@ def test_save_as_new_machine_and_use_it(qtbot, tmp_path):
     assert result.ok and result.graph.name == "my-variant"
     text, name, base = page.source()
     assert name == str(path) and base == str(tmp_path)
+
+
+def test_new_machine_template_is_valid_from_any_working_directory(qtbot, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no configs/ here
+    page = EditorPage()
+    qtbot.addWidget(page)
+    page.new()
+    qtbot.waitUntil(lambda: page.current is not None, timeout=WAIT)
+    assert page.current.ok, page.current.problems
+    assert page.status.text().startswith("✓ valid")

@@ -36,11 +36,13 @@ def test_tree_shows_the_lineage(window, built_library):
     cell = lambda key: model.index(row.row(), model.column_index(key), row.parent()).data()  # noqa: E731
     assert cell("name") == "sieve@200k"
     assert cell("instret") == "200,000"
-    assert cell("trigger") == "at inst 200,000"
+    assert cell("trigger") == "instruction 200,000"
     assert cell("note") == "first boot"
     assert cell("machine") == "virt-rv64"
     assert "atomic" in cell("cpu_models")
-    assert cell("stored_bytes").endswith("B")
+    assert cell("stored_bytes").endswith(" KiB")
+    blk = model.index_of(ids["blk"])
+    assert model.index(blk.row(), model.column_index("disks"), blk.parent()).data() == "disk0 = test.img"
     headers = [model.headerData(n, Qt.Orientation.Horizontal) for n in range(model.columnCount())]
     assert headers[0] == "Checkpoint" and "Size on disk" in headers and "Disk images" in headers
 
@@ -75,6 +77,19 @@ def test_details_of_the_selected_checkpoint(window, built_library, qtbot):
         details.tabs.setCurrentWidget(details.diagram)
     assert rendered.args == [True]
     assert b"<svg" in details.diagram.svg and b"l1d" in details.diagram.svg
+    # readable in a side panel: empty virtio slots as one node, no port names on the edges
+    assert b"8\xc3\x97 virtio_mmio" in details.diagram.svg and "\u2192".encode() not in details.diagram.svg
+
+
+def test_overview_wraps_instead_of_running_off_the_panel(window, built_library, qtbot):
+    _, ids = built_library
+    page = window.library_page
+    page.splitter.setSizes([1000, 400])  # a narrow details panel
+    page.select(ids["first"])
+    details = page.details
+    details.tabs.setCurrentWidget(details.overview)
+    qtbot.wait(200)
+    assert details.overview.horizontalScrollBar().maximum() == 0
 
 
 def test_damaged_entry_is_shown_not_hidden(window_on, library_copy):

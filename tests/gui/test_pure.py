@@ -2,6 +2,7 @@
 settings with a schema version, findings in words."""
 
 import dataclasses
+import os
 import json
 
 from graphsim.checkpoint.compat import Finding
@@ -24,9 +25,12 @@ def test_columns_are_derived_from_the_index():
     assert set(keys) == {f.name for f in dataclasses.fields(Entry)} - NOT_COLUMNS
     assert set(COLUMN_STYLE) <= {f.name for f in dataclasses.fields(Entry)}, "style for a field that is gone"
     by_key = {c.key: c for c in columns()}
-    assert by_key["stored_bytes"].format(3 * 2**20) == "3MiB"
+    assert by_key["stored_bytes"].format(3 * 2**20) == "3.00 MiB"
     assert by_key["instret"].format(1234567) == "1,234,567" and by_key["instret"].align == "right"
-    assert by_key["trigger"].format("inst:200000") == "at inst 200,000"
+    assert by_key["trigger"].format("inst:200000") == "instruction 200,000"
+    assert by_key["trigger"].format("m5op:") == "m5op checkpoint"
+    assert by_key["disks"].format("disk0:disk-a.img:0123456789ab") == "disk0 = disk-a.img"
+    assert by_key["stored_bytes"].format(1219584) == "1.16 MiB"
     assert by_key["note"].editable
 
 
@@ -56,11 +60,13 @@ def test_restore_command_line():
     args = request.argv()
     assert args[:6] == ["-m", "graphsim.cli", "restore", "cpt-1", "--library", "/lib"]
     joined = " ".join(args)
-    for part in ("--cpu timing", "--config /m.toml", "--disk disk0=/b.img", "--max-insts 1000 --relative",
+    for part in ("--cpu timing", "--config /m.toml", "--disk disk0=/b.img", "--max-insts 1000 ",
                  "--checkpoint-at-inst 5 --checkpoint-at-inst 6", "--checkpoint-on-console \\$ $",
-                 "--allow-warnings --progress --console --outdir /runs/r1"):
+                 "--progress --console --outdir /runs/r1"):
         assert part in joined
-    assert "x=" not in joined
+    assert "x=" not in joined and "--allow-warnings" not in joined  # only when the user allowed them
+    assert "--allow-warnings" in RestoreRequest("c", "/l", allow_warnings=True).argv()
+    assert request.command()[1] == "-P"  # the working directory never shadows the package
     assert RestoreRequest("c", "/l").with_outdir("/runs").outdir.startswith("/runs/c-")
 
 
@@ -121,3 +127,21 @@ def test_findings_in_words():
     assert "timing" in explain(findings[1])
     grade, text = verdict_line(findings)
     assert grade == "incompatible" and text.startswith("Incompatible") and "1 incompatible" in text
+
+
+def test_restore_child_does_not_depend_on_the_working_directory(built_library, tmp_path):
+    """The app's restore process, started from a folder that holds a `graphsim` folder (as the
+    folder above a clone does), still runs the installed graphsim."""
+    import subprocess
+
+    root, ids = built_library
+    shadow = tmp_path / "graphsim"
+    shadow.mkdir()
+    (shadow / "__init__.py").write_text("raise ImportError('the working directory shadowed graphsim')\n")
+    request = RestoreRequest(ids["first"], str(root), max_insts=1000,
+                             outdir=str(tmp_path / "run"))
+    result = subprocess.run(request.command(), cwd=tmp_path, stdin=subprocess.DEVNULL, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "reached --max-insts" in result.stderr
+

@@ -2,6 +2,7 @@
 console streamed live, new checkpoints appearing as children, errors shown, Stop."""
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QGuiApplication
 
 from .conftest import DISK_B, damage_state
 
@@ -38,14 +39,18 @@ def test_relaunch_with_a_swapped_disk_prints_its_content_and_adds_a_child(window
     assert "64KiB → 32KiB" in dialog.form.disk_rows["disk0"].info.text()
     assert any(f.grade == "warning" and f.subject == "disk0" for f in dialog.comparison.findings)
     assert not dialog.start.isEnabled()  # warnings need an explicit allow
+    assert "--allow-warnings" not in dialog.command.text()
     dialog.allow.setChecked(True)
-    assert dialog.start.isEnabled()
+    assert dialog.start.isEnabled() and "--allow-warnings" in dialog.command.text()
     dialog.at_inst.setText("200_000")
     assert "--disk disk0=" in dialog.command.text() and "--checkpoint-at-inst 200000" in dialog.command.text()
+    dialog.copy.click()
+    copied = QGuiApplication.clipboard().text()
 
     beats = heartbeat(win)
     dialog.start.click()
     (panel,) = win.runs.panels()
+    assert copied == dialog.command.text() == panel.request.shell_line()  # exactly what Start runs
     assert win.tabs.currentWidget() is win.runs
     qtbot.waitUntil(lambda: panel.exit_code is not None, timeout=RUN_WAIT)
     console = panel.console.toPlainText()
@@ -95,7 +100,7 @@ def test_incompatible_target_cannot_be_started(window, built_library, tmp_path, 
     assert not dialog.start.isEnabled() and not dialog.allow.isEnabled()
     assert dialog.findings.verdict.text().startswith("Incompatible")
     dialog.max_insts.setText("12x")
-    assert "not a positive instruction count" in dialog.option_error.text()
+    assert "'12x' is not a count" in dialog.option_error.text()
     dialog.reject()
 
 
@@ -114,3 +119,22 @@ def test_stop_a_running_restore(window_on, library_copy, qtbot):
     panel.stop()
     qtbot.waitUntil(lambda: panel.exit_code is not None, timeout=WAIT)
     assert panel.state.text() == "stopped" and not panel.running()
+    assert win.statusBar().currentMessage().endswith(": stopped")  # the status bar says what the badge says
+
+
+def test_the_run_console_starts_with_the_checkpoints_console_tail(window_on, library_copy, qtbot, tmp_path):
+    from .conftest import CONFIGS, GUESTS, cli
+
+    root, _ = library_copy
+    cli("run", CONFIGS / "virt-rv64.toml", "--kernel", GUESTS / "build" / "hello.elf", "--checkpoint-at-inst", 2000,
+        "--library", root, "--quiet", "--name", "after-hello", "--outdir", tmp_path / "hello")
+    win = window_on(root)
+    qtbot.waitUntil(lambda: "after-hello" in {win.catalog.entry(i).name for i in win.catalog.ids()}, timeout=WAIT)
+    cpt = next(i for i in win.catalog.ids() if win.catalog.entry(i).name == "after-hello")
+    dialog = open_dialog(win, cpt, qtbot)
+    dialog.accept()
+    (panel,) = win.runs.panels()
+    qtbot.waitUntil(lambda: panel.exit_code is not None, timeout=RUN_WAIT)
+    console = panel.console.toPlainText()
+    assert console.startswith("Hello from graphsim guest"), console
+    assert f"──── restored from {cpt} ────" in console

@@ -109,5 +109,5 @@ def test_m5ops_drive_stats_and_checkpoints(tmp_path):
                                             "end of simulation"]
     region, after_reset = dumps[0]["stats"]["simInsts"], dumps[3]["stats"]["simInsts"]
     assert region > 1_000_000 and after_reset < 10_000  # dump_reset_stats reset the counters
-    assert "checkpoint cpt-" in result.stderr and "(m5op)" in result.stderr
+    assert "checkpoint cpt-" in result.stderr and "(m5op checkpoint)" in result.stderr
     assert (tmp_path / "out" / "stats.txt").read_text().count("Begin Simulation Statistics") == 4

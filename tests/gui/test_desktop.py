@@ -1,0 +1,100 @@
+"""The app as a person starts it: `graphsim gui` on a real X display (Xvfb, through Qt's xcb
+plugin and the libraries `make setup` installs) as well as offscreen, and Ctrl-C in the
+terminal quits it."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from .conftest import ROOT
+
+SHOW = """
+import sys
+from gui.app import application, create_window
+app = application()
+window = create_window(sys.argv[1])
+window.resize(1280, 800)
+window.show()
+for _ in range(50):
+    app.processEvents()
+window.grab().save(sys.argv[2])
+print(app.platformName(), window.isVisible())
+"""
+
+
+@pytest.fixture
+def xvfb():
+    binary = shutil.which("Xvfb")
+    if binary is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Xvfb is missing (make setup installs Debian's xvfb)")
+        pytest.skip("Xvfb is not installed")
+    display = f":{90 + os.getpid() % 100}"
+    server = subprocess.Popen([binary, display, "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    socket = f"/tmp/.X11-unix/X{display[1:]}"
+    deadline = time.time() + 20
+    while not os.path.exists(socket) and time.time() < deadline:
+        time.sleep(0.1)
+    yield display
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _wait_idle(pid: int, timeout: float = 120):
+    """Until the process has started and stops using the CPU (its event loop waits)."""
+    deadline = time.time() + timeout
+    time.sleep(2)
+    last = _cpu_seconds(pid)
+    while time.time() < deadline:
+        time.sleep(1.0)
+        now = _cpu_seconds(pid)
+        if now - last < 0.05:
+            return
+        last = now
+    raise AssertionError("the app never became idle")
+
+
+def _env(**extra):
+    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY")}
+    env.update(extra)
+    return env
+
+
+def test_the_app_shows_on_an_x_display(built_library, xvfb, tmp_path):
+    root, _ = built_library
+    shot = tmp_path / "window.png"
+    result = subprocess.run([sys.executable, "-P", "-c", SHOW, str(root), str(shot)], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120, env=_env(DISPLAY=xvfb, QT_QPA_PLATFORM="xcb"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["xcb", "True"]
+    assert shot.stat().st_size > 10_000  # a real picture of the window
+
+
+@pytest.mark.parametrize("platform", ["offscreen", "xcb"])
+def test_ctrl_c_in_the_terminal_quits_the_app(built_library, platform, tmp_path, request):
+    root, _ = built_library
+    env = _env(QT_QPA_PLATFORM=platform)
+    if platform == "xcb":
+        env["DISPLAY"] = request.getfixturevalue("xvfb")
+    app = subprocess.Popen([sys.executable, "-P", "-m", "graphsim.cli", "gui", "--library", str(root)],
+                           cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_idle(app.pid)  # up, waiting in its event loop
+    assert app.poll() is None, app.communicate()
+    app.send_signal(signal.SIGINT)
+    try:
+        _, stderr = app.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        app.kill()
+        raise AssertionError("the app ignored Ctrl-C")
+    assert app.returncode == 0, stderr
