@@ -96,7 +96,17 @@ def _run_options(args):
                       checkpoint_at_inst=args.checkpoint_at_inst, checkpoint_at_tick=args.checkpoint_at_tick,
                       checkpoint_on_console=args.checkpoint_on_console, library=args.library, note=args.note,
                       name=args.name, digest=args.digest, quiet=args.quiet, progress=args.progress,
-                      switch_at_inst=args.switch_at_inst, switch_to=args.switch_to)
+                      switch_at_inst=args.switch_at_inst, switch_to=args.switch_to,
+                      gdb=args.gdb, wait_gdb=args.wait_gdb)
+
+
+def _check_gdb_options(args):
+    if args.wait_gdb and args.gdb is None:
+        raise GraphsimError("--wait-gdb needs --gdb [HOST:]PORT (the address GDB connects to)")
+    if args.gdb is not None:
+        from .debug.stub import parse_listen_address
+
+        parse_listen_address(args.gdb)
 
 
 def _console(args):
@@ -135,6 +145,7 @@ def cmd_run(args) -> int:
     from .config.units import parse_address
     from .sim.machine import Machine
 
+    _check_gdb_options(args)
     graph = load(args.config, args.set)
     console = _console(args)
     machine = Machine(graph, _parse_disks(args.disk), console)
@@ -150,6 +161,7 @@ def cmd_restore(args) -> int:
     from .checkpoint.library import Library
     from .checkpoint.restore import plan_restore
 
+    _check_gdb_options(args)
     library = Library(args.library)
     plan = plan_restore(library, args.checkpoint, config=args.config, overrides=args.set, cpu=args.cpu,
                         disks=_parse_disks(args.disk), strict=args.strict, allow_warnings=args.allow_warnings)
@@ -242,6 +254,9 @@ def add_run_arguments(p):
                    help="switch CPU model at instruction N (as the m5op switch_cpu does); repeatable")
     p.add_argument("--switch-to", metavar="MODEL",
                    help="the CPU model switches alternate with (default: timing, or atomic from timing)")
+    p.add_argument("--gdb", metavar="[HOST:]PORT",
+                   help="serve the GDB remote protocol (host 127.0.0.1 unless given; port 0: any free port)")
+    p.add_argument("--wait-gdb", action="store_true", help="with --gdb: wait for GDB before the first instruction")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -420,6 +420,39 @@ def wake_tick(harts, dev, work, j):
 
 
 @njit(cache=True)
+def debug_before(work, db, h, pc, icount, resuming):
+    """Debug hook before an instruction executes (only called while a debugger is armed):
+    True (exit record filled) if hart h must stop here: the single step it was given is
+    done, or pc is a breakpoint (except at the icount it resumes from, and for the
+    instruction completing a served MMIO access, which must not be re-issued)."""
+    if work[db + L.DB_STEP_HART] == h and icount >= work[db + L.DB_STEP_ICOUNT]:
+        set_exit(work, L.EXIT_DEBUG, h, 0, 0, 0, L.DBG_STEP, pc)
+        return True
+    if resuming or work[work[db + L.DB_SKIP] + h] == icount:
+        return False
+    bp = work[db + L.DB_BP]
+    for i in range(work[db + L.DB_NBP]):
+        if work[bp + i] == pc:
+            set_exit(work, L.EXIT_DEBUG, h, 0, 0, 0, L.DBG_BREAKPOINT, pc)
+            return True
+    return False
+
+
+@njit(cache=True)
+def debug_watch(work, db, h, pc, va, size, kind):
+    """Debug hook after a data access retired (only called while a debugger is armed): True
+    (exit record filled) if [va, va + size) overlaps a watchpoint of that kind (1 read, 2 write, 3 both)."""
+    wp = work[db + L.DB_WP]
+    for i in range(work[db + L.DB_NWP]):
+        e = wp + i * L.DBW_WORDS
+        a = work[e + L.DBW_ADDR]
+        if (work[e + L.DBW_KIND] & kind) != 0 and va - a < work[e + L.DBW_LEN] and a - va < size:
+            set_exit(work, L.EXIT_DEBUG, h, max(va, a), kind, 0, L.DBG_WATCH, pc)
+            return True
+    return False
+
+
+@njit(cache=True)
 def exec_rare(harts, h, st, ram, dev, work, op, rd, rs1, rs2, imm, w, pc, npc, priv, xl32, k, t, tpc,
               amask, dvm, dctx, tlb, satp_modes):
     """Execute the instructions that are not on the hot path: A extension, Zicsr and the
@@ -603,6 +636,7 @@ def run(harts, ram, dev, work, budget, until_tick):
     tron = work[L.C_TRACE_ON]
     trb = work[L.C_TRACE]
     trcap = work[L.C_TRACECAP]
+    db = work[L.C_DEBUG]
     done = 0
     if until_tick < 0:
         until_tick = MAXTICK
@@ -723,6 +757,9 @@ def run(harts, ram, dev, work, budget, until_tick):
         exit_reason = -1
         tr = trb + work[L.C_TRACECOUNT] * L.TR_WORDS  # next record (the count is committed with the slice)
         while k < n:
+            if db != 0 and debug_before(work, db, h, pc, st[ICOUNT] + k, resuming and k == 0):
+                exit_reason = L.EXIT_DEBUG
+                break
             exc = -1
             tval = 0
             brk = False
@@ -896,6 +933,9 @@ def run(harts, ram, dev, work, budget, until_tick):
                             used |= USED_F if (op == D.OP_FLW or op == D.OP_FSW) else USED_F | USED_D
                             if is_load:
                                 st[MSTATUS] |= CSR.MSTATUS_FS
+                        if db != 0 and exc < 0 and debug_watch(work, db, h, pc, va, size, 1 if is_load else 2):
+                            exit_reason = L.EXIT_DEBUG
+                            brk = True
                 elif op == D.OP_JAL:
                     tgt = (pc + imm) & amask
                     if tgt & ialign:
@@ -922,11 +962,17 @@ def run(harts, ram, dev, work, budget, until_tick):
                     exc = exec_fp(st, op, rd, rs1, rs2, imm)
                     tval = w
                 else:
+                    ava = st[rs1] & amask  # an A-extension access's address (rd may overwrite rs1)
                     exc, tval, npc, brk, exit_reason, maddr, minfo = exec_rare(
                         harts, h, st, ram, dev, work, op, rd, rs1, rs2, imm, w, pc, npc, priv, xl32, k, t, tpc,
                         amask, dvm, dctx, tlb, satp_modes)
                     if exit_reason >= 0:
                         break
+                    if db != 0 and exc < 0 and maddr >= 0 and D.AMO_FIRST <= op <= D.SC_LAST:
+                        kind = 1 if op <= D.LR_LAST and op >= D.LR_FIRST else (2 if op >= D.SC_FIRST else 3)
+                        if debug_watch(work, db, h, pc, ava, D.mem_size(op), kind):
+                            exit_reason = L.EXIT_DEBUG
+                            brk = True
             # ---- retire or trap ----
             if tron:
                 work[tr + L.TR_HART] = h

@@ -35,6 +35,8 @@ class RunOptions:
     slice_insts: int = 1_000_000
     switch_at_inst: list[int] = field(default_factory=list)
     switch_to: str | None = None  # CPU model the switches alternate with (default: timing, or atomic)
+    gdb: str | None = None  # [HOST:]PORT of a GDB remote stub (graphsim/debug)
+    wait_gdb: bool = False  # stop before the first instruction until GDB attaches
 
 
 def triggers_from(options: RunOptions) -> list[Trigger]:
@@ -95,12 +97,45 @@ def execute(machine: Machine, options: RunOptions, parent: str = "") -> tuple[St
     first_model = machine.cpus[0].kind[4:]
     other_model = options.switch_to or ("timing" if first_model == "atomic" else "atomic")
     switches = []
+    stop = Stop("killed", detail="gdb kill before the first instruction")
+
+    def checkpoint(kind: str, detail: str, name: str = "") -> tuple[str, float]:
+        nonlocal library, parent
+        library = library or Library(options.library)
+        cpt_id, manifest, seconds = take_checkpoint(
+            machine, library, {"kind": kind, "detail": detail}, parent=parent,
+            name=name or (options.name if options.name and not checkpoints else ""), note=options.note)
+        parent = cpt_id
+        if progress is not None:
+            progress.end_line()
+        checkpoints.append({"id": cpt_id, "instret": machine.instret, "tick": machine.tick,
+                            "trigger": f"{kind}:{detail}", "seconds": round(seconds, 4),
+                            "stored_bytes": manifest["stored_bytes"], "path": library.path(cpt_id)})
+        print(f"[graphsim] checkpoint {cpt_id} at {machine.instret:,} insts ({kind}:{detail}) "
+              f"in {seconds:.3f} s, {manifest['stored_bytes'] / 2**20:.2f} MiB", file=sys.stderr)
+        return cpt_id, seconds
+
+    debugger = None
+    if options.gdb is not None:
+        from ..debug.stub import GdbStub
+
+        debugger = GdbStub(machine, options.gdb, lambda name: checkpoint("gdb", "monitor", name))
     try:
-        while True:
+        running = debugger is None or not options.wait_gdb or debugger.wait_for_client() != "kill"
+        while running:
             stop = machine.run(limits, triggers, options.slice_insts, progress)
+            if stop.reason == "debug":
+                if progress is not None:
+                    progress.end_line()
+                if debugger.serve_stop() == "kill":
+                    stop = Stop("killed", detail="gdb kill")
+                    break
+                continue
             if stop.reason == "switch_cpu":
                 target = other_model if machine.cpus[0].kind[4:] == first_model else first_model
                 machine.switch_cpu(target)
+                if debugger is not None:
+                    debugger.after_switch()
                 if progress is not None:
                     progress.end_line()
                 switches.append({"instret": machine.instret, "to": target, "trigger": stop.detail})
@@ -109,20 +144,11 @@ def execute(machine: Machine, options: RunOptions, parent: str = "") -> tuple[St
                 continue
             if stop.reason != "checkpoint":
                 break
-            library = library or Library(options.library)
             kind, _, detail = stop.detail.partition(":")
-            cpt_id, manifest, seconds = take_checkpoint(
-                machine, library, {"kind": kind, "detail": detail}, parent=parent,
-                name=options.name if options.name and not checkpoints else "", note=options.note)
-            parent = cpt_id
-            if progress is not None:
-                progress.end_line()
-            checkpoints.append({"id": cpt_id, "instret": machine.instret, "tick": machine.tick,
-                                "trigger": stop.detail, "seconds": round(seconds, 4),
-                                "stored_bytes": manifest["stored_bytes"], "path": library.path(cpt_id)})
-            print(f"[graphsim] checkpoint {cpt_id} at {machine.instret:,} insts ({stop.detail}) "
-                  f"in {seconds:.3f} s, {manifest['stored_bytes'] / 2**20:.2f} MiB", file=sys.stderr)
+            checkpoint(kind, detail)
     finally:
+        if debugger is not None:
+            debugger.finish(stop)
         if progress is not None:
             progress.end_line()
         machine.dump_stats("end of simulation")
@@ -146,7 +172,8 @@ def execute(machine: Machine, options: RunOptions, parent: str = "") -> tuple[St
 
 def report(stop: Stop, summary: dict):
     what = {"exit": f"guest exited with code {stop.exit_code}", "max_insts": "reached --max-insts",
-            "max_tick": "reached --max-tick", "idle": "guest idle: " + stop.detail}.get(stop.reason, stop.reason)
+            "max_tick": "reached --max-tick", "idle": "guest idle: " + stop.detail,
+            "killed": "killed from gdb"}.get(stop.reason, stop.reason)
     print(f"[graphsim] {what} after {summary['instret']:,} insts, {summary['tick'] / 1e12:.6f} s simulated, "
           f"{summary['host_seconds']:.2f} s host ({summary['mips']:.1f} MIPS)", file=sys.stderr)
     if "digest" in summary:
