@@ -130,11 +130,11 @@ class GdbStub:
             self._attaching = False
             while True:
                 reply, action = self.handle(self.conn.read_packet())
+                if reply is not None:
+                    self.conn.send_packet(reply)
                 if action == "kill":
                     self._drop()
                     return "kill"
-                if reply is not None:
-                    self.conn.send_packet(reply)
                 if action == "detach":
                     self._drop()
                     return "resume"

@@ -137,6 +137,16 @@ class RawClient:
         self.sock.sendall(b"+")
         return body.decode("latin-1")
 
+    def reply_noack(self) -> str:
+        """The next packet's body in no-ack mode."""
+        while self._byte() != ord("$"):
+            pass
+        body = bytearray()
+        while (b := self._byte()) != ord("#"):
+            body.append(b)
+        self._byte(), self._byte()
+        return body.decode("latin-1")
+
     def command(self, body: str) -> str:
         data = body.encode("latin-1")
         self.sock.sendall(b"$" + data + b"#" + checksum(data))
