@@ -51,6 +51,8 @@ from . import layout as L
 MAXTICK = 0x3FFFFFFFFFFFFFFF
 DC_ENTRIES = 1 << 14  # decode cache entries (2 words each: key, decoded)
 DC_MASK = DC_ENTRIES - 1
+NO_PAGE = 1 << 62  # a fetch page number no pc has: while a debugger is armed, the per-page fetch
+# path (where the debug hook is) runs for every instruction; unarmed, the hook costs nothing
 
 # physical access statuses
 ST_OK = 0
@@ -636,7 +638,10 @@ def run(harts, ram, dev, work, budget, until_tick):
     tron = work[L.C_TRACE_ON]
     trb = work[L.C_TRACE]
     trcap = work[L.C_TRACECAP]
-    db = work[L.C_DEBUG]
+    # The debug hooks (docs/gdb.md) read work[C_DEBUG] only on slow paths, so that no register
+    # of the hot loop is spent on them.
+    if work[L.C_DEBUG] != 0 and work[work[L.C_DEBUG] + L.DB_NWP] > 0:
+        rsize = 0  # every data access takes the slow paths, where watchpoints are checked
     done = 0
     if until_tick < 0:
         until_tick = MAXTICK
@@ -757,9 +762,6 @@ def run(harts, ram, dev, work, budget, until_tick):
         exit_reason = -1
         tr = trb + work[L.C_TRACECOUNT] * L.TR_WORDS  # next record (the count is committed with the slice)
         while k < n:
-            if db != 0 and debug_before(work, db, h, pc, st[ICOUNT] + k, resuming and k == 0):
-                exit_reason = L.EXIT_DEBUG
-                break
             exc = -1
             tval = 0
             brk = False
@@ -768,6 +770,11 @@ def run(harts, ram, dev, work, budget, until_tick):
             fpa = -1
             # ---- fetch ----
             if (pc >> 12) != fvpn:
+                # (while a debugger is armed, every instruction comes here: see NO_PAGE)
+                if work[L.C_DEBUG] != 0 and debug_before(work, work[L.C_DEBUG], h, pc, st[ICOUNT] + k,
+                                                         resuming and k == 0):
+                    exit_reason = L.EXIT_DEBUG
+                    break
                 if ivm:
                     pa = translate(st, work, tlb, ram64, ram32, pc, MMU.ACC_FETCH, ictx, xl32)
                     if pa < 0:
@@ -777,11 +784,11 @@ def run(harts, ram, dev, work, budget, until_tick):
                     pa = pc
                 if exc < 0:
                     po = (pa & ~0xFFF) - rbase
-                    if po < 0 or po >= rsize:
+                    if po < 0 or po >= work[L.C_RAM_SIZE]:
                         exc = PV.EXC_INST_ACCESS
                         tval = pc
                     else:
-                        fvpn = pc >> 12
+                        fvpn = pc >> 12 if work[L.C_DEBUG] == 0 else NO_PAGE
                         fbase = po
             w = 0
             d = 0
@@ -801,7 +808,7 @@ def run(harts, ram, dev, work, budget, until_tick):
                         if pa2 < 0:
                             exc = fault_cause(pa2, MMU.ACC_FETCH)
                             tval = pc2
-                        elif pa2 - rbase < 0 or pa2 - rbase >= rsize:
+                        elif pa2 - rbase < 0 or pa2 - rbase >= work[L.C_RAM_SIZE]:
                             exc = PV.EXC_INST_ACCESS
                             tval = pc2
                         else:
@@ -878,6 +885,9 @@ def run(harts, ram, dev, work, budget, until_tick):
                                 else:
                                     st[dst] = D.load_ext(op, v)
                                     st[0] = 0
+                                    if work[L.C_DEBUG] != 0 and debug_watch(work, work[L.C_DEBUG], h, pc, va, size, 1):
+                                        exit_reason = L.EXIT_DEBUG
+                                        brk = True
                             elif off >= 0 and off <= rsize - size and (off & (size - 1)) == 0:
                                 # (written out: passing arrays to helpers costs atomic refcounts)
                                 uo = np.uint64(off)
@@ -903,12 +913,18 @@ def run(harts, ram, dev, work, budget, until_tick):
                                     st[dst] = D.load_ext(op, v)
                                     st[0] = 0
                                     brk = s_ == ST_OK_BRK
+                                    if work[L.C_DEBUG] != 0 and debug_watch(work, work[L.C_DEBUG], h, pc, va, size, 1):
+                                        exit_reason = L.EXIT_DEBUG
+                                        brk = True
                         else:
                             sv = st[FREG + rs2] if fpmem else st[rs2]
                             if pa2 >= 0:
                                 if not split_write(ram8, work, pa, pa2, va, size, sv):
                                     exc = PV.EXC_STORE_ACCESS
                                     tval = va
+                                elif work[L.C_DEBUG] != 0 and debug_watch(work, work[L.C_DEBUG], h, pc, va, size, 2):
+                                    exit_reason = L.EXIT_DEBUG
+                                    brk = True
                             elif off >= 0 and off <= rsize - size and (off & (size - 1)) == 0:
                                 uo = np.uint64(off)
                                 if size == 8:
@@ -929,13 +945,13 @@ def run(harts, ram, dev, work, budget, until_tick):
                                     break
                                 else:
                                     brk = s_ == ST_OK_BRK
+                                    if work[L.C_DEBUG] != 0 and debug_watch(work, work[L.C_DEBUG], h, pc, va, size, 2):
+                                        exit_reason = L.EXIT_DEBUG
+                                        brk = True
                         if fpmem and exc < 0:
                             used |= USED_F if (op == D.OP_FLW or op == D.OP_FSW) else USED_F | USED_D
                             if is_load:
                                 st[MSTATUS] |= CSR.MSTATUS_FS
-                        if db != 0 and exc < 0 and debug_watch(work, db, h, pc, va, size, 1 if is_load else 2):
-                            exit_reason = L.EXIT_DEBUG
-                            brk = True
                 elif op == D.OP_JAL:
                     tgt = (pc + imm) & amask
                     if tgt & ialign:
@@ -968,9 +984,9 @@ def run(harts, ram, dev, work, budget, until_tick):
                         amask, dvm, dctx, tlb, satp_modes)
                     if exit_reason >= 0:
                         break
-                    if db != 0 and exc < 0 and maddr >= 0 and D.AMO_FIRST <= op <= D.SC_LAST:
+                    if work[L.C_DEBUG] != 0 and exc < 0 and maddr >= 0 and D.AMO_FIRST <= op <= D.SC_LAST:
                         kind = 1 if op <= D.LR_LAST and op >= D.LR_FIRST else (2 if op >= D.SC_FIRST else 3)
-                        if debug_watch(work, db, h, pc, ava, D.mem_size(op), kind):
+                        if debug_watch(work, work[L.C_DEBUG], h, pc, ava, D.mem_size(op), kind):
                             exit_reason = L.EXIT_DEBUG
                             brk = True
             # ---- retire or trap ----

@@ -18,7 +18,7 @@ from tests.conftest import CONFIGS, ROOT
 GUESTS = ROOT / "assets" / "guest" / "build"
 DEMO = GUESTS / "gdb_demo.elf"
 GDB = "gdb-multiarch"
-TIMEOUT = 120
+TIMEOUT = 600  # (a cold numba compile of a CPU model takes minutes on a loaded machine)
 
 
 def need_gdb():

@@ -165,7 +165,7 @@ def test_monitor_commands_and_checkpoint_equal_to_checkpoint_at_inst(tmp_path):
     for name in ("from-gdb", "at-inst"):
         restored = subprocess.run(
             [*Graphsim.python_cli(), "restore", name, "--library", str(library), "--max-insts", str(icount),
-             "--digest", "--quiet", "--outdir", str(tmp_path / name)], capture_output=True, text=True, timeout=120)
+             "--digest", "--quiet", "--outdir", str(tmp_path / name)], capture_output=True, text=True, timeout=TIMEOUT)
         assert restored.returncode == 0, restored.stderr
         digests.append(re.search(r"^digest (\w+)$", restored.stdout, re.M).group(1))
     assert digests[0] == digests[1]
