@@ -50,7 +50,7 @@ class Graphsim:
     def __init__(self, *args, wait=True, config="virt-rv64.toml", kernel=DEMO, command="run"):
         argv = [*self.python_cli(), command]
         if command == "run":
-            argv += [str(CONFIGS / config), "--kernel", str(kernel)]
+            argv += [str(CONFIGS / config)] + (["--kernel", str(kernel)] if kernel is not None else [])
         argv += [*args, "--gdb", "0", "--digest"]
         if wait:
             argv.append("--wait-gdb")

@@ -181,3 +181,42 @@ def test_binary_escapes_round_trip():
     data = bytes(range(256))
     assert unescape_binary(escape_binary(data)) == data
     assert b"#" not in escape_binary(data) and b"$" not in escape_binary(data)
+
+
+def test_linux_kernel_memory_through_its_sv39_page_tables():
+    """Stop Linux (OpenSBI + kernel, configs/linux.toml) once it runs in S-mode with paging on (Sv57:
+the hart offers Sv39/48/57, Linux takes the largest):
+    the instruction bytes at the kernel's virtual pc, read through the stub's page walk, are
+    the bytes of the kernel image (linked at 0xffffffff80000000, loaded at RAM + 2 MiB)."""
+    image = (ROOT / "assets" / "linux" / "Image").read_bytes()
+    sim = Graphsim("--quiet", "--max-insts", "60000000", config="linux.toml", kernel=None)
+    try:
+        c = RawClient(sim.port)
+        assert c.command("?") == "T05thread:1;"
+        seen = []
+        for _attempt in range(60):
+            c.send_only("vCont;c")
+            time.sleep(0.5)
+            c.send_raw(b"\x03")
+            reply = c.reply()
+            if reply.startswith("W"):
+                pytest.fail(f"Linux finished before it was caught in S-mode with paging on: {seen}")
+            assert reply == "T02thread:1;"
+            priv = reg(c.command("p%x" % (65 + 4096)))
+            satp = reg(c.command("p%x" % (65 + 0x180)))
+            pc = reg(c.command("p20"))
+            seen.append((priv, hex(satp), hex(pc)))
+            if priv == 1 and satp >> 60 in (8, 9, 10) and 0 <= pc - 0xFFFFFFFF80000000 <= len(image) - 16:
+                break  # in kernel text (not in a module or the vmalloc area)
+        else:
+            pytest.fail("never caught Linux in S-mode with Sv39 on")
+        offset = pc - 0xFFFFFFFF80000000
+        assert bytes.fromhex(c.command("m%x,10" % pc)) == image[offset:offset + 16]
+        physical = bytes.fromhex(c.command("qRcmd," + ("phys 0x%x 16" % (0x80200000 + offset)).encode().hex()))
+        assert physical.decode().split(": ")[1].split() == [f"{b:02x}" for b in image[offset:offset + 16]]
+        assert c.command("m0100000000000000,8") == "E0e"  # not a canonical address
+        c.send_only("k")
+        done = sim.finish()
+        assert done.returncode == 0 and "killed from gdb" in done.stderr
+    finally:
+        sim.kill()
