@@ -375,9 +375,10 @@ class Core:
     def set_debug(self, breakpoints=(), watchpoints=(), step_hart: int = -1, step_icount: int = 0,
                   skip: dict | None = None):
         """Arm the kernel's debug stops (graphsim/debug; docs/gdb.md): breakpoint pcs, watchpoints
-        (virtual address, length, kind: 1 read, 2 write, 3 both), a hart to stop before it executes
+        (physical address, length, kind: 1 read, 2 write, 3 both), a hart to stop before it executes
         with icount >= step_icount, and per hart an icount at which breakpoints are not checked.
-        With nothing armed the kernel runs exactly as without a debugger."""
+        Armed, the kernel runs one instruction per slice; with nothing armed it runs exactly as
+        without a debugger."""
         if len(breakpoints) > L.DBG_MAX_BP or len(watchpoints) > L.DBG_MAX_WP:
             raise ValueError(f"at most {L.DBG_MAX_BP} breakpoints and {L.DBG_MAX_WP} watchpoints")
         w = self.work

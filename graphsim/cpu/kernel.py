@@ -51,8 +51,6 @@ from . import layout as L
 MAXTICK = 0x3FFFFFFFFFFFFFFF
 DC_ENTRIES = 1 << 14  # decode cache entries (2 words each: key, decoded)
 DC_MASK = DC_ENTRIES - 1
-NO_PAGE = 1 << 62  # a fetch page number no pc has: while a debugger is armed, the per-page fetch
-# path (where the debug hook is) runs for every instruction; unarmed, the hook costs nothing
 
 # physical access statuses
 ST_OK = 0
@@ -423,10 +421,10 @@ def wake_tick(harts, dev, work, j):
 
 @njit(cache=True)
 def debug_before(work, db, h, pc, icount, resuming):
-    """Debug hook before an instruction executes (only called while a debugger is armed):
-    True (exit record filled) if hart h must stop here: the single step it was given is
-    done, or pc is a breakpoint (except at the icount it resumes from, and for the
-    instruction completing a served MMIO access, which must not be re-issued)."""
+    """Debug hook at a slice start (while a debugger is armed, every slice is one instruction):
+    True (exit record filled) if hart h must stop before the instruction at pc: the single
+    step it was given is done, or pc is a breakpoint (except at the icount it resumes from,
+    and for the instruction completing a served MMIO access, which must not be re-issued)."""
     if work[db + L.DB_STEP_HART] == h and icount >= work[db + L.DB_STEP_ICOUNT]:
         set_exit(work, L.EXIT_DEBUG, h, 0, 0, 0, L.DBG_STEP, pc)
         return True
@@ -441,15 +439,18 @@ def debug_before(work, db, h, pc, icount, resuming):
 
 
 @njit(cache=True)
-def debug_watch(work, db, h, pc, va, size, kind):
-    """Debug hook after a data access retired (only called while a debugger is armed): True
-    (exit record filled) if [va, va + size) overlaps a watchpoint of that kind (1 read, 2 write, 3 both)."""
+def debug_watch(work, db, h, pc, pa, minfo):
+    """Debug hook after a one-instruction slice retired a data access (physical address pa,
+    minfo = size | kind << 8, kind 1 load, 2 store, 3 AMO): True (exit record filled) if it
+    overlaps a watchpoint's physical range of that kind (bit 0 read, bit 1 write)."""
+    size = minfo & 0xFF
+    kind = (minfo >> 8) & 3
     wp = work[db + L.DB_WP]
     for i in range(work[db + L.DB_NWP]):
         e = wp + i * L.DBW_WORDS
         a = work[e + L.DBW_ADDR]
-        if (work[e + L.DBW_KIND] & kind) != 0 and va - a < work[e + L.DBW_LEN] and a - va < size:
-            set_exit(work, L.EXIT_DEBUG, h, max(va, a), kind, 0, L.DBG_WATCH, pc)
+        if (work[e + L.DBW_KIND] & kind) != 0 and pa - a < work[e + L.DBW_LEN] and a - pa < size:
+            set_exit(work, L.EXIT_DEBUG, h, max(pa, a), kind, 0, L.DBG_WATCH, pc)
             return True
     return False
 
@@ -638,10 +639,6 @@ def run(harts, ram, dev, work, budget, until_tick):
     tron = work[L.C_TRACE_ON]
     trb = work[L.C_TRACE]
     trcap = work[L.C_TRACECAP]
-    # The debug hooks (docs/gdb.md) read work[C_DEBUG] only on slow paths, so that no register
-    # of the hot loop is spent on them.
-    if work[L.C_DEBUG] != 0 and work[work[L.C_DEBUG] + L.DB_NWP] > 0:
-        rsize = 0  # every data access takes the slow paths, where watchpoints are checked
     done = 0
     if until_tick < 0:
         until_tick = MAXTICK
@@ -706,6 +703,9 @@ def run(harts, ram, dev, work, budget, until_tick):
             irq = PV.pending_interrupt(st)
             if irq >= 0:
                 PV.take_trap(st, irq, True, 0, st[PC], xl32)
+        db = work[L.C_DEBUG]
+        if db != 0 and debug_before(work, db, h, st[PC], st[ICOUNT], resuming):
+            return L.EXIT_DEBUG  # (docs/gdb.md: the debug hooks live at slice boundaries)
         # ---- the slice ----
         n = budget - done
         nb = (t // qt + 1) * qt
@@ -722,8 +722,8 @@ def run(harts, ram, dev, work, budget, until_tick):
                 m = (f - t + tpc - 1) // tpc
                 if m < n:
                     n = m
-        if n <= 0:
-            n = 1
+        if n <= 0 or db != 0:
+            n = 1  # (armed: one instruction per slice, so the hooks see every instruction)
         if tron:
             room = trcap - work[L.C_TRACECOUNT]
             if room <= 0:
@@ -761,6 +761,8 @@ def run(harts, ram, dev, work, budget, until_tick):
         ntrap = 0
         exit_reason = -1
         tr = trb + work[L.C_TRACECOUNT] * L.TR_WORDS  # next record (the count is committed with the slice)
+        maddr = -1
+        minfo = 0
         while k < n:
             exc = -1
             tval = 0
@@ -770,11 +772,6 @@ def run(harts, ram, dev, work, budget, until_tick):
             fpa = -1
             # ---- fetch ----
             if (pc >> 12) != fvpn:
-                # (while a debugger is armed, every instruction comes here: see NO_PAGE)
-                if work[L.C_DEBUG] != 0 and debug_before(work, work[L.C_DEBUG], h, pc, st[ICOUNT] + k,
-                                                         resuming and k == 0):
-                    exit_reason = L.EXIT_DEBUG
-                    break
                 if ivm:
                     pa = translate(st, work, tlb, ram64, ram32, pc, MMU.ACC_FETCH, ictx, xl32)
                     if pa < 0:
@@ -784,11 +781,11 @@ def run(harts, ram, dev, work, budget, until_tick):
                     pa = pc
                 if exc < 0:
                     po = (pa & ~0xFFF) - rbase
-                    if po < 0 or po >= work[L.C_RAM_SIZE]:
+                    if po < 0 or po >= rsize:
                         exc = PV.EXC_INST_ACCESS
                         tval = pc
                     else:
-                        fvpn = pc >> 12 if work[L.C_DEBUG] == 0 else NO_PAGE
+                        fvpn = pc >> 12
                         fbase = po
             w = 0
             d = 0
@@ -808,7 +805,7 @@ def run(harts, ram, dev, work, budget, until_tick):
                         if pa2 < 0:
                             exc = fault_cause(pa2, MMU.ACC_FETCH)
                             tval = pc2
-                        elif pa2 - rbase < 0 or pa2 - rbase >= work[L.C_RAM_SIZE]:
+                        elif pa2 - rbase < 0 or pa2 - rbase >= rsize:
                             exc = PV.EXC_INST_ACCESS
                             tval = pc2
                         else:
@@ -885,9 +882,6 @@ def run(harts, ram, dev, work, budget, until_tick):
                                 else:
                                     st[dst] = D.load_ext(op, v)
                                     st[0] = 0
-                                    if work[L.C_DEBUG] != 0 and debug_watch(work, work[L.C_DEBUG], h, pc, va, size, 1):
-                                        exit_reason = L.EXIT_DEBUG
-                                        brk = True
                             elif off >= 0 and off <= rsize - size and (off & (size - 1)) == 0:
                                 # (written out: passing arrays to helpers costs atomic refcounts)
                                 uo = np.uint64(off)
@@ -913,18 +907,12 @@ def run(harts, ram, dev, work, budget, until_tick):
                                     st[dst] = D.load_ext(op, v)
                                     st[0] = 0
                                     brk = s_ == ST_OK_BRK
-                                    if work[L.C_DEBUG] != 0 and debug_watch(work, work[L.C_DEBUG], h, pc, va, size, 1):
-                                        exit_reason = L.EXIT_DEBUG
-                                        brk = True
                         else:
                             sv = st[FREG + rs2] if fpmem else st[rs2]
                             if pa2 >= 0:
                                 if not split_write(ram8, work, pa, pa2, va, size, sv):
                                     exc = PV.EXC_STORE_ACCESS
                                     tval = va
-                                elif work[L.C_DEBUG] != 0 and debug_watch(work, work[L.C_DEBUG], h, pc, va, size, 2):
-                                    exit_reason = L.EXIT_DEBUG
-                                    brk = True
                             elif off >= 0 and off <= rsize - size and (off & (size - 1)) == 0:
                                 uo = np.uint64(off)
                                 if size == 8:
@@ -945,9 +933,6 @@ def run(harts, ram, dev, work, budget, until_tick):
                                     break
                                 else:
                                     brk = s_ == ST_OK_BRK
-                                    if work[L.C_DEBUG] != 0 and debug_watch(work, work[L.C_DEBUG], h, pc, va, size, 2):
-                                        exit_reason = L.EXIT_DEBUG
-                                        brk = True
                         if fpmem and exc < 0:
                             used |= USED_F if (op == D.OP_FLW or op == D.OP_FSW) else USED_F | USED_D
                             if is_load:
@@ -978,17 +963,11 @@ def run(harts, ram, dev, work, budget, until_tick):
                     exc = exec_fp(st, op, rd, rs1, rs2, imm)
                     tval = w
                 else:
-                    ava = st[rs1] & amask  # an A-extension access's address (rd may overwrite rs1)
                     exc, tval, npc, brk, exit_reason, maddr, minfo = exec_rare(
                         harts, h, st, ram, dev, work, op, rd, rs1, rs2, imm, w, pc, npc, priv, xl32, k, t, tpc,
                         amask, dvm, dctx, tlb, satp_modes)
                     if exit_reason >= 0:
                         break
-                    if work[L.C_DEBUG] != 0 and exc < 0 and maddr >= 0 and D.AMO_FIRST <= op <= D.SC_LAST:
-                        kind = 1 if op <= D.LR_LAST and op >= D.LR_FIRST else (2 if op >= D.SC_FIRST else 3)
-                        if debug_watch(work, work[L.C_DEBUG], h, pc, ava, D.mem_size(op), kind):
-                            exit_reason = L.EXIT_DEBUG
-                            brk = True
             # ---- retire or trap ----
             if tron:
                 work[tr + L.TR_HART] = h
@@ -1038,3 +1017,5 @@ def run(harts, ram, dev, work, budget, until_tick):
             work[sl + L.SL_VALID] = 0  # not consumed: the access changed; drop the stale reply
         if exit_reason >= 0:
             return exit_reason
+        if db != 0 and ntrap == 0 and maddr >= 0 and debug_watch(work, db, h, st[PC], maddr, minfo):
+            return L.EXIT_DEBUG

@@ -85,13 +85,13 @@ DB_STEP_HART = 4  # hart being single-stepped (-1: none)
 DB_STEP_ICOUNT = 5  # stop that hart before it executes with icount >= this
 DB_SKIP = 6  # offset of one word per hart: no breakpoint stop at this icount (resuming from a breakpoint)
 DB_WORDS = 8
-DBW_ADDR = 0  # watched virtual address range [addr, addr + len)
+DBW_ADDR = 0  # watched physical address range [addr, addr + len)
 DBW_LEN = 1
 DBW_KIND = 2  # bit 0: stop on reads, bit 1: stop on writes
 DBW_WORDS = 3
 DBG_MAX_BP = 64
 DBG_MAX_WP = 16
-# the exit record of EXIT_DEBUG: EX_VALUE = what stopped, EX_PADDR = watched virtual address, EX_SIZE = access kind
+# the exit record of EXIT_DEBUG: EX_VALUE = what stopped, EX_PADDR = watched physical address, EX_SIZE = access kind
 DBG_BREAKPOINT = 1  # before the instruction at a breakpoint executes
 DBG_STEP = 2  # the stepped hart executed one instruction (or took a trap)
 DBG_WATCH = 3  # after an access to a watched range retired

@@ -8,7 +8,8 @@ How it runs (docs/gdb.md):
   * Breakpoints, watchpoints and single steps are stops *inside* the compiled
     kernel (Core.set_debug, kernel.debug_before/debug_watch): armed only while
     GDB has something inserted or is stepping, so a run without them executes
-    exactly the code it does without a debugger.
+    exactly the code it does without a debugger. Watchpoints are set on the
+    physical bytes their virtual range maps to when the machine resumes.
   * While stopped, `serve_stop()` answers packets; simulated time stands still.
     GDB reads and writes change state only where GDB asks.
 """
@@ -74,6 +75,7 @@ class GdbStub:
         self.event_hart = 0
         self._attaching = False
         self._armed = None
+        self._watch_pieces: list[tuple[int, int, int, int]] = []
         machine.debugger = self
         print(f"[graphsim] gdb stub listening on {self.host}:{self.port}", file=log, flush=True)
 
@@ -180,12 +182,27 @@ class GdbStub:
         self.g_hart = hart
         self.stop_reply = f"T{signal:02x}{extra}thread:{hart + 1:x};"
 
-    def _watch_reply(self, addr: int, access: int) -> str:
-        for (start, length, ztype) in self.watchpoints:
+    def _watch_reply(self, paddr: int, access: int) -> str:
+        """The stop reply's `watch:ADDR` for a hit at physical paddr (GDB wants the virtual address)."""
+        for pa, length, ztype, va in self._watch_pieces:
             key, kind = WATCH_TYPES[ztype]
-            if kind & access and start <= addr < start + length:
-                return f"{key}:{addr:x};"
-        return f"awatch:{addr:x};"
+            if kind & access and pa <= paddr < pa + length:
+                return f"{key}:{va + paddr - pa:x};"
+        return f"awatch:{paddr:x};"
+
+    def _physical_watches(self) -> list[tuple[int, int, int, int]]:
+        """Each watchpoint's virtual range as (physical address, length, Z type, virtual address)
+        pieces, one per page, through the current translation of the hart GDB looks at."""
+        pieces = []
+        for (va, length, ztype) in self.watchpoints:
+            try:
+                mapped = list(self.target.physical_pieces(self.g_hart, va, length))
+            except DebugError:
+                continue  # unmapped now (it was when inserted): it cannot trigger until GDB re-inserts it
+            for pa, n in mapped:
+                pieces.append((pa, n, ztype, va))
+                va += n
+        return pieces
 
     def _arm(self, step_hart: int):
         """Resume: arm the kernel's stops (step_hart >= 0: stop after that hart's next instruction)."""
@@ -194,7 +211,8 @@ class GdbStub:
         skip = {self.event_hart: int(harts[self.event_hart, S.ICOUNT])}
         if step_hart >= 0:
             skip[step_hart] = int(harts[step_hart, S.ICOUNT])
-        watches = [(a, n, WATCH_TYPES[t][1]) for (a, n, t) in self.watchpoints]
+        self._watch_pieces = self._physical_watches()
+        watches = [(pa, n, WATCH_TYPES[t][1]) for (pa, n, t, _va) in self._watch_pieces]
         self._armed = (list(self.breakpoints), watches, step_hart,
                        int(harts[step_hart, S.ICOUNT]) + 1 if step_hart >= 0 else 0, skip)
         core.set_debug(*self._armed)
@@ -213,7 +231,10 @@ class GdbStub:
             return self._dispatch(text, packet)
         except DebugError:
             return "E0e", None
-        except (ValueError, IndexError, KeyError):
+        except (ValueError, IndexError, KeyError, OverflowError):
+            return "E01", None
+        except Exception as exc:  # a bug in the stub must not end the simulation: say so, answer an error
+            print(f"[graphsim] gdb packet {packet[:40]!r} failed: {type(exc).__name__}: {exc}", file=self.log)
             return "E01", None
 
     def _dispatch(self, text: str, packet: bytes):
@@ -322,8 +343,9 @@ class GdbStub:
                 return "E16"
             key = (addr, length, ztype)
             if insert:
-                if key not in self.watchpoints and len(self.watchpoints) >= L.DBG_MAX_WP:
-                    return "E1c"
+                if key not in self.watchpoints and len(self.watchpoints) >= L.DBG_MAX_WP // 2:
+                    return "E1c"  # (half the table: a range may take two pages)
+                list(self.target.physical_pieces(self.g_hart, addr, length))  # mapped now (else DebugError: E0e)
                 self.watchpoints[key] = None
             else:
                 self.watchpoints.pop(key, None)

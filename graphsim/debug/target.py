@@ -228,7 +228,7 @@ class DebugTarget:
             raise DebugError(f"{what} at physical 0x{pa:x}+{n} is outside RAM (device registers are not read)")
         return m.ram[off:off + n].tobytes()
 
-    def _chunks(self, h: int, va: int, n: int):
+    def physical_pieces(self, h: int, va: int, n: int):
         """(physical address, length) pieces of [va, va + n), one per page."""
         while n > 0:
             step = min(n, 4096 - (va & 0xFFF))
@@ -237,10 +237,10 @@ class DebugTarget:
             n -= step
 
     def read_memory(self, h: int, va: int, n: int) -> bytes:
-        return b"".join(self._ram_bytes(pa, k) for pa, k in self._chunks(h, va, n))
+        return b"".join(self._ram_bytes(pa, k) for pa, k in self.physical_pieces(h, va, n))
 
     def write_memory(self, h: int, va: int, data: bytes):
-        pieces = list(self._chunks(h, va, len(data)))  # every page checked before anything is written
+        pieces = list(self.physical_pieces(h, va, len(data)))  # every page checked before anything is written
         for pa, k in pieces:
             self._ram_bytes(pa, k)
         done = 0

@@ -36,12 +36,14 @@ def test_break_backtrace_finish_registers_memory(cpu):
     finally:
         sim.kill()
     assert re.search(r"Breakpoint 1, middle \(x=0\) at src/gdb_demo.c:\d+", out)
-    assert re.search(r"#0  middle \(x=0\) at src/gdb_demo.c:\d+\n#1  0x[0-9a-f]+ in main \(\) at src/gdb_demo.c:\d+", out)
+    assert re.search(r"#0  middle \(x=0\) at src/gdb_demo.c:\d+\n"
+                     r"#1  0x[0-9a-f]+ in main \(\) at src/gdb_demo.c:\d+", out)
     assert re.search(r"^ra\s+0x[0-9a-f]+\s+0x[0-9a-f]+ <main\+\d+>", out, re.M)
     assert re.search(r"^pc\s+0x8000[0-9a-f]{4}\s+0x[0-9a-f]+ <middle\+\d+>", out, re.M)
     assert re.search(r"^priv\s+0x3\s+prv:3 \[Machine\]", out, re.M)
     assert len(re.findall(r"^0x[0-9a-f]+:\s+0x[0-9a-f]{16}\s+0x[0-9a-f]{16}$", out, re.M)) == 4  # x/8gx
-    assert re.search(r"in main \(\) at src/gdb_demo.c:\d+\n\d+\s+sum \+= middle\(i\);\nValue returned is \$1 = 5\n", out)
+    assert re.search(r"in main \(\) at src/gdb_demo.c:\d+\n\d+\s+sum \+= middle\(i\);\n"
+                     r"Value returned is \$1 = 5\n", out)  # leaf(0) + leaf(1)
     assert "exited normally" in out
     assert done.returncode == 0 and done.stdout.startswith(DEMO_OUTPUT)
 
@@ -169,6 +171,15 @@ def test_monitor_commands_and_checkpoint_equal_to_checkpoint_at_inst(tmp_path):
         assert restored.returncode == 0, restored.stderr
         digests.append(re.search(r"^digest (\w+)$", restored.stdout, re.M).group(1))
     assert digests[0] == digests[1]
+    restored = Graphsim("from-gdb", "--library", str(library), "--outdir", str(tmp_path / "c"), command="restore")
+    try:
+        out = gdb(restored, "info symbol $pc", "monitor icount", "continue")
+        done = restored.finish()
+    finally:
+        restored.kill()
+    assert re.search(r"^bump \+ \d+ in section \.text", out, re.M)  # where the checkpoint was taken
+    assert f"icount {icount} " in out and "exited normally" in out
+    assert done.returncode == 0
 
 
 @pytest.mark.parametrize("cpu", ["atomic", "pipelined"])
