@@ -106,7 +106,17 @@ def _run_options(args):
                       name=args.name, digest=args.digest, quiet=args.quiet, progress=progress,
                       switch_at_inst=args.switch_at_inst,
                       switch_to=cpu_model_name(args.switch_to, "--switch-to") if args.switch_to else None,
-                      checkpoint_on_interrupt=args.checkpoint_on_interrupt)
+                      checkpoint_on_interrupt=args.checkpoint_on_interrupt,
+                      gdb=args.gdb, wait_gdb=args.wait_gdb)
+
+
+def _check_gdb_options(args):
+    if args.wait_gdb and args.gdb is None:
+        raise GraphsimError("--wait-gdb needs --gdb [HOST:]PORT (the address GDB connects to)")
+    if args.gdb is not None:
+        from .debug.stub import parse_listen_address
+
+        parse_listen_address(args.gdb)
 
 
 def _console(args):
@@ -150,6 +160,7 @@ def cmd_run(args) -> int:
     from .config.units import parse_address
     from .sim.machine import Machine
 
+    _check_gdb_options(args)
     graph = load(args.config, args.set, _cpu(args))
     console = _console(args)
     machine = Machine(graph, _parse_disks(args.disk), console)
@@ -193,6 +204,7 @@ def cmd_restore(args) -> int:
     from .checkpoint.restore import plan_restore
     from .sim.runner import say
 
+    _check_gdb_options(args)
     library = library_for(args.checkpoint, args.library)
     plan = plan_restore(library, args.checkpoint, config=args.config, overrides=args.set, cpu=_cpu(args),
                         disks=_parse_disks(args.disk), strict=args.strict, allow_warnings=args.allow_warnings)
@@ -347,6 +359,9 @@ def add_run_arguments(p):
                    help="switch CPU model at instruction N (as the m5op switch_cpu does); repeatable")
     p.add_argument("--switch-to", metavar="MODEL",
                    help="the CPU model switches alternate with (default: timing, or atomic from timing)")
+    p.add_argument("--gdb", metavar="[HOST:]PORT",
+                   help="serve the GDB remote protocol (host 127.0.0.1 unless given; port 0: any free port)")
+    p.add_argument("--wait-gdb", action="store_true", help="with --gdb: wait for GDB before the first instruction")
 
 
 CPU_HELP = "CPU model for every hart: atomic, timing or pipelined ('cpu.timing' also accepted; 'graphsim kinds' lists them)"

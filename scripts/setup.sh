@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the tests and tools use: QEMU (the oracle), graphviz (diagrams),
+# Debian packages the tests and tools use: QEMU (the oracle), graphviz (diagrams), gdb-multiarch,
 # the shared libraries Qt needs to render offscreen and those its xcb platform
 # plugin needs on a real X display (as `ldd .../PySide6/Qt/lib/libQt6XcbQpa.so.6`
 # lists them), and Xvfb, on which the tests start the desktop app as on a desktop.
@@ -13,6 +13,7 @@ command -v qemu-system-riscv64 >/dev/null || needed+=(qemu-system-misc)
 command -v dot >/dev/null || needed+=(graphviz)
 command -v dtc >/dev/null || needed+=(device-tree-compiler)
 command -v Xvfb >/dev/null || needed+=(xvfb)
+command -v gdb-multiarch >/dev/null || needed+=(gdb-multiarch)  # the GDB stub's tests drive it
 for lib in libEGL.so.1 libGL.so.1 libxkbcommon.so.0 libfontconfig.so.1 libdbus-1.so.3 libglib-2.0.so.0; do
   ldconfig -p | grep -q "$lib" || { needed+=(libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-dejavu-core); break; }
 done

@@ -99,6 +99,11 @@ class Exit:
     pc: int = 0
 
 
+def _signed64(v: int) -> int:
+    v = int(v) & ((1 << 64) - 1)
+    return v - (1 << 64) if v >= 1 << 63 else v
+
+
 class _P(dict):
     __getattr__ = dict.__getitem__
 
@@ -170,6 +175,7 @@ class Core:
             ("cfg", L.CFG_WORDS), ("hart", nh * L.HC_WORDS), ("exit", L.EX_WORDS), ("slot", L.SL_WORDS),
             ("mmio", 2 * MAX_MMIO_RANGES), ("tx", TXCAP), ("rxq", RXQCAP), ("tlb", nh * TLB_WORDS_PER_HART),
             ("dc", 2 * DCACHE_ENTRIES), ("trace", TRACECAP * L.TR_WORDS),
+            ("debug", L.DB_WORDS + nh + L.DBG_MAX_BP + L.DBG_MAX_WP * L.DBW_WORDS),
         ]
         offs = {}
         o = 0
@@ -215,6 +221,12 @@ class Core:
         w[L.C_TRACE] = offs["trace"]
         w[L.C_TRACECAP] = TRACECAP
         w[L.C_HART] = offs["hart"]
+        db = offs["debug"]
+        w[db + L.DB_SKIP] = db + L.DB_WORDS
+        w[db + L.DB_BP] = db + L.DB_WORDS + nh
+        w[db + L.DB_WP] = db + L.DB_WORDS + nh + L.DBG_MAX_BP
+        w[db + L.DB_STEP_HART] = -1
+        w[db + L.DB_WORDS:db + L.DB_WORDS + nh] = -1
         if len(c.mmio_ranges) > MAX_MMIO_RANGES:
             raise ValueError(f"at most {MAX_MMIO_RANGES} Python MMIO ranges")
         w[L.C_NMMIO] = len(c.mmio_ranges)
@@ -333,7 +345,7 @@ class Core:
 
     def _exit(self, reason: int) -> Exit:
         e = self.work[self.work[L.C_EXIT] :]
-        if reason in (L.EXIT_MMIO, L.EXIT_UART_TX_FULL, L.EXIT_M5OP, L.EXIT_IDLE, L.EXIT_TRACE_FULL):
+        if reason in (L.EXIT_MMIO, L.EXIT_UART_TX_FULL, L.EXIT_M5OP, L.EXIT_IDLE, L.EXIT_TRACE_FULL, L.EXIT_DEBUG):
             return Exit(L.EXIT_NAMES[reason], int(e[L.EX_HART]), int(e[L.EX_PADDR]), int(e[L.EX_SIZE]),
                         bool(e[L.EX_IS_WRITE]), int(e[L.EX_VALUE]), int(e[L.EX_FUNC]), int(e[L.EX_PC]))
         return Exit(L.EXIT_NAMES[reason])
@@ -374,6 +386,33 @@ class Core:
         if not (r[S.MCOUNTINHIBIT] & 4):
             r[S.MINSTRET] += 1
         r[S.TICK] += self.work[self.work[L.C_HART] + h * L.HC_WORDS + L.HC_TPC]
+
+    def set_debug(self, breakpoints=(), watchpoints=(), step_hart: int = -1, step_icount: int = 0,
+                  skip: dict | None = None):
+        """Arm the kernel's debug stops (graphsim/debug; docs/gdb.md): breakpoint pcs, watchpoints
+        (physical address, length, kind: 1 read, 2 write, 3 both), a hart to stop before it executes
+        with icount >= step_icount, and per hart an icount at which breakpoints are not checked.
+        Armed, the kernel runs one instruction per slice; with nothing armed it runs exactly as
+        without a debugger."""
+        if len(breakpoints) > L.DBG_MAX_BP or len(watchpoints) > L.DBG_MAX_WP:
+            raise ValueError(f"at most {L.DBG_MAX_BP} breakpoints and {L.DBG_MAX_WP} watchpoints")
+        w = self.work
+        db = self._offs["debug"]
+        w[db + L.DB_NBP] = len(breakpoints)
+        for i, pc in enumerate(breakpoints):
+            w[w[db + L.DB_BP] + i] = _signed64(pc)
+        w[db + L.DB_NWP] = len(watchpoints)
+        for i, (addr, length, kind) in enumerate(watchpoints):
+            e = w[db + L.DB_WP] + i * L.DBW_WORDS
+            w[e + L.DBW_ADDR], w[e + L.DBW_LEN], w[e + L.DBW_KIND] = _signed64(addr), length, kind
+        w[db + L.DB_STEP_HART] = step_hart
+        w[db + L.DB_STEP_ICOUNT] = step_icount
+        skips = w[db + L.DB_SKIP]
+        w[skips:skips + self.config.nharts] = -1
+        for h, icount in (skip or {}).items():
+            w[skips + h] = icount
+        armed = bool(breakpoints) or bool(watchpoints) or step_hart >= 0
+        w[L.C_DEBUG] = db if armed else 0
 
     def exit_pc(self) -> int:
         return int(self.work[self.work[L.C_EXIT] + L.EX_PC])

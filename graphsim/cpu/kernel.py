@@ -453,6 +453,42 @@ def bbv_step(work, bv, h, pc, seq):
 
 
 @njit(cache=True)
+def debug_before(work, db, h, pc, icount, resuming):
+    """Debug hook at a slice start (while a debugger is armed, every slice is one instruction):
+    True (exit record filled) if hart h must stop before the instruction at pc: the single
+    step it was given is done, or pc is a breakpoint (except at the icount it resumes from,
+    and for the instruction completing a served MMIO access, which must not be re-issued)."""
+    if work[db + L.DB_STEP_HART] == h and icount >= work[db + L.DB_STEP_ICOUNT]:
+        set_exit(work, L.EXIT_DEBUG, h, 0, 0, 0, L.DBG_STEP, pc)
+        return True
+    if resuming or work[work[db + L.DB_SKIP] + h] == icount:
+        return False
+    bp = work[db + L.DB_BP]
+    for i in range(work[db + L.DB_NBP]):
+        if work[bp + i] == pc:
+            set_exit(work, L.EXIT_DEBUG, h, 0, 0, 0, L.DBG_BREAKPOINT, pc)
+            return True
+    return False
+
+
+@njit(cache=True)
+def debug_watch(work, db, h, pc, pa, minfo):
+    """Debug hook after a one-instruction slice retired a data access (physical address pa,
+    minfo = size | kind << 8, kind 1 load, 2 store, 3 AMO): True (exit record filled) if it
+    overlaps a watchpoint's physical range of that kind (bit 0 read, bit 1 write)."""
+    size = minfo & 0xFF
+    kind = (minfo >> 8) & 3
+    wp = work[db + L.DB_WP]
+    for i in range(work[db + L.DB_NWP]):
+        e = wp + i * L.DBW_WORDS
+        a = work[e + L.DBW_ADDR]
+        if (work[e + L.DBW_KIND] & kind) != 0 and pa - a < work[e + L.DBW_LEN] and a - pa < size:
+            set_exit(work, L.EXIT_DEBUG, h, max(pa, a), kind, 0, L.DBG_WATCH, pc)
+            return True
+    return False
+
+
+@njit(cache=True)
 def exec_rare(harts, h, st, ram, dev, work, op, rd, rs1, rs2, imm, w, pc, npc, priv, xl32, k, t, tpc,
               amask, dvm, dctx, tlb, satp_modes):
     """Execute the instructions that are not on the hot path: A extension, Zicsr and the
@@ -705,6 +741,9 @@ def run(harts, ram, dev, work, budget, until_tick, fp):
             irq = PV.pending_interrupt(st)
             if irq >= 0:
                 PV.take_trap(st, irq, True, 0, st[PC], xl32)
+        db = work[L.C_DEBUG]
+        if db != 0 and debug_before(work, db, h, st[PC], st[ICOUNT], resuming):
+            return L.EXIT_DEBUG  # (docs/gdb.md: the debug hooks live at slice boundaries)
         # ---- the slice ----
         n = budget - done
         nb = (t // qt + 1) * qt
@@ -721,8 +760,8 @@ def run(harts, ram, dev, work, budget, until_tick, fp):
                 m = (f - t + tpc - 1) // tpc
                 if m < n:
                     n = m
-        if n <= 0:
-            n = 1
+        if n <= 0 or db != 0:
+            n = 1  # (armed: one instruction per slice, so the hooks see every instruction)
         if tron:
             room = trcap - work[L.C_TRACECOUNT]
             if room <= 0:
@@ -760,6 +799,8 @@ def run(harts, ram, dev, work, budget, until_tick, fp):
         ntrap = 0
         exit_reason = -1
         tr = trb + work[L.C_TRACECOUNT] * L.TR_WORDS  # next record (the count is committed with the slice)
+        maddr = -1
+        minfo = 0
         while k < n:
             exc = -1
             tval = 0
@@ -1022,3 +1063,5 @@ def run(harts, ram, dev, work, budget, until_tick, fp):
             work[sl + L.SL_VALID] = 0  # not consumed: the access changed; drop the stale reply
         if exit_reason >= 0:
             return exit_reason
+        if db != 0 and ntrap == 0 and maddr >= 0 and debug_watch(work, db, h, st[PC], maddr, minfo):
+            return L.EXIT_DEBUG

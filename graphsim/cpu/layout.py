@@ -46,6 +46,7 @@ C_MMIO = 35  # offset of (base, size) pairs
 C_HART = 36  # offset of per-hart config rows
 C_STATS_STEPS = 37  # total instructions executed by the kernel (statistic)
 C_PLIC_NCTX = 38
+C_DEBUG = 39  # offset of the debug area while a debugger has stops armed, else 0 (graphsim/debug, docs/gdb.md)
 C_BBV = 40  # offset of the basic-block profile (BV_*) while profiling, else 0 (graphsim/simpoint/profile.py)
 CFG_WORDS = 48
 
@@ -76,6 +77,26 @@ SL_IS_WRITE = 4
 SL_VALUE = 5
 SL_WORDS = 6
 
+# --- debug area (work[C_DEBUG] points here while armed) -----------------------
+DB_NBP = 0  # number of breakpoint addresses
+DB_BP = 1  # offset of the breakpoint table (virtual pcs)
+DB_NWP = 2  # number of watchpoints
+DB_WP = 3  # offset of the watchpoint table (DBW_WORDS words each)
+DB_STEP_HART = 4  # hart being single-stepped (-1: none)
+DB_STEP_ICOUNT = 5  # stop that hart before it executes with icount >= this
+DB_SKIP = 6  # offset of one word per hart: no breakpoint stop at this icount (resuming from a breakpoint)
+DB_WORDS = 8
+DBW_ADDR = 0  # watched physical address range [addr, addr + len)
+DBW_LEN = 1
+DBW_KIND = 2  # bit 0: stop on reads, bit 1: stop on writes
+DBW_WORDS = 3
+DBG_MAX_BP = 64
+DBG_MAX_WP = 16
+# the exit record of EXIT_DEBUG: EX_VALUE = what stopped, EX_PADDR = watched physical address, EX_SIZE = access kind
+DBG_BREAKPOINT = 1  # before the instruction at a breakpoint executes
+DBG_STEP = 2  # the stepped hart executed one instruction (or took a trap)
+DBG_WATCH = 3  # after an access to a watched range retired
+
 # --- exit reasons -----------------------------------------------------------
 EXIT_BUDGET = 0  # the instruction budget was used up exactly
 EXIT_MMIO = 1  # a Python device must serve an access; the instruction has not executed
@@ -84,7 +105,8 @@ EXIT_UART_TX_FULL = 3  # drain the UART output buffer, then run again
 EXIT_IDLE = 4  # every hart in WFI and nothing in the kernel can wake them
 EXIT_TICK_LIMIT = 5  # the requested tick was reached
 EXIT_TRACE_FULL = 6  # the trace buffer is full
-EXIT_NAMES = ("budget", "mmio", "m5op", "uart_tx_full", "idle", "tick_limit", "trace_full")
+EXIT_DEBUG = 7  # a debugger stop (breakpoint, single step, watchpoint): details in the exit record
+EXIT_NAMES = ("budget", "mmio", "m5op", "uart_tx_full", "idle", "tick_limit", "trace_full", "debug")
 
 # --- trace record -----------------------------------------------------------
 TR_HART = 0

@@ -118,6 +118,7 @@ class Machine:
         self.first_run_wall: float | None = None
         self.interrupt_requested = ""  # set (to what asked) by a signal handler: stop at the next slice
         self.trace_out = None  # a text stream when --trace is on
+        self.debugger = None  # a GDB stub (graphsim/debug/stub.py) while --gdb is on
 
     def _build_core(self):
         """The compiled core over every hart, with the hot devices inside it. The CPU and
@@ -299,6 +300,10 @@ class Machine:
             fired = self._console_trigger(triggers)
             if fired is not None:
                 return Stop("checkpoint", detail=f"console:{fired.value.pattern}")
+            if self.debugger is not None and not self.core.mmio_reply_pending():
+                stop = self.debugger.poll()  # a client attaching, or Ctrl-C
+                if stop is not None:
+                    return stop
 
     def enable_trace(self, stream):
         """Print every instruction (hart, privilege, pc, word, disassembly, register written) to
@@ -349,6 +354,8 @@ class Machine:
             result = self.m5op(event.func, args)
             self.core.complete_m5op(result)
             return self._after_m5op()
+        if reason == "debug" and self.debugger is not None:
+            return self.debugger.on_core_stop(event)
         if reason == "idle":
             if self.console.has_live_input or self.console.pending_input:
                 self.console.poll(0.05)

@@ -38,6 +38,8 @@ class RunOptions:
     switch_at_inst: list[int] = field(default_factory=list)
     switch_to: str | None = None  # CPU model the switches alternate with (default: timing, or atomic)
     checkpoint_on_interrupt: bool = False  # Ctrl-C / Ctrl-] takes a checkpoint before stopping
+    gdb: str | None = None  # [HOST:]PORT of a GDB remote stub (graphsim/debug)
+    wait_gdb: bool = False  # stop before the first instruction until GDB attaches
 
 
 def triggers_from(options: RunOptions) -> list[Trigger]:
@@ -209,39 +211,62 @@ def execute(machine: Machine, options: RunOptions, parent: str = "") -> tuple[St
     first_model = machine.cpus[0].kind[4:]
     other_model = options.switch_to or ("timing" if first_model == "atomic" else "atomic")
     switches = []
+    stop = Stop("killed", detail="gdb kill before the first instruction")
+
+    def checkpoint(kind: str, detail: str, name: str = "", trigger: str = "") -> tuple[str, float]:
+        nonlocal library, parent
+        library = library or Library(options.library)
+        cpt_id, manifest, seconds = take_checkpoint(
+            machine, library, {"kind": kind, "detail": detail}, parent=parent,
+            name=name or (options.name if options.name and not checkpoints else ""), note=options.note)
+        parent = cpt_id
+        if progress is not None:
+            progress.end_line()
+        checkpoints.append({"id": cpt_id, "instret": machine.instret, "tick": machine.tick,
+                            "trigger": trigger or f"{kind}:{detail}", "seconds": round(seconds, 4),
+                            "stored_bytes": manifest["stored_bytes"], "path": library.path(cpt_id)})
+        say(f"[graphsim] checkpoint {cpt_id} at {machine.instret:,} insts ({describe_trigger(kind, detail)}) "
+            f"in {seconds:.3f} s, {format_bytes(manifest['stored_bytes'])}")
+        return cpt_id, seconds
+
+    debugger = None
+    if options.gdb is not None:
+        from ..debug.stub import GdbStub
+
+        debugger = GdbStub(machine, options.gdb, lambda name: checkpoint("gdb", "monitor", name))
     try:
         with _Interrupts(machine):
-            while True:
+            running = debugger is None or not options.wait_gdb or debugger.wait_for_client() != "kill"
+            while running:
                 stop = machine.run(limits, triggers, options.slice_insts, progress)
+                if stop.reason == "debug":
+                    if progress is not None:
+                        progress.end_line()
+                    if debugger.serve_stop() == "kill":
+                        stop = Stop("killed", detail="gdb kill")
+                        break
+                    continue
                 if stop.reason == "switch_cpu":
                     target = other_model if machine.cpus[0].kind[4:] == first_model else first_model
                     machine.switch_cpu(target)
+                    if debugger is not None:
+                        debugger.after_switch()
                     if progress is not None:
                         progress.end_line()
                     switches.append({"instret": machine.instret, "to": target, "trigger": stop.detail})
                     say(f"[graphsim] switched to cpu.{target} at {machine.instret:,} insts ({stop.detail})")
                     continue
-                if stop.reason not in ("checkpoint", "interrupted") or \
-                        (stop.reason == "interrupted" and not options.checkpoint_on_interrupt):
+                if stop.reason == "interrupted":
+                    if options.checkpoint_on_interrupt:
+                        checkpoint("interrupt", stop.detail, trigger=stop.detail)
                     break
-                library = library or Library(options.library)
+                if stop.reason != "checkpoint":
+                    break
                 kind, _, detail = stop.detail.partition(":")
-                if stop.reason == "interrupted":
-                    kind, detail = "interrupt", stop.detail
-                cpt_id, manifest, seconds = take_checkpoint(
-                    machine, library, {"kind": kind, "detail": detail}, parent=parent,
-                    name=options.name if options.name and not checkpoints else "", note=options.note)
-                parent = cpt_id
-                if progress is not None:
-                    progress.end_line()
-                checkpoints.append({"id": cpt_id, "instret": machine.instret, "tick": machine.tick,
-                                    "trigger": stop.detail, "seconds": round(seconds, 4),
-                                    "stored_bytes": manifest["stored_bytes"], "path": library.path(cpt_id)})
-                say(f"[graphsim] checkpoint {cpt_id} at {machine.instret:,} insts ({describe_trigger(kind, detail)}) "
-                    f"in {seconds:.3f} s, {format_bytes(manifest['stored_bytes'])}")
-                if stop.reason == "interrupted":
-                    break
+                checkpoint(kind, detail)
     finally:
+        if debugger is not None:
+            debugger.finish(stop)
         if progress is not None:
             progress.end_line()
             machine.console.sinks = [s for s in machine.console.sinks if not isinstance(s, _ClearProgress)]
@@ -266,7 +291,7 @@ def execute(machine: Machine, options: RunOptions, parent: str = "") -> tuple[St
 def report(stop: Stop, summary: dict):
     what = {"exit": f"guest exited with code {stop.exit_code}", "max_insts": "reached --max-insts",
             "max_tick": "reached --max-tick", "idle": "guest idle: " + stop.detail,
-            "interrupted": f"interrupted ({stop.detail})"}.get(stop.reason, stop.reason)
+            "interrupted": f"interrupted ({stop.detail})", "killed": "killed from gdb"}.get(stop.reason, stop.reason)
     say(f"[graphsim] {what} after {summary['instret']:,} insts, {summary['tick'] / 1e12:.6f} s simulated, "
           f"{summary['host_seconds']:.2f} s host ({summary['mips']:.1f} MIPS); "
           f"kernels compiled or loaded in {summary['compile_seconds']:.2f} s")
