@@ -48,7 +48,7 @@ def main():
             machine.boot(kernel=str(GUEST_BUILD / f"{name}.elf"))
             machine.run(RunLimits(max_insts=1_000_000))
             results[name] = measure(machine, library)
-        machine = build_machine("linux.toml")
+        machine = build_machine("linux-tiny.toml")
         machine.boot()
         started = time.perf_counter()
         machine.run(RunLimits(max_insts=200_000_000), [Trigger("console", re.compile("graphsim:/# "))])

@@ -20,7 +20,7 @@ PROMPT = "graphsim:/# "
 
 
 def boot_seconds(cpu: str) -> dict:
-    machine = build_machine("linux.toml", [f"components.cpu.type=cpu.{cpu}"])
+    machine = build_machine("linux-tiny.toml", [f"components.cpu.type=cpu.{cpu}"])
     machine.boot()
     started = time.perf_counter()
     stop = machine.run(RunLimits(max_insts=300_000_000), [Trigger("console", re.compile(PROMPT))])

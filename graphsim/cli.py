@@ -96,7 +96,7 @@ def _run_options(args):
                       checkpoint_at_inst=args.checkpoint_at_inst, checkpoint_at_tick=args.checkpoint_at_tick,
                       checkpoint_on_console=args.checkpoint_on_console, library=args.library, note=args.note,
                       name=args.name, digest=args.digest, quiet=args.quiet, progress=args.progress,
-                      switch_at_inst=args.switch_at_inst, switch_to=args.switch_to)
+                      switch_at_inst=args.switch_at_inst, switch_to=args.switch_to, script=args.script)
 
 
 def _console(args):
@@ -128,7 +128,7 @@ def _finish_run(machine, args, parent="") -> int:
         machine.console.close()
         machine.close()
     report(stop, summary)
-    return stop.exit_code if stop.reason == "exit" else 0
+    return stop.exit_code if stop.reason in ("exit", "panic") else 0
 
 
 def cmd_run(args) -> int:
@@ -238,6 +238,8 @@ def add_run_arguments(p):
     p.add_argument("--socket", metavar="PATH", help="serve the console on a Unix socket")
     p.add_argument("--disk", action="append", default=[], metavar="NAME=IMAGE",
                    help="image for a virtio_blk disk (opened read-only; writes go to an overlay)")
+    p.add_argument("--script", metavar="FILE",
+                   help="host file the guest reads with gem5's `m5 readfile` (e.g. a job for a restored guest)")
     p.add_argument("--switch-at-inst", type=int, action="append", default=[], metavar="N",
                    help="switch CPU model at instruction N (as the m5op switch_cpu does); repeatable")
     p.add_argument("--switch-to", metavar="MODEL",

@@ -26,7 +26,7 @@ from .sim.console import Console
 from .sim.machine import Machine, RunLimits, Trigger
 
 ROOT = Path(__file__).resolve().parent.parent
-LINUX = ROOT / "configs" / "linux.toml"
+LINUX = ROOT / "configs" / "linux-tiny.toml"
 DISK_B = ROOT / "assets" / "linux" / "disk-b.img"
 PROMPT = r"graphsim:/# "
 COMMANDS = b"umount /mnt\nmount /dev/vda /mnt ext2\ncat /mnt/hello.txt\npoweroff\n"

@@ -8,6 +8,7 @@ import hashlib
 import os
 
 from ..errors import GraphsimError
+from ..sim.packed import unpacked
 
 SECTOR = 512
 
@@ -20,7 +21,7 @@ def image_identity(path: str) -> dict:
     """{'size': bytes, 'sha256': hex} of an image file, read in 1 MiB blocks."""
     digest = hashlib.sha256()
     try:
-        with open(path, "rb") as f:
+        with open(unpacked(path), "rb") as f:
             size = os.fstat(f.fileno()).st_size
             while block := f.read(1 << 20):
                 digest.update(block)
@@ -35,7 +36,7 @@ class Disk:
     def __init__(self, path: str):
         self.path = path
         try:
-            self.fd = os.open(path, os.O_RDONLY)
+            self.fd = os.open(unpacked(path), os.O_RDONLY)
         except OSError as exc:
             raise DiskError(f"disk image {path}: {exc.strerror or exc}") from None
         self.size = os.fstat(self.fd).st_size

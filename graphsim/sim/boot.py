@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import GraphsimError
+from .packed import unpacked
 
 EM_RISCV = 243
 
@@ -36,6 +37,7 @@ class Program:
 
 
 def _read(path: str) -> bytes:
+    path = unpacked(path)
     try:
         with open(path, "rb") as f:
             return f.read()
@@ -73,6 +75,7 @@ def read_elf(path: str) -> Program:
 
 
 def is_elf(path: str) -> bool:
+    path = unpacked(path)
     try:
         with open(path, "rb") as f:
             return f.read(4) == b"\x7fELF"

@@ -35,6 +35,7 @@ class RunOptions:
     slice_insts: int = 1_000_000
     switch_at_inst: list[int] = field(default_factory=list)
     switch_to: str | None = None  # CPU model the switches alternate with (default: timing, or atomic)
+    script: str | None = None  # host file the guest reads with gem5's `m5 readfile`
 
 
 def triggers_from(options: RunOptions) -> list[Trigger]:
@@ -81,6 +82,10 @@ class Progress:
 def execute(machine: Machine, options: RunOptions, parent: str = "") -> tuple[Stop, dict]:
     """Run to the end, writing checkpoints as triggers fire; returns the final stop and a summary."""
     os.makedirs(options.outdir, exist_ok=True)
+    if options.script is not None and not os.path.isfile(options.script):
+        raise GraphsimError(f"--script {options.script}: no such file")
+    machine.script = options.script
+    machine.outdir = options.outdir
     with open(os.path.join(options.outdir, "config.toml"), "w", encoding="utf-8") as f:
         f.write(resolved_toml(machine.graph))
     log = open(os.path.join(options.outdir, "console.log"), "wb")
@@ -134,7 +139,7 @@ def execute(machine: Machine, options: RunOptions, parent: str = "") -> tuple[St
     summary = {"stop": stop.reason, "exit_code": stop.exit_code, "detail": stop.detail,
                "instret": machine.instret, "tick": machine.tick, "host_seconds": round(host, 4),
                "mips": round(executed / host / 1e6, 2) if host else 0.0, "checkpoints": checkpoints,
-               "cpu_switches": switches,
+               "cpu_switches": switches, "kernel_oopses": machine.oopses,
                "first_instruction_wall": machine.first_run_wall}
     if options.digest:
         summary["digest"] = machine.digest()
@@ -145,7 +150,12 @@ def execute(machine: Machine, options: RunOptions, parent: str = "") -> tuple[St
 
 
 def report(stop: Stop, summary: dict):
-    what = {"exit": f"guest exited with code {stop.exit_code}", "max_insts": "reached --max-insts",
+    if stop.reason == "panic":
+        print(f"[graphsim] the guest kernel panicked (exit status {stop.exit_code}):\n{stop.detail}", file=sys.stderr)
+    for line in summary.get("kernel_oopses", [])[:10]:
+        print(f"[graphsim] kernel problem reported: {line}", file=sys.stderr)
+    what = {"exit": f"guest exited with code {stop.exit_code}", "panic": "guest kernel panic",
+            "max_insts": "reached --max-insts",
             "max_tick": "reached --max-tick", "idle": "guest idle: " + stop.detail}.get(stop.reason, stop.reason)
     print(f"[graphsim] {what} after {summary['instret']:,} insts, {summary['tick'] / 1e12:.6f} s simulated, "
           f"{summary['host_seconds']:.2f} s host ({summary['mips']:.1f} MIPS)", file=sys.stderr)

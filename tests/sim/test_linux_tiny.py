@@ -23,7 +23,7 @@ from tests.conftest import CONFIGS, ROOT
 
 LINUX = ROOT / "assets" / "linux"
 PROMPT = "graphsim:/# "
-BOOTARGS = "console=ttyS0"  # configs/linux.toml
+BOOTARGS = "console=ttyS0"  # configs/linux-tiny.toml
 MAX_BOOT = 150_000_000
 TIMESTAMP = re.compile(r"^\[ *\d+\.\d+\] ", re.M)
 # Lines that differ from QEMU's by design: the machine's name in the device tree, and the
@@ -32,7 +32,7 @@ TIMESTAMP = re.compile(r"^\[ *\d+\.\d+\] ", re.M)
 EXPECTED_DIFFERENCES = ("Platform Name", "Machine model:", "Memory: ")
 
 
-def boot(config="linux.toml", cpu=None, overrides=()) -> Machine:
+def boot(config="linux-tiny.toml", cpu=None, overrides=()) -> Machine:
     extra = list(overrides) + ([f"components.cpu.type=cpu.{cpu}"] if cpu else [])
     machine = Machine(elaborate(load_machine(CONFIGS / config, extra)), console=Console())
     machine.boot()
@@ -82,7 +82,7 @@ def test_prompt_on_every_cpu_model(cpu):
 
 
 def test_two_harts_boot():
-    machine = boot("linux-2hart.toml")
+    machine = boot("linux-tiny-2hart.toml")
     log = machine.console.tail_text(1 << 20)
     assert "smp: Brought up 1 node, 2 CPUs" in log
     assert "bin/" in type_and_run(machine, "ls /\n")
