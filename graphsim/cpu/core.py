@@ -105,7 +105,8 @@ class _P(dict):
 
 def _decoder_flags(isa) -> int:
     f = D.FLAG_RV64 if isa.xlen == 64 else 0
-    for ext, flag in (("m", D.FLAG_M), ("a", D.FLAG_A), ("c", D.FLAG_C), ("zifencei", D.FLAG_ZIFENCEI)):
+    for ext, flag in (("m", D.FLAG_M), ("a", D.FLAG_A), ("c", D.FLAG_C), ("zifencei", D.FLAG_ZIFENCEI),
+                      ("f", D.FLAG_F), ("d", D.FLAG_D)):
         if ext in isa.exts:
             f |= flag
     return f

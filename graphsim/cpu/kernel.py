@@ -42,9 +42,10 @@ from ..isa import priv as PV
 from ..isa import zicsr as ZC
 from ..isa.bits import sext16, sext32, sext8
 from ..isa.state import (
-    ICOUNT, LR_ADDR, LR_VALID, LR_VALUE, MCOUNTINHIBIT, MCYCLE, MIE, MINSTRET, MIP, MSTATUS, PC, PRIV, PRV_M,
-    PRV_U, SATP, SEIP_SW, TICK, USED, USED_A, USED_M, USED_PAGING, USED_PAGING_SHIFT, WFI,
+    FCSR, ICOUNT, LR_ADDR, LR_VALID, LR_VALUE, MCOUNTINHIBIT, MCYCLE, MIE, MINSTRET, MIP, MSTATUS, PC, PRIV,
+    PRV_M, PRV_U, SATP, SEIP_SW, TICK, USED, USED_A, USED_D, USED_F, USED_M, USED_PAGING, USED_PAGING_SHIFT, WFI,
 )
+from ..isa.state import F as FREG
 from . import layout as L
 
 MAXTICK = 0x3FFFFFFFFFFFFFFF
@@ -553,6 +554,37 @@ def exec_rare(harts, h, st, ram, dev, work, op, rd, rs1, rs2, imm, w, pc, npc, p
 
 
 @njit(cache=True)
+def exec_fp(st, op, rd, rs1, rs2, imm):
+    """Execute an F/D computation (decoder classes fpu, fpx, xfp; loads and stores run on the
+    integer path). Resolves the rounding mode (a reserved one, static or from frm, is an illegal
+    instruction), accrues fflags and marks mstatus.FS Dirty when FP state was written. Only
+    reached while FS != Off: the decoder treats FP instructions as illegal otherwise.
+    Returns -1, or the exception cause."""
+    rm = imm & 7
+    if rm == 7:
+        rm = (st[FCSR] >> 5) & 7
+    if rm > 4:
+        return PV.EXC_ILLEGAL
+    if op <= D.FPU_LAST:
+        v, fl = D.fpu(op, st[FREG + rs1], st[FREG + rs2], st[FREG + ((imm >> 3) & 31)], rm)
+        st[FREG + rd] = v
+        st[MSTATUS] |= CSR.MSTATUS_FS
+    elif op <= D.FPX_LAST:
+        v, fl = D.fpx(op, st[FREG + rs1], st[FREG + rs2], rm)
+        if rd != 0:
+            st[rd] = v
+        if fl != 0:
+            st[MSTATUS] |= CSR.MSTATUS_FS
+    else:
+        v, fl = D.xfp(op, st[rs1], rm)
+        st[FREG + rd] = v
+        st[MSTATUS] |= CSR.MSTATUS_FS
+    st[FCSR] |= fl
+    st[USED] |= USED_F | (USED_D if imm & 256 else 0)
+    return -1
+
+
+@njit(cache=True)
 def run(harts, ram, dev, work, budget, until_tick):
     """Execute up to `budget` instructions (all harts); stop at until_tick (< 0: no limit).
     Returns an exit reason (layout.EXIT_*); details in the exit record."""
@@ -675,6 +707,8 @@ def run(harts, ram, dev, work, budget, until_tick):
         dpriv = PV.data_priv(st)
         dvm = vm_on and dpriv < PRV_M
         mst = st[MSTATUS]
+        if (mst & CSR.MSTATUS_FS) == 0:  # FS Off (always, without F): FP instructions decode as illegal
+            hflags &= ~(D.FLAG_F | D.FLAG_D)
         dctx = ((1 if dpriv == PRV_U else 0) << 2) | (((mst >> 18) & 1) << 1) | ((mst >> 19) & 1)
         ictx = (1 if priv == PRV_U else 0) << 2
         tlb = work[L.C_TLB] + h * MMU.TLB_WORDS_PER_HART
@@ -794,14 +828,18 @@ def run(harts, ram, dev, work, budget, until_tick):
                         minfo = size | ((1 if is_load else 2) << 8)
                         off = pa - rbase
                         now = t + k * tpc
+                        fpmem = D.OP_FLW <= op <= D.OP_FSD
                         if is_load:
+                            dst = rd
+                            if fpmem:
+                                dst = FREG + rd
                             if pa2 >= 0:
                                 ok, v = split_read(ram8, work, pa, pa2, va, size)
                                 if not ok:
                                     exc = PV.EXC_LOAD_ACCESS
                                     tval = va
                                 else:
-                                    st[rd] = D.load_ext(op, v)
+                                    st[dst] = D.load_ext(op, v)
                                     st[0] = 0
                             elif off >= 0 and off <= rsize - size and (off & (size - 1)) == 0:
                                 # (written out: passing arrays to helpers costs atomic refcounts)
@@ -814,7 +852,7 @@ def run(harts, ram, dev, work, budget, until_tick):
                                     v = np.int64(ram16[uo >> np.uint64(1)])
                                 else:
                                     v = np.int64(ram8[uo])
-                                st[rd] = D.load_ext(op, v)
+                                st[dst] = D.load_ext(op, v)
                                 st[0] = 0
                             else:
                                 s_, v = phys_read(harts, h, dev, work, ram8, pa, size, now, pc)
@@ -825,11 +863,11 @@ def run(harts, ram, dev, work, budget, until_tick):
                                     exit_reason = v
                                     break
                                 else:
-                                    st[rd] = D.load_ext(op, v)
+                                    st[dst] = D.load_ext(op, v)
                                     st[0] = 0
                                     brk = s_ == ST_OK_BRK
                         else:
-                            sv = st[rs2]
+                            sv = st[FREG + rs2] if fpmem else st[rs2]
                             if pa2 >= 0:
                                 if not split_write(ram8, work, pa, pa2, va, size, sv):
                                     exc = PV.EXC_STORE_ACCESS
@@ -854,6 +892,10 @@ def run(harts, ram, dev, work, budget, until_tick):
                                     break
                                 else:
                                     brk = s_ == ST_OK_BRK
+                        if fpmem and exc < 0:
+                            used |= USED_F if (op == D.OP_FLW or op == D.OP_FSW) else USED_F | USED_D
+                            if is_load:
+                                st[MSTATUS] |= CSR.MSTATUS_FS
                 elif op == D.OP_JAL:
                     tgt = (pc + imm) & amask
                     if tgt & ialign:
@@ -876,6 +918,9 @@ def run(harts, ram, dev, work, budget, until_tick):
                     v = pc + imm
                     st[rd] = sext32(v) if xl32 else v
                     st[0] = 0
+                elif op >= D.FPU_FIRST:
+                    exc = exec_fp(st, op, rd, rs1, rs2, imm)
+                    tval = w
                 else:
                     exc, tval, npc, brk, exit_reason, maddr, minfo = exec_rare(
                         harts, h, st, ram, dev, work, op, rd, rs1, rs2, imm, w, pc, npc, priv, xl32, k, t, tpc,
@@ -892,11 +937,18 @@ def run(harts, ram, dev, work, budget, until_tick):
                 work[tr + L.TR_MEM_INFO] = minfo
                 work[tr + L.TR_FETCH_PA] = fpa
                 op_ = d & 0xFF
-                has_rd = exc < 0 and ((d >> 8) & 31) != 0 and (
-                    op_ <= D.ALU_LAST or D.LOAD_FIRST <= op_ <= D.LOAD_LAST or op_ == D.OP_JAL
-                    or op_ == D.OP_JALR or op_ == D.OP_AUIPC or D.AMO_FIRST <= op_ <= D.CSR_LAST)
-                work[tr + L.TR_RD] = ((d >> 8) & 31) if has_rd else -1
-                work[tr + L.TR_VALUE] = st[(d >> 8) & 31] if has_rd else 0
+                rdn = (d >> 8) & 31
+                trd = -1  # the register written: x0..x31 as 0..31, f0..f31 as 32..63
+                if exc < 0:
+                    if D.OP_FLW <= op_ <= D.LOAD_LAST or D.FPU_FIRST <= op_ <= D.FPU_LAST or op_ >= D.XFP_FIRST:
+                        trd = 32 + rdn
+                    elif rdn != 0 and (
+                            op_ <= D.ALU_LAST or D.LOAD_FIRST <= op_ <= D.LOAD_LAST or op_ == D.OP_JAL
+                            or op_ == D.OP_JALR or op_ == D.OP_AUIPC or D.AMO_FIRST <= op_ <= D.CSR_LAST
+                            or D.FPX_FIRST <= op_ <= D.FPX_LAST):
+                        trd = rdn
+                work[tr + L.TR_RD] = trd
+                work[tr + L.TR_VALUE] = st[FREG + rdn] if trd >= 32 else (st[rdn] if trd >= 0 else 0)
                 tr += L.TR_WORDS
             k += 1
             if exc >= 0:

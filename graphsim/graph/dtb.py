@@ -7,6 +7,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
+from ..isa.encoding import parse_isa
 from .elaborate import MachineGraph
 
 FDT_MAGIC = 0xD00DFEED
@@ -125,7 +126,7 @@ def build_tree(machine: MachineGraph, boot: BootInfo) -> Node:
         node = cpus.child(f"cpu@{hartid}", {
             "phandle": u32(cpu_phandle), "device_type": string("cpu"), "reg": u32(hartid),
             "status": string("okay"), "compatible": string("riscv"),
-            "riscv,isa": string(cpu.params.isa.lower()),  # as QEMU writes it
+            "riscv,isa": string(parse_isa(cpu.params.isa).canonical()),  # G expanded, in canonical order
             "mmu-type": string("riscv,sv32" if xlen == 32 else "riscv,sv39")})
         node.child("interrupt-controller", {"#interrupt-cells": u32(1), "interrupt-controller": EMPTY,
                                             "compatible": string("riscv,cpu-intc"), "phandle": u32(intc_phandle)})

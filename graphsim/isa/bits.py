@@ -118,6 +118,18 @@ def m5func(w):
     return (w >> 25) & 127
 
 
+@njit(cache=True)
+def rm(w):
+    """Rounding mode field of an FP instruction (7: dynamic, from frm)."""
+    return (w >> 12) & 7
+
+
+@njit(cache=True)
+def rs3(w):
+    """Third source register of the fused multiply-adds."""
+    return (w >> 27) & 31
+
+
 # --- 16-bit (RVC) instruction fields -------------------------------------------
 
 

@@ -3,7 +3,10 @@
 `csr_read` / `csr_write` implement the privileged spec's WARL rules as QEMU
 7.2's virt machine has them (the oracle for unspecified behaviour) with
 these deliberate choices, documented in docs/isa.md:
-  * FS/VS/XS are hard-wired Off (no FPU), so mstatus.SD reads 0.
+  * Without F, FS is hard-wired Off; with F it is writable and every write of FP
+    state (kernel.exec_fp, FP loads, fflags/frm/fcsr) makes it Dirty. VS/XS are
+    Off. SD is not stored: it reads as FS == Dirty (bit 63 on RV64, 31 on RV32).
+  * fflags/frm/fcsr exist only with F and are illegal while FS is Off.
   * mstatus.UXL/SXL read 2 (64-bit) on RV64 and are read-only; MBE/SBE/UBE read 0.
   * satp.MODE is WARL: Bare, Sv39, Sv48 and Sv57 as on QEMU 7.2 (RV32: Bare,
     Sv32); writing any other mode leaves satp unchanged (how Linux probes).
@@ -27,13 +30,14 @@ from numba import njit
 
 from .bits import M32, sext32
 from .state import (
-    MCAUSE, MCOUNTEREN, MCOUNTINHIBIT, MCYCLE, MEDELEG, MENVCFG, MEPC, MHARTID, MHPMEVENT, MIDELEG, MIE,
+    FCSR, USED, USED_F, MCAUSE, MCOUNTEREN, MCOUNTINHIBIT, MCYCLE, MEDELEG, MENVCFG, MEPC, MHARTID, MHPMEVENT, MIDELEG, MIE,
     MHPMCOUNTER, MINSTRET, MIP, MISA, SEIP_EXT, SEIP_SW, MSCRATCH, MSTATUS, MTVAL, MTVEC, PMPADDR, PMPCFG, PRV_M, PRV_S, SATP, SCAUSE,
     SCOUNTEREN, SENVCFG, SEPC, SSCRATCH, STVAL, STVEC,
 )
 
 # --- CSR numbers -----------------------------------------------------------
 CSR_NAMES = {
+    0x001: "fflags", 0x002: "frm", 0x003: "fcsr",
     0xC00: "cycle", 0xC01: "time", 0xC02: "instret", 0xC80: "cycleh", 0xC81: "timeh", 0xC82: "instreth",
     0x100: "sstatus", 0x104: "sie", 0x105: "stvec", 0x106: "scounteren", 0x10A: "senvcfg",
     0x140: "sscratch", 0x141: "sepc", 0x142: "scause", 0x143: "stval", 0x144: "sip", 0x180: "satp",
@@ -61,6 +65,10 @@ MSTATUS_SPIE = 1 << 5
 MSTATUS_MPIE = 1 << 7
 MSTATUS_SPP = 1 << 8
 MSTATUS_MPP = 3 << 11
+MSTATUS_FS = 3 << 13  # 0 Off, 1 Initial, 2 Clean, 3 Dirty
+MSTATUS_SD64 = -0x8000000000000000
+MSTATUS_SD32 = 1 << 31
+MISA_F = 1 << 5
 MSTATUS_MPRV = 1 << 17
 MSTATUS_SUM = 1 << 18
 MSTATUS_MXR = 1 << 19
@@ -157,6 +165,8 @@ def csr_exists(csr, xl32):
         return xl32
     if 0x7A0 <= csr <= 0x7A3:
         return True
+    if 1 <= csr <= 3:
+        return True  # csr_check: only with F, and not while FS is Off
     return csr in (
         0x100, 0x104, 0x105, 0x106, 0x10A, 0x140, 0x141, 0x142, 0x143, 0x144, 0x180,
         0xF11, 0xF12, 0xF13, 0xF14, 0xF15, 0x300, 0x301, 0x302, 0x303, 0x304, 0x305, 0x306, 0x30A,
@@ -168,6 +178,8 @@ def csr_exists(csr, xl32):
 def csr_check(st, csr, priv, write, xl32):
     """Access check: exists, privilege level, read-only, TVM, counter enables."""
     if not csr_exists(csr, xl32):
+        return False
+    if csr <= 3 and ((st[MISA] & MISA_F) == 0 or (st[MSTATUS] & MSTATUS_FS) == 0):
         return False
     if ((csr >> 8) & 3) > priv:
         return False
@@ -186,14 +198,18 @@ def csr_check(st, csr, priv, write, xl32):
 def csr_read(st, csr, xl32, k, mtime):
     """Read a CSR already checked by csr_check. Returns the XLEN-wide value (RV32: sign-extended)."""
     v = 0
-    if csr == 0x300:
-        v = st[MSTATUS]
+    if csr == 0x300 or csr == 0x100:
+        v = st[MSTATUS] if csr == 0x300 else st[MSTATUS] & SSTATUS_RMASK
         if not xl32:
-            v |= MSTATUS_UXL_SXL_64
-    elif csr == 0x100:
-        v = st[MSTATUS] & SSTATUS_RMASK
-        if not xl32:
-            v |= 2 << 32
+            v |= MSTATUS_UXL_SXL_64 if csr == 0x300 else 2 << 32
+        if (v & MSTATUS_FS) == MSTATUS_FS:
+            v |= MSTATUS_SD32 if xl32 else MSTATUS_SD64
+    elif csr == 0x001:
+        v = st[FCSR] & 0x1F
+    elif csr == 0x002:
+        v = (st[FCSR] >> 5) & 7
+    elif csr == 0x003:
+        v = st[FCSR] & 0xFF
     elif csr == 0x310:
         v = 0
     elif csr == 0x301:
@@ -293,13 +309,25 @@ def csr_write(st, csr, v, xl32, k, satp_modes):
     """
     if xl32:
         v = v & M32
-    if csr == 0x300:
-        st[MSTATUS] = (st[MSTATUS] & ~MSTATUS_WMASK) | (v & MSTATUS_WMASK)
+    if csr == 0x300 or csr == 0x100:
+        wm = MSTATUS_WMASK if csr == 0x300 else SSTATUS_WMASK
+        if st[MISA] & MISA_F:
+            wm |= MSTATUS_FS
+            if (v & MSTATUS_FS) == MSTATUS_FS:
+                st[USED] |= USED_F  # the guest declared FP state live
+        st[MSTATUS] = (st[MSTATUS] & ~wm) | (v & wm)
         if ((st[MSTATUS] >> 11) & 3) == 2:  # MPP: 2 is reserved -> keep U
             st[MSTATUS] &= ~MSTATUS_MPP
         return 0
-    if csr == 0x100:
-        st[MSTATUS] = (st[MSTATUS] & ~SSTATUS_WMASK) | (v & SSTATUS_WMASK)
+    if csr <= 3:
+        if csr == 0x001:
+            st[FCSR] = (st[FCSR] & ~0x1F) | (v & 0x1F)
+        elif csr == 0x002:
+            st[FCSR] = (st[FCSR] & 0x1F) | ((v & 7) << 5)
+        else:
+            st[FCSR] = v & 0xFF
+        st[MSTATUS] |= MSTATUS_FS
+        st[USED] |= USED_F
         return 0
     if csr == 0x310 or csr == 0x31A or csr == 0x301:
         return 0
@@ -386,9 +414,11 @@ def csr_write(st, csr, v, xl32, k, satp_modes):
         return 1
     # counters: the value written is what the next instruction reads
     # (the kernel adds the slice's count to the counters when the slice ends, unless inhibited)
+    # A write replaces the writing instruction's own increment, so the half not written
+    # comes from the count before it (k, not k + 1).
     if csr == 0xB00 or csr == 0xB80:
         pend = 0 if (st[MCOUNTINHIBIT] & 1) else k + 1
-        cur = counter_value(st, 0, k + 1, 0)
+        cur = counter_value(st, 0, k, 0)
         if csr == 0xB80:
             v = (v << 32) | (cur & M32)
         elif xl32:
@@ -397,7 +427,7 @@ def csr_write(st, csr, v, xl32, k, satp_modes):
         return 0
     if csr == 0xB02 or csr == 0xB82:
         pend = 0 if (st[MCOUNTINHIBIT] & 4) else k + 1
-        cur = counter_value(st, 2, k + 1, 0)
+        cur = counter_value(st, 2, k, 0)
         if csr == 0xB82:
             v = (v << 32) | (cur & M32)
         elif xl32:

@@ -7,7 +7,7 @@ Regenerate with `python -m graphsim.isa.gen_decoder`; tests/isa checks it is up 
 from . import _jitcache  # noqa: F401
 from numba import njit
 
-from . import rv_a, rv_i, rv_m
+from . import rv_a, rv_d, rv_f, rv_i, rv_m
 
 OP_ILLEGAL = 0
 OP_LUI = 1
@@ -68,80 +68,150 @@ OP_LD = 55
 OP_LBU = 56
 OP_LHU = 57
 OP_LWU = 58
-OP_SB = 59
-OP_SH = 60
-OP_SW = 61
-OP_SD = 62
-OP_JAL = 63
-OP_JALR = 64
-OP_AUIPC = 65
-OP_AMOSWAP_W = 66
-OP_AMOADD_W = 67
-OP_AMOXOR_W = 68
-OP_AMOAND_W = 69
-OP_AMOOR_W = 70
-OP_AMOMIN_W = 71
-OP_AMOMAX_W = 72
-OP_AMOMINU_W = 73
-OP_AMOMAXU_W = 74
-OP_AMOSWAP_D = 75
-OP_AMOADD_D = 76
-OP_AMOXOR_D = 77
-OP_AMOAND_D = 78
-OP_AMOOR_D = 79
-OP_AMOMIN_D = 80
-OP_AMOMAX_D = 81
-OP_AMOMINU_D = 82
-OP_AMOMAXU_D = 83
-OP_LR_W = 84
-OP_LR_D = 85
-OP_SC_W = 86
-OP_SC_D = 87
-OP_CSRRW = 88
-OP_CSRRS = 89
-OP_CSRRC = 90
-OP_CSRRWI = 91
-OP_CSRRSI = 92
-OP_CSRRCI = 93
-OP_FENCE = 94
-OP_FENCE_I = 95
-OP_ECALL = 96
-OP_EBREAK = 97
-OP_MRET = 98
-OP_SRET = 99
-OP_WFI = 100
-OP_SFENCE_VMA = 101
-OP_M5OP = 102
+OP_FLW = 59
+OP_FLD = 60
+OP_FSW = 61
+OP_FSD = 62
+OP_SB = 63
+OP_SH = 64
+OP_SW = 65
+OP_SD = 66
+OP_JAL = 67
+OP_JALR = 68
+OP_AUIPC = 69
+OP_AMOSWAP_W = 70
+OP_AMOADD_W = 71
+OP_AMOXOR_W = 72
+OP_AMOAND_W = 73
+OP_AMOOR_W = 74
+OP_AMOMIN_W = 75
+OP_AMOMAX_W = 76
+OP_AMOMINU_W = 77
+OP_AMOMAXU_W = 78
+OP_AMOSWAP_D = 79
+OP_AMOADD_D = 80
+OP_AMOXOR_D = 81
+OP_AMOAND_D = 82
+OP_AMOOR_D = 83
+OP_AMOMIN_D = 84
+OP_AMOMAX_D = 85
+OP_AMOMINU_D = 86
+OP_AMOMAXU_D = 87
+OP_LR_W = 88
+OP_LR_D = 89
+OP_SC_W = 90
+OP_SC_D = 91
+OP_CSRRW = 92
+OP_CSRRS = 93
+OP_CSRRC = 94
+OP_CSRRWI = 95
+OP_CSRRSI = 96
+OP_CSRRCI = 97
+OP_FENCE = 98
+OP_FENCE_I = 99
+OP_ECALL = 100
+OP_EBREAK = 101
+OP_MRET = 102
+OP_SRET = 103
+OP_WFI = 104
+OP_SFENCE_VMA = 105
+OP_M5OP = 106
+OP_FMADD_S = 107
+OP_FMSUB_S = 108
+OP_FNMSUB_S = 109
+OP_FNMADD_S = 110
+OP_FADD_S = 111
+OP_FSUB_S = 112
+OP_FMUL_S = 113
+OP_FDIV_S = 114
+OP_FSQRT_S = 115
+OP_FSGNJ_S = 116
+OP_FSGNJN_S = 117
+OP_FSGNJX_S = 118
+OP_FMIN_S = 119
+OP_FMAX_S = 120
+OP_FMADD_D = 121
+OP_FMSUB_D = 122
+OP_FNMSUB_D = 123
+OP_FNMADD_D = 124
+OP_FADD_D = 125
+OP_FSUB_D = 126
+OP_FMUL_D = 127
+OP_FDIV_D = 128
+OP_FSQRT_D = 129
+OP_FSGNJ_D = 130
+OP_FSGNJN_D = 131
+OP_FSGNJX_D = 132
+OP_FMIN_D = 133
+OP_FMAX_D = 134
+OP_FCVT_S_D = 135
+OP_FCVT_D_S = 136
+OP_FCVT_W_S = 137
+OP_FCVT_WU_S = 138
+OP_FCVT_L_S = 139
+OP_FCVT_LU_S = 140
+OP_FMV_X_W = 141
+OP_FEQ_S = 142
+OP_FLT_S = 143
+OP_FLE_S = 144
+OP_FCLASS_S = 145
+OP_FCVT_W_D = 146
+OP_FCVT_WU_D = 147
+OP_FCVT_L_D = 148
+OP_FCVT_LU_D = 149
+OP_FMV_X_D = 150
+OP_FEQ_D = 151
+OP_FLT_D = 152
+OP_FLE_D = 153
+OP_FCLASS_D = 154
+OP_FCVT_S_W = 155
+OP_FCVT_S_WU = 156
+OP_FCVT_S_L = 157
+OP_FCVT_S_LU = 158
+OP_FMV_W_X = 159
+OP_FCVT_D_W = 160
+OP_FCVT_D_WU = 161
+OP_FCVT_D_L = 162
+OP_FCVT_D_LU = 163
+OP_FMV_D_X = 164
 
-N_OPS = 103
+N_OPS = 165
 ALU_FIRST = 1
 ALU_LAST = 45
 BRANCH_FIRST = 46
 BRANCH_LAST = 51
 LOAD_FIRST = 52
-LOAD_LAST = 58
-STORE_FIRST = 59
-STORE_LAST = 62
-CONTROL_FIRST = 63
-CONTROL_LAST = 65
-AMO_FIRST = 66
-AMO_LAST = 83
-LR_FIRST = 84
-LR_LAST = 85
-SC_FIRST = 86
-SC_LAST = 87
-CSR_FIRST = 88
-CSR_LAST = 93
-SYSTEM_FIRST = 94
-SYSTEM_LAST = 102
-OP_NAMES = ('illegal', 'lui', 'addi', 'slti', 'sltiu', 'xori', 'ori', 'andi', 'slli', 'srli', 'srai', 'add', 'sub', 'sll', 'slt', 'sltu', 'xor', 'srl', 'sra', 'or', 'and', 'addiw', 'slliw', 'srliw', 'sraiw', 'addw', 'subw', 'sllw', 'srlw', 'sraw', 'mul', 'mulh', 'mulhsu', 'mulhu', 'div', 'divu', 'rem', 'remu', 'mulw', 'divw', 'divuw', 'remw', 'remuw', 'mulh.rv32', 'mulhsu.rv32', 'mulhu.rv32', 'beq', 'bne', 'blt', 'bge', 'bltu', 'bgeu', 'lb', 'lh', 'lw', 'ld', 'lbu', 'lhu', 'lwu', 'sb', 'sh', 'sw', 'sd', 'jal', 'jalr', 'auipc', 'amoswap.w', 'amoadd.w', 'amoxor.w', 'amoand.w', 'amoor.w', 'amomin.w', 'amomax.w', 'amominu.w', 'amomaxu.w', 'amoswap.d', 'amoadd.d', 'amoxor.d', 'amoand.d', 'amoor.d', 'amomin.d', 'amomax.d', 'amominu.d', 'amomaxu.d', 'lr.w', 'lr.d', 'sc.w', 'sc.d', 'csrrw', 'csrrs', 'csrrc', 'csrrwi', 'csrrsi', 'csrrci', 'fence', 'fence.i', 'ecall', 'ebreak', 'mret', 'sret', 'wfi', 'sfence.vma', 'm5op')
-MEM_SIZE = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 4, 8, 1, 2, 4, 1, 2, 4, 8, 0, 0, 0, 4, 4, 4, 4, 4, 4, 4, 4, 4, 8, 8, 8, 8, 8, 8, 8, 8, 8, 4, 8, 4, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+LOAD_LAST = 60
+STORE_FIRST = 61
+STORE_LAST = 66
+CONTROL_FIRST = 67
+CONTROL_LAST = 69
+AMO_FIRST = 70
+AMO_LAST = 87
+LR_FIRST = 88
+LR_LAST = 89
+SC_FIRST = 90
+SC_LAST = 91
+CSR_FIRST = 92
+CSR_LAST = 97
+SYSTEM_FIRST = 98
+SYSTEM_LAST = 106
+FPU_FIRST = 107
+FPU_LAST = 136
+FPX_FIRST = 137
+FPX_LAST = 154
+XFP_FIRST = 155
+XFP_LAST = 164
+OP_NAMES = ('illegal', 'lui', 'addi', 'slti', 'sltiu', 'xori', 'ori', 'andi', 'slli', 'srli', 'srai', 'add', 'sub', 'sll', 'slt', 'sltu', 'xor', 'srl', 'sra', 'or', 'and', 'addiw', 'slliw', 'srliw', 'sraiw', 'addw', 'subw', 'sllw', 'srlw', 'sraw', 'mul', 'mulh', 'mulhsu', 'mulhu', 'div', 'divu', 'rem', 'remu', 'mulw', 'divw', 'divuw', 'remw', 'remuw', 'mulh.rv32', 'mulhsu.rv32', 'mulhu.rv32', 'beq', 'bne', 'blt', 'bge', 'bltu', 'bgeu', 'lb', 'lh', 'lw', 'ld', 'lbu', 'lhu', 'lwu', 'flw', 'fld', 'fsw', 'fsd', 'sb', 'sh', 'sw', 'sd', 'jal', 'jalr', 'auipc', 'amoswap.w', 'amoadd.w', 'amoxor.w', 'amoand.w', 'amoor.w', 'amomin.w', 'amomax.w', 'amominu.w', 'amomaxu.w', 'amoswap.d', 'amoadd.d', 'amoxor.d', 'amoand.d', 'amoor.d', 'amomin.d', 'amomax.d', 'amominu.d', 'amomaxu.d', 'lr.w', 'lr.d', 'sc.w', 'sc.d', 'csrrw', 'csrrs', 'csrrc', 'csrrwi', 'csrrsi', 'csrrci', 'fence', 'fence.i', 'ecall', 'ebreak', 'mret', 'sret', 'wfi', 'sfence.vma', 'm5op', 'fmadd.s', 'fmsub.s', 'fnmsub.s', 'fnmadd.s', 'fadd.s', 'fsub.s', 'fmul.s', 'fdiv.s', 'fsqrt.s', 'fsgnj.s', 'fsgnjn.s', 'fsgnjx.s', 'fmin.s', 'fmax.s', 'fmadd.d', 'fmsub.d', 'fnmsub.d', 'fnmadd.d', 'fadd.d', 'fsub.d', 'fmul.d', 'fdiv.d', 'fsqrt.d', 'fsgnj.d', 'fsgnjn.d', 'fsgnjx.d', 'fmin.d', 'fmax.d', 'fcvt.s.d', 'fcvt.d.s', 'fcvt.w.s', 'fcvt.wu.s', 'fcvt.l.s', 'fcvt.lu.s', 'fmv.x.w', 'feq.s', 'flt.s', 'fle.s', 'fclass.s', 'fcvt.w.d', 'fcvt.wu.d', 'fcvt.l.d', 'fcvt.lu.d', 'fmv.x.d', 'feq.d', 'flt.d', 'fle.d', 'fclass.d', 'fcvt.s.w', 'fcvt.s.wu', 'fcvt.s.l', 'fcvt.s.lu', 'fmv.w.x', 'fcvt.d.w', 'fcvt.d.wu', 'fcvt.d.l', 'fcvt.d.lu', 'fmv.d.x')
+MEM_SIZE = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 4, 8, 1, 2, 4, 4, 8, 4, 8, 1, 2, 4, 8, 0, 0, 0, 4, 4, 4, 4, 4, 4, 4, 4, 4, 8, 8, 8, 8, 8, 8, 8, 8, 8, 4, 8, 4, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 
 FLAG_RV64 = 1
 FLAG_M = 2
 FLAG_A = 4
 FLAG_C = 8
 FLAG_ZIFENCEI = 16
+FLAG_F = 32
+FLAG_D = 64
 
 
 @njit(cache=True)
@@ -272,6 +342,10 @@ def load_ext(op, v):
         return rv_i.lhu(v)
     if op == OP_LWU:
         return rv_i.lwu(v)
+    if op == OP_FLW:
+        return rv_f.flw(v)
+    if op == OP_FLD:
+        return rv_d.fld(v)
     return 0
 
 
@@ -317,6 +391,137 @@ def amo(op, old, src):
 
 
 @njit(cache=True)
+def fpu(op, a, b, c, rm):
+    if op == OP_FMADD_S:
+        return rv_f.fmadd_s(a, b, c, rm)
+    if op == OP_FMSUB_S:
+        return rv_f.fmsub_s(a, b, c, rm)
+    if op == OP_FNMSUB_S:
+        return rv_f.fnmsub_s(a, b, c, rm)
+    if op == OP_FNMADD_S:
+        return rv_f.fnmadd_s(a, b, c, rm)
+    if op == OP_FADD_S:
+        return rv_f.fadd_s(a, b, c, rm)
+    if op == OP_FSUB_S:
+        return rv_f.fsub_s(a, b, c, rm)
+    if op == OP_FMUL_S:
+        return rv_f.fmul_s(a, b, c, rm)
+    if op == OP_FDIV_S:
+        return rv_f.fdiv_s(a, b, c, rm)
+    if op == OP_FSQRT_S:
+        return rv_f.fsqrt_s(a, b, c, rm)
+    if op == OP_FSGNJ_S:
+        return rv_f.fsgnj_s(a, b, c, rm)
+    if op == OP_FSGNJN_S:
+        return rv_f.fsgnjn_s(a, b, c, rm)
+    if op == OP_FSGNJX_S:
+        return rv_f.fsgnjx_s(a, b, c, rm)
+    if op == OP_FMIN_S:
+        return rv_f.fmin_s(a, b, c, rm)
+    if op == OP_FMAX_S:
+        return rv_f.fmax_s(a, b, c, rm)
+    if op == OP_FMADD_D:
+        return rv_d.fmadd_d(a, b, c, rm)
+    if op == OP_FMSUB_D:
+        return rv_d.fmsub_d(a, b, c, rm)
+    if op == OP_FNMSUB_D:
+        return rv_d.fnmsub_d(a, b, c, rm)
+    if op == OP_FNMADD_D:
+        return rv_d.fnmadd_d(a, b, c, rm)
+    if op == OP_FADD_D:
+        return rv_d.fadd_d(a, b, c, rm)
+    if op == OP_FSUB_D:
+        return rv_d.fsub_d(a, b, c, rm)
+    if op == OP_FMUL_D:
+        return rv_d.fmul_d(a, b, c, rm)
+    if op == OP_FDIV_D:
+        return rv_d.fdiv_d(a, b, c, rm)
+    if op == OP_FSQRT_D:
+        return rv_d.fsqrt_d(a, b, c, rm)
+    if op == OP_FSGNJ_D:
+        return rv_d.fsgnj_d(a, b, c, rm)
+    if op == OP_FSGNJN_D:
+        return rv_d.fsgnjn_d(a, b, c, rm)
+    if op == OP_FSGNJX_D:
+        return rv_d.fsgnjx_d(a, b, c, rm)
+    if op == OP_FMIN_D:
+        return rv_d.fmin_d(a, b, c, rm)
+    if op == OP_FMAX_D:
+        return rv_d.fmax_d(a, b, c, rm)
+    if op == OP_FCVT_S_D:
+        return rv_d.fcvt_s_d(a, b, c, rm)
+    if op == OP_FCVT_D_S:
+        return rv_d.fcvt_d_s(a, b, c, rm)
+    return (0, 0)
+
+
+@njit(cache=True)
+def fpx(op, a, b, rm):
+    if op == OP_FCVT_W_S:
+        return rv_f.fcvt_w_s(a, b, 0, rm)
+    if op == OP_FCVT_WU_S:
+        return rv_f.fcvt_wu_s(a, b, 0, rm)
+    if op == OP_FCVT_L_S:
+        return rv_f.fcvt_l_s(a, b, 0, rm)
+    if op == OP_FCVT_LU_S:
+        return rv_f.fcvt_lu_s(a, b, 0, rm)
+    if op == OP_FMV_X_W:
+        return rv_f.fmv_x_w(a, b, 0, rm)
+    if op == OP_FEQ_S:
+        return rv_f.feq_s(a, b, 0, rm)
+    if op == OP_FLT_S:
+        return rv_f.flt_s(a, b, 0, rm)
+    if op == OP_FLE_S:
+        return rv_f.fle_s(a, b, 0, rm)
+    if op == OP_FCLASS_S:
+        return rv_f.fclass_s(a, b, 0, rm)
+    if op == OP_FCVT_W_D:
+        return rv_d.fcvt_w_d(a, b, 0, rm)
+    if op == OP_FCVT_WU_D:
+        return rv_d.fcvt_wu_d(a, b, 0, rm)
+    if op == OP_FCVT_L_D:
+        return rv_d.fcvt_l_d(a, b, 0, rm)
+    if op == OP_FCVT_LU_D:
+        return rv_d.fcvt_lu_d(a, b, 0, rm)
+    if op == OP_FMV_X_D:
+        return rv_d.fmv_x_d(a, b, 0, rm)
+    if op == OP_FEQ_D:
+        return rv_d.feq_d(a, b, 0, rm)
+    if op == OP_FLT_D:
+        return rv_d.flt_d(a, b, 0, rm)
+    if op == OP_FLE_D:
+        return rv_d.fle_d(a, b, 0, rm)
+    if op == OP_FCLASS_D:
+        return rv_d.fclass_d(a, b, 0, rm)
+    return (0, 0)
+
+
+@njit(cache=True)
+def xfp(op, a, rm):
+    if op == OP_FCVT_S_W:
+        return rv_f.fcvt_s_w(a, 0, 0, rm)
+    if op == OP_FCVT_S_WU:
+        return rv_f.fcvt_s_wu(a, 0, 0, rm)
+    if op == OP_FCVT_S_L:
+        return rv_f.fcvt_s_l(a, 0, 0, rm)
+    if op == OP_FCVT_S_LU:
+        return rv_f.fcvt_s_lu(a, 0, 0, rm)
+    if op == OP_FMV_W_X:
+        return rv_f.fmv_w_x(a, 0, 0, rm)
+    if op == OP_FCVT_D_W:
+        return rv_d.fcvt_d_w(a, 0, 0, rm)
+    if op == OP_FCVT_D_WU:
+        return rv_d.fcvt_d_wu(a, 0, 0, rm)
+    if op == OP_FCVT_D_L:
+        return rv_d.fcvt_d_l(a, 0, 0, rm)
+    if op == OP_FCVT_D_LU:
+        return rv_d.fcvt_d_lu(a, 0, 0, rm)
+    if op == OP_FMV_D_X:
+        return rv_d.fmv_d_x(a, 0, 0, rm)
+    return (0, 0)
+
+
+@njit(cache=True)
 def mem_size(op):
     """Access size in bytes of a load/store/AMO/LR/SC op."""
     if op == OP_LB:
@@ -333,6 +538,14 @@ def mem_size(op):
         return 2
     if op == OP_LWU:
         return 4
+    if op == OP_FLW:
+        return 4
+    if op == OP_FLD:
+        return 8
+    if op == OP_FSW:
+        return 4
+    if op == OP_FSD:
+        return 8
     if op == OP_SB:
         return 1
     if op == OP_SH:
@@ -411,6 +624,11 @@ def decode32_rv64(w, flags):
             return OP_LD | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((((w >> 20) & 0xfff) ^ 0x800) - 0x800) << 32)
         if (w & 0x707f) == 0x6003:
             return OP_LWU | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((((w >> 20) & 0xfff) ^ 0x800) - 0x800) << 32)
+    elif opc == 0x7:
+        if (w & 0x707f) == 0x2007 and (flags & 32):
+            return OP_FLW | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((((w >> 20) & 0xfff) ^ 0x800) - 0x800) << 32)
+        if (w & 0x707f) == 0x3007 and (flags & 64):
+            return OP_FLD | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((((w >> 20) & 0xfff) ^ 0x800) - 0x800) << 32)
     elif opc == 0xf:
         if (w & 0x707f) == 0xf:
             return OP_FENCE
@@ -456,6 +674,11 @@ def decode32_rv64(w, flags):
             return OP_SW | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | (((((((w >> 25) << 5) | ((w >> 7) & 31)) & 0xfff) ^ 0x800) - 0x800) << 32)
         if (w & 0x707f) == 0x3023:
             return OP_SD | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | (((((((w >> 25) << 5) | ((w >> 7) & 31)) & 0xfff) ^ 0x800) - 0x800) << 32)
+    elif opc == 0x27:
+        if (w & 0x707f) == 0x2027 and (flags & 32):
+            return OP_FSW | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | (((((((w >> 25) << 5) | ((w >> 7) & 31)) & 0xfff) ^ 0x800) - 0x800) << 32)
+        if (w & 0x707f) == 0x3027 and (flags & 64):
+            return OP_FSD | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | (((((((w >> 25) << 5) | ((w >> 7) & 31)) & 0xfff) ^ 0x800) - 0x800) << 32)
     elif opc == 0x2f:
         if (w & 0xf9f0707f) == 0x1000202f and (flags & 4):
             return OP_LR_W | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13)
@@ -562,6 +785,127 @@ def decode32_rv64(w, flags):
             return OP_REMW | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18)
         if (w & 0xfe00707f) == 0x200703b and (flags & 2):
             return OP_REMUW | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18)
+    elif opc == 0x43:
+        if (w & 0x600007f) == 0x43 and (flags & 32):
+            return OP_FMADD_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((((w >> 12) & 7) | (((w >> 27) & 31) << 3)) << 32)
+        if (w & 0x600007f) == 0x2000043 and (flags & 64):
+            return OP_FMADD_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((((w >> 12) & 7) | (((w >> 27) & 31) << 3) | 256) << 32)
+    elif opc == 0x47:
+        if (w & 0x600007f) == 0x47 and (flags & 32):
+            return OP_FMSUB_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((((w >> 12) & 7) | (((w >> 27) & 31) << 3)) << 32)
+        if (w & 0x600007f) == 0x2000047 and (flags & 64):
+            return OP_FMSUB_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((((w >> 12) & 7) | (((w >> 27) & 31) << 3) | 256) << 32)
+    elif opc == 0x4b:
+        if (w & 0x600007f) == 0x4b and (flags & 32):
+            return OP_FNMSUB_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((((w >> 12) & 7) | (((w >> 27) & 31) << 3)) << 32)
+        if (w & 0x600007f) == 0x200004b and (flags & 64):
+            return OP_FNMSUB_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((((w >> 12) & 7) | (((w >> 27) & 31) << 3) | 256) << 32)
+    elif opc == 0x4f:
+        if (w & 0x600007f) == 0x4f and (flags & 32):
+            return OP_FNMADD_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((((w >> 12) & 7) | (((w >> 27) & 31) << 3)) << 32)
+        if (w & 0x600007f) == 0x200004f and (flags & 64):
+            return OP_FNMADD_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((((w >> 12) & 7) | (((w >> 27) & 31) << 3) | 256) << 32)
+    elif opc == 0x53:
+        if (w & 0xfff0707f) == 0xe0000053 and (flags & 32):
+            return OP_FMV_X_W | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13)
+        if (w & 0xfff0707f) == 0xe0001053 and (flags & 32):
+            return OP_FCLASS_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13)
+        if (w & 0xfff0707f) == 0xf0000053 and (flags & 32):
+            return OP_FMV_W_X | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13)
+        if (w & 0xfff0707f) == 0xe2001053 and (flags & 64):
+            return OP_FCLASS_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((256) << 32)
+        if (w & 0xfff0707f) == 0xe2000053 and (flags & 64):
+            return OP_FMV_X_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((256) << 32)
+        if (w & 0xfff0707f) == 0xf2000053 and (flags & 64):
+            return OP_FMV_D_X | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((256) << 32)
+        if (w & 0xfff0007f) == 0x58000053 and (flags & 32):
+            return OP_FSQRT_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((((w >> 12) & 7)) << 32)
+        if (w & 0xfff0007f) == 0xc0000053 and (flags & 32):
+            return OP_FCVT_W_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((((w >> 12) & 7)) << 32)
+        if (w & 0xfff0007f) == 0xc0100053 and (flags & 32):
+            return OP_FCVT_WU_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((((w >> 12) & 7)) << 32)
+        if (w & 0xfff0007f) == 0xd0000053 and (flags & 32):
+            return OP_FCVT_S_W | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((((w >> 12) & 7)) << 32)
+        if (w & 0xfff0007f) == 0xd0100053 and (flags & 32):
+            return OP_FCVT_S_WU | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((((w >> 12) & 7)) << 32)
+        if (w & 0xfff0007f) == 0xc0200053 and (flags & 32):
+            return OP_FCVT_L_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((((w >> 12) & 7)) << 32)
+        if (w & 0xfff0007f) == 0xc0300053 and (flags & 32):
+            return OP_FCVT_LU_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((((w >> 12) & 7)) << 32)
+        if (w & 0xfff0007f) == 0xd0200053 and (flags & 32):
+            return OP_FCVT_S_L | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((((w >> 12) & 7)) << 32)
+        if (w & 0xfff0007f) == 0xd0300053 and (flags & 32):
+            return OP_FCVT_S_LU | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((((w >> 12) & 7)) << 32)
+        if (w & 0xfff0007f) == 0x5a000053 and (flags & 64):
+            return OP_FSQRT_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((((w >> 12) & 7) | 256) << 32)
+        if (w & 0xfff0007f) == 0x40100053 and (flags & 64):
+            return OP_FCVT_S_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((((w >> 12) & 7) | 256) << 32)
+        if (w & 0xfff0007f) == 0x42000053 and (flags & 64):
+            return OP_FCVT_D_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((((w >> 12) & 7) | 256) << 32)
+        if (w & 0xfff0007f) == 0xc2000053 and (flags & 64):
+            return OP_FCVT_W_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((((w >> 12) & 7) | 256) << 32)
+        if (w & 0xfff0007f) == 0xc2100053 and (flags & 64):
+            return OP_FCVT_WU_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((((w >> 12) & 7) | 256) << 32)
+        if (w & 0xfff0007f) == 0xd2000053 and (flags & 64):
+            return OP_FCVT_D_W | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((((w >> 12) & 7) | 256) << 32)
+        if (w & 0xfff0007f) == 0xd2100053 and (flags & 64):
+            return OP_FCVT_D_WU | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((((w >> 12) & 7) | 256) << 32)
+        if (w & 0xfff0007f) == 0xc2200053 and (flags & 64):
+            return OP_FCVT_L_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((((w >> 12) & 7) | 256) << 32)
+        if (w & 0xfff0007f) == 0xc2300053 and (flags & 64):
+            return OP_FCVT_LU_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((((w >> 12) & 7) | 256) << 32)
+        if (w & 0xfff0007f) == 0xd2200053 and (flags & 64):
+            return OP_FCVT_D_L | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((((w >> 12) & 7) | 256) << 32)
+        if (w & 0xfff0007f) == 0xd2300053 and (flags & 64):
+            return OP_FCVT_D_LU | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((((w >> 12) & 7) | 256) << 32)
+        if (w & 0xfe00707f) == 0x20000053 and (flags & 32):
+            return OP_FSGNJ_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18)
+        if (w & 0xfe00707f) == 0x20001053 and (flags & 32):
+            return OP_FSGNJN_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18)
+        if (w & 0xfe00707f) == 0x20002053 and (flags & 32):
+            return OP_FSGNJX_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18)
+        if (w & 0xfe00707f) == 0x28000053 and (flags & 32):
+            return OP_FMIN_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18)
+        if (w & 0xfe00707f) == 0x28001053 and (flags & 32):
+            return OP_FMAX_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18)
+        if (w & 0xfe00707f) == 0xa0002053 and (flags & 32):
+            return OP_FEQ_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18)
+        if (w & 0xfe00707f) == 0xa0001053 and (flags & 32):
+            return OP_FLT_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18)
+        if (w & 0xfe00707f) == 0xa0000053 and (flags & 32):
+            return OP_FLE_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18)
+        if (w & 0xfe00707f) == 0x22000053 and (flags & 64):
+            return OP_FSGNJ_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((256) << 32)
+        if (w & 0xfe00707f) == 0x22001053 and (flags & 64):
+            return OP_FSGNJN_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((256) << 32)
+        if (w & 0xfe00707f) == 0x22002053 and (flags & 64):
+            return OP_FSGNJX_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((256) << 32)
+        if (w & 0xfe00707f) == 0x2a000053 and (flags & 64):
+            return OP_FMIN_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((256) << 32)
+        if (w & 0xfe00707f) == 0x2a001053 and (flags & 64):
+            return OP_FMAX_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((256) << 32)
+        if (w & 0xfe00707f) == 0xa2002053 and (flags & 64):
+            return OP_FEQ_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((256) << 32)
+        if (w & 0xfe00707f) == 0xa2001053 and (flags & 64):
+            return OP_FLT_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((256) << 32)
+        if (w & 0xfe00707f) == 0xa2000053 and (flags & 64):
+            return OP_FLE_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((256) << 32)
+        if (w & 0xfe00007f) == 0x53 and (flags & 32):
+            return OP_FADD_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((((w >> 12) & 7)) << 32)
+        if (w & 0xfe00007f) == 0x8000053 and (flags & 32):
+            return OP_FSUB_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((((w >> 12) & 7)) << 32)
+        if (w & 0xfe00007f) == 0x10000053 and (flags & 32):
+            return OP_FMUL_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((((w >> 12) & 7)) << 32)
+        if (w & 0xfe00007f) == 0x18000053 and (flags & 32):
+            return OP_FDIV_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((((w >> 12) & 7)) << 32)
+        if (w & 0xfe00007f) == 0x2000053 and (flags & 64):
+            return OP_FADD_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((((w >> 12) & 7) | 256) << 32)
+        if (w & 0xfe00007f) == 0xa000053 and (flags & 64):
+            return OP_FSUB_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((((w >> 12) & 7) | 256) << 32)
+        if (w & 0xfe00007f) == 0x12000053 and (flags & 64):
+            return OP_FMUL_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((((w >> 12) & 7) | 256) << 32)
+        if (w & 0xfe00007f) == 0x1a000053 and (flags & 64):
+            return OP_FDIV_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((((w >> 12) & 7) | 256) << 32)
     elif opc == 0x63:
         if (w & 0x707f) == 0x63:
             return OP_BEQ | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((((((((w >> 31) & 1) << 12) | (((w >> 7) & 1) << 11) | (((w >> 25) & 63) << 5) | (((w >> 8) & 15) << 1)) & 0x1fff) ^ 0x1000) - 0x1000) << 32)
@@ -624,9 +968,15 @@ def decode16_rv64(w, flags):
     elif key == 2:
         if (w & 0xe003) == 0x2:  # c.slli
             return OP_SLLI | (((w >> 7) & 31) << 8) | (((w >> 7) & 31) << 13) | (1 << 23) | (((((w >> 12) & 1) << 5) | ((w >> 2) & 31)) << 32)
+    elif key == 4:
+        if (w & 0xe003) == 0x2000 and (flags & 64):  # c.fld
+            return OP_FLD | ((8 + ((w >> 2) & 7)) << 8) | ((8 + ((w >> 7) & 7)) << 13) | (1 << 23) | (((((w >> 10) & 7) << 3) | (((w >> 5) & 3) << 6)) << 32)
     elif key == 5:
         if (w & 0xe003) == 0x2001 and ((((w >> 7) & 0x1f) << 0)) != 0:  # c.addiw
             return OP_ADDIW | (((w >> 7) & 31) << 8) | (((w >> 7) & 31) << 13) | (1 << 23) | ((((((((w >> 12) & 1) << 5) | ((w >> 2) & 31)) & 0x3f) ^ 0x20) - 0x20) << 32)
+    elif key == 6:
+        if (w & 0xe003) == 0x2002 and (flags & 64):  # c.fldsp
+            return OP_FLD | (((w >> 7) & 31) << 8) | (2 << 13) | (1 << 23) | (((((w >> 5) & 3) << 3) | (((w >> 12) & 1) << 5) | (((w >> 2) & 7) << 6)) << 32)
     elif key == 8:
         if (w & 0xe003) == 0x4000:  # c.lw
             return OP_LW | ((8 + ((w >> 2) & 7)) << 8) | ((8 + ((w >> 7) & 7)) << 13) | (1 << 23) | (((((w >> 6) & 1) << 2) | (((w >> 10) & 7) << 3) | (((w >> 5) & 1) << 6)) << 32)
@@ -677,9 +1027,15 @@ def decode16_rv64(w, flags):
             return OP_ADD | (((w >> 7) & 31) << 8) | (((w >> 2) & 31) << 18) | (1 << 23)
         if (w & 0xf003) == 0x9002 and ((((w >> 2) & 0x1f) << 0)) != 0:  # c.add
             return OP_ADD | (((w >> 7) & 31) << 8) | (((w >> 7) & 31) << 13) | (((w >> 2) & 31) << 18) | (1 << 23)
+    elif key == 20:
+        if (w & 0xe003) == 0xa000 and (flags & 64):  # c.fsd
+            return OP_FSD | ((8 + ((w >> 7) & 7)) << 13) | ((8 + ((w >> 2) & 7)) << 18) | (1 << 23) | (((((w >> 10) & 7) << 3) | (((w >> 5) & 3) << 6)) << 32)
     elif key == 21:
         if (w & 0xe003) == 0xa001:  # c.j
             return OP_JAL | (1 << 23) | ((((((((w >> 12) & 1) << 11) | (((w >> 11) & 1) << 4) | (((w >> 9) & 3) << 8) | (((w >> 8) & 1) << 10) | (((w >> 7) & 1) << 6) | (((w >> 6) & 1) << 7) | (((w >> 3) & 7) << 1) | (((w >> 2) & 1) << 5)) & 0xfff) ^ 0x800) - 0x800) << 32)
+    elif key == 22:
+        if (w & 0xe003) == 0xa002 and (flags & 64):  # c.fsdsp
+            return OP_FSD | (2 << 13) | (((w >> 2) & 31) << 18) | (1 << 23) | (((((w >> 10) & 7) << 3) | (((w >> 7) & 7) << 6)) << 32)
     elif key == 24:
         if (w & 0xe003) == 0xc000:  # c.sw
             return OP_SW | ((8 + ((w >> 7) & 7)) << 13) | ((8 + ((w >> 2) & 7)) << 18) | (1 << 23) | (((((w >> 6) & 1) << 2) | (((w >> 10) & 7) << 3) | (((w >> 5) & 1) << 6)) << 32)
@@ -715,6 +1071,11 @@ def decode32_rv32(w, flags):
             return OP_LBU | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((((w >> 20) & 0xfff) ^ 0x800) - 0x800) << 32)
         if (w & 0x707f) == 0x5003:
             return OP_LHU | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((((w >> 20) & 0xfff) ^ 0x800) - 0x800) << 32)
+    elif opc == 0x7:
+        if (w & 0x707f) == 0x2007 and (flags & 32):
+            return OP_FLW | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((((w >> 20) & 0xfff) ^ 0x800) - 0x800) << 32)
+        if (w & 0x707f) == 0x3007 and (flags & 64):
+            return OP_FLD | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((((w >> 20) & 0xfff) ^ 0x800) - 0x800) << 32)
     elif opc == 0xf:
         if (w & 0x707f) == 0xf:
             return OP_FENCE
@@ -749,6 +1110,11 @@ def decode32_rv32(w, flags):
             return OP_SH | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | (((((((w >> 25) << 5) | ((w >> 7) & 31)) & 0xfff) ^ 0x800) - 0x800) << 32)
         if (w & 0x707f) == 0x2023:
             return OP_SW | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | (((((((w >> 25) << 5) | ((w >> 7) & 31)) & 0xfff) ^ 0x800) - 0x800) << 32)
+    elif opc == 0x27:
+        if (w & 0x707f) == 0x2027 and (flags & 32):
+            return OP_FSW | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | (((((((w >> 25) << 5) | ((w >> 7) & 31)) & 0xfff) ^ 0x800) - 0x800) << 32)
+        if (w & 0x707f) == 0x3027 and (flags & 64):
+            return OP_FSD | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | (((((((w >> 25) << 5) | ((w >> 7) & 31)) & 0xfff) ^ 0x800) - 0x800) << 32)
     elif opc == 0x2f:
         if (w & 0xf9f0707f) == 0x1000202f and (flags & 4):
             return OP_LR_W | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13)
@@ -812,6 +1178,107 @@ def decode32_rv32(w, flags):
     elif opc == 0x37:
         if (w & 0x7f) == 0x37:
             return OP_LUI | (((w >> 7) & 31) << 8) | (((((w & 0xFFFFF000) & 0xffffffff) ^ 0x80000000) - 0x80000000) << 32)
+    elif opc == 0x43:
+        if (w & 0x600007f) == 0x43 and (flags & 32):
+            return OP_FMADD_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((((w >> 12) & 7) | (((w >> 27) & 31) << 3)) << 32)
+        if (w & 0x600007f) == 0x2000043 and (flags & 64):
+            return OP_FMADD_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((((w >> 12) & 7) | (((w >> 27) & 31) << 3) | 256) << 32)
+    elif opc == 0x47:
+        if (w & 0x600007f) == 0x47 and (flags & 32):
+            return OP_FMSUB_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((((w >> 12) & 7) | (((w >> 27) & 31) << 3)) << 32)
+        if (w & 0x600007f) == 0x2000047 and (flags & 64):
+            return OP_FMSUB_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((((w >> 12) & 7) | (((w >> 27) & 31) << 3) | 256) << 32)
+    elif opc == 0x4b:
+        if (w & 0x600007f) == 0x4b and (flags & 32):
+            return OP_FNMSUB_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((((w >> 12) & 7) | (((w >> 27) & 31) << 3)) << 32)
+        if (w & 0x600007f) == 0x200004b and (flags & 64):
+            return OP_FNMSUB_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((((w >> 12) & 7) | (((w >> 27) & 31) << 3) | 256) << 32)
+    elif opc == 0x4f:
+        if (w & 0x600007f) == 0x4f and (flags & 32):
+            return OP_FNMADD_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((((w >> 12) & 7) | (((w >> 27) & 31) << 3)) << 32)
+        if (w & 0x600007f) == 0x200004f and (flags & 64):
+            return OP_FNMADD_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((((w >> 12) & 7) | (((w >> 27) & 31) << 3) | 256) << 32)
+    elif opc == 0x53:
+        if (w & 0xfff0707f) == 0xe0000053 and (flags & 32):
+            return OP_FMV_X_W | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13)
+        if (w & 0xfff0707f) == 0xe0001053 and (flags & 32):
+            return OP_FCLASS_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13)
+        if (w & 0xfff0707f) == 0xf0000053 and (flags & 32):
+            return OP_FMV_W_X | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13)
+        if (w & 0xfff0707f) == 0xe2001053 and (flags & 64):
+            return OP_FCLASS_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((256) << 32)
+        if (w & 0xfff0007f) == 0x58000053 and (flags & 32):
+            return OP_FSQRT_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((((w >> 12) & 7)) << 32)
+        if (w & 0xfff0007f) == 0xc0000053 and (flags & 32):
+            return OP_FCVT_W_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((((w >> 12) & 7)) << 32)
+        if (w & 0xfff0007f) == 0xc0100053 and (flags & 32):
+            return OP_FCVT_WU_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((((w >> 12) & 7)) << 32)
+        if (w & 0xfff0007f) == 0xd0000053 and (flags & 32):
+            return OP_FCVT_S_W | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((((w >> 12) & 7)) << 32)
+        if (w & 0xfff0007f) == 0xd0100053 and (flags & 32):
+            return OP_FCVT_S_WU | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((((w >> 12) & 7)) << 32)
+        if (w & 0xfff0007f) == 0x5a000053 and (flags & 64):
+            return OP_FSQRT_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((((w >> 12) & 7) | 256) << 32)
+        if (w & 0xfff0007f) == 0x40100053 and (flags & 64):
+            return OP_FCVT_S_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((((w >> 12) & 7) | 256) << 32)
+        if (w & 0xfff0007f) == 0x42000053 and (flags & 64):
+            return OP_FCVT_D_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((((w >> 12) & 7) | 256) << 32)
+        if (w & 0xfff0007f) == 0xc2000053 and (flags & 64):
+            return OP_FCVT_W_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((((w >> 12) & 7) | 256) << 32)
+        if (w & 0xfff0007f) == 0xc2100053 and (flags & 64):
+            return OP_FCVT_WU_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((((w >> 12) & 7) | 256) << 32)
+        if (w & 0xfff0007f) == 0xd2000053 and (flags & 64):
+            return OP_FCVT_D_W | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((((w >> 12) & 7) | 256) << 32)
+        if (w & 0xfff0007f) == 0xd2100053 and (flags & 64):
+            return OP_FCVT_D_WU | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | ((((w >> 12) & 7) | 256) << 32)
+        if (w & 0xfe00707f) == 0x20000053 and (flags & 32):
+            return OP_FSGNJ_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18)
+        if (w & 0xfe00707f) == 0x20001053 and (flags & 32):
+            return OP_FSGNJN_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18)
+        if (w & 0xfe00707f) == 0x20002053 and (flags & 32):
+            return OP_FSGNJX_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18)
+        if (w & 0xfe00707f) == 0x28000053 and (flags & 32):
+            return OP_FMIN_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18)
+        if (w & 0xfe00707f) == 0x28001053 and (flags & 32):
+            return OP_FMAX_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18)
+        if (w & 0xfe00707f) == 0xa0002053 and (flags & 32):
+            return OP_FEQ_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18)
+        if (w & 0xfe00707f) == 0xa0001053 and (flags & 32):
+            return OP_FLT_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18)
+        if (w & 0xfe00707f) == 0xa0000053 and (flags & 32):
+            return OP_FLE_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18)
+        if (w & 0xfe00707f) == 0x22000053 and (flags & 64):
+            return OP_FSGNJ_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((256) << 32)
+        if (w & 0xfe00707f) == 0x22001053 and (flags & 64):
+            return OP_FSGNJN_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((256) << 32)
+        if (w & 0xfe00707f) == 0x22002053 and (flags & 64):
+            return OP_FSGNJX_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((256) << 32)
+        if (w & 0xfe00707f) == 0x2a000053 and (flags & 64):
+            return OP_FMIN_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((256) << 32)
+        if (w & 0xfe00707f) == 0x2a001053 and (flags & 64):
+            return OP_FMAX_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((256) << 32)
+        if (w & 0xfe00707f) == 0xa2002053 and (flags & 64):
+            return OP_FEQ_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((256) << 32)
+        if (w & 0xfe00707f) == 0xa2001053 and (flags & 64):
+            return OP_FLT_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((256) << 32)
+        if (w & 0xfe00707f) == 0xa2000053 and (flags & 64):
+            return OP_FLE_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((256) << 32)
+        if (w & 0xfe00007f) == 0x53 and (flags & 32):
+            return OP_FADD_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((((w >> 12) & 7)) << 32)
+        if (w & 0xfe00007f) == 0x8000053 and (flags & 32):
+            return OP_FSUB_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((((w >> 12) & 7)) << 32)
+        if (w & 0xfe00007f) == 0x10000053 and (flags & 32):
+            return OP_FMUL_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((((w >> 12) & 7)) << 32)
+        if (w & 0xfe00007f) == 0x18000053 and (flags & 32):
+            return OP_FDIV_S | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((((w >> 12) & 7)) << 32)
+        if (w & 0xfe00007f) == 0x2000053 and (flags & 64):
+            return OP_FADD_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((((w >> 12) & 7) | 256) << 32)
+        if (w & 0xfe00007f) == 0xa000053 and (flags & 64):
+            return OP_FSUB_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((((w >> 12) & 7) | 256) << 32)
+        if (w & 0xfe00007f) == 0x12000053 and (flags & 64):
+            return OP_FMUL_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((((w >> 12) & 7) | 256) << 32)
+        if (w & 0xfe00007f) == 0x1a000053 and (flags & 64):
+            return OP_FDIV_D | (((w >> 7) & 31) << 8) | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((((w >> 12) & 7) | 256) << 32)
     elif opc == 0x63:
         if (w & 0x707f) == 0x63:
             return OP_BEQ | (((w >> 15) & 31) << 13) | (((w >> 20) & 31) << 18) | ((((((((w >> 31) & 1) << 12) | (((w >> 7) & 1) << 11) | (((w >> 25) & 63) << 5) | (((w >> 8) & 15) << 1)) & 0x1fff) ^ 0x1000) - 0x1000) << 32)
@@ -874,9 +1341,15 @@ def decode16_rv32(w, flags):
     elif key == 2:
         if (w & 0xf003) == 0x2:  # c.slli
             return OP_SLLIW | (((w >> 7) & 31) << 8) | (((w >> 7) & 31) << 13) | (1 << 23) | (((((w >> 12) & 1) << 5) | ((w >> 2) & 31)) << 32)
+    elif key == 4:
+        if (w & 0xe003) == 0x2000 and (flags & 64):  # c.fld
+            return OP_FLD | ((8 + ((w >> 2) & 7)) << 8) | ((8 + ((w >> 7) & 7)) << 13) | (1 << 23) | (((((w >> 10) & 7) << 3) | (((w >> 5) & 3) << 6)) << 32)
     elif key == 5:
         if (w & 0xe003) == 0x2001:  # c.jal
             return OP_JAL | (1 << 8) | (1 << 23) | ((((((((w >> 12) & 1) << 11) | (((w >> 11) & 1) << 4) | (((w >> 9) & 3) << 8) | (((w >> 8) & 1) << 10) | (((w >> 7) & 1) << 6) | (((w >> 6) & 1) << 7) | (((w >> 3) & 7) << 1) | (((w >> 2) & 1) << 5)) & 0xfff) ^ 0x800) - 0x800) << 32)
+    elif key == 6:
+        if (w & 0xe003) == 0x2002 and (flags & 64):  # c.fldsp
+            return OP_FLD | (((w >> 7) & 31) << 8) | (2 << 13) | (1 << 23) | (((((w >> 5) & 3) << 3) | (((w >> 12) & 1) << 5) | (((w >> 2) & 7) << 6)) << 32)
     elif key == 8:
         if (w & 0xe003) == 0x4000:  # c.lw
             return OP_LW | ((8 + ((w >> 2) & 7)) << 8) | ((8 + ((w >> 7) & 7)) << 13) | (1 << 23) | (((((w >> 6) & 1) << 2) | (((w >> 10) & 7) << 3) | (((w >> 5) & 1) << 6)) << 32)
@@ -886,11 +1359,17 @@ def decode16_rv32(w, flags):
     elif key == 10:
         if (w & 0xe003) == 0x4002 and ((((w >> 7) & 0x1f) << 0)) != 0:  # c.lwsp
             return OP_LW | (((w >> 7) & 31) << 8) | (2 << 13) | (1 << 23) | (((((w >> 4) & 7) << 2) | (((w >> 12) & 1) << 5) | (((w >> 2) & 3) << 6)) << 32)
+    elif key == 12:
+        if (w & 0xe003) == 0x6000 and (flags & 32):  # c.flw
+            return OP_FLW | ((8 + ((w >> 2) & 7)) << 8) | ((8 + ((w >> 7) & 7)) << 13) | (1 << 23) | (((((w >> 6) & 1) << 2) | (((w >> 10) & 7) << 3) | (((w >> 5) & 1) << 6)) << 32)
     elif key == 13:
         if (w & 0xef83) == 0x6101 and ((((w >> 12) & 0x1) << 5) | (((w >> 2) & 0x1f) << 0)) != 0:  # c.addi16sp
             return OP_ADDIW | (2 << 8) | (2 << 13) | (1 << 23) | ((((((((w >> 12) & 1) << 9) | (((w >> 6) & 1) << 4) | (((w >> 5) & 1) << 6) | (((w >> 3) & 3) << 7) | (((w >> 2) & 1) << 5)) & 0x3ff) ^ 0x200) - 0x200) << 32)
         if (w & 0xe003) == 0x6001 and ((((w >> 7) & 0x1f) << 0)) != 2 and ((((w >> 12) & 0x1) << 5) | (((w >> 2) & 0x1f) << 0)) != 0:  # c.lui
             return OP_LUI | (((w >> 7) & 31) << 8) | (1 << 23) | (((((((((w >> 12) & 1) << 5) | ((w >> 2) & 31)) & 0x3f) ^ 0x20) - 0x20) << 12) << 32)
+    elif key == 14:
+        if (w & 0xe003) == 0x6002 and (flags & 32):  # c.flwsp
+            return OP_FLW | (((w >> 7) & 31) << 8) | (2 << 13) | (1 << 23) | (((((w >> 4) & 7) << 2) | (((w >> 12) & 1) << 5) | (((w >> 2) & 3) << 6)) << 32)
     elif key == 17:
         if (w & 0xfc63) == 0x8c01:  # c.sub
             return OP_SUBW | ((8 + ((w >> 7) & 7)) << 8) | ((8 + ((w >> 7) & 7)) << 13) | ((8 + ((w >> 2) & 7)) << 18) | (1 << 23)
@@ -917,9 +1396,15 @@ def decode16_rv32(w, flags):
             return OP_ADDW | (((w >> 7) & 31) << 8) | (((w >> 2) & 31) << 18) | (1 << 23)
         if (w & 0xf003) == 0x9002 and ((((w >> 2) & 0x1f) << 0)) != 0:  # c.add
             return OP_ADDW | (((w >> 7) & 31) << 8) | (((w >> 7) & 31) << 13) | (((w >> 2) & 31) << 18) | (1 << 23)
+    elif key == 20:
+        if (w & 0xe003) == 0xa000 and (flags & 64):  # c.fsd
+            return OP_FSD | ((8 + ((w >> 7) & 7)) << 13) | ((8 + ((w >> 2) & 7)) << 18) | (1 << 23) | (((((w >> 10) & 7) << 3) | (((w >> 5) & 3) << 6)) << 32)
     elif key == 21:
         if (w & 0xe003) == 0xa001:  # c.j
             return OP_JAL | (1 << 23) | ((((((((w >> 12) & 1) << 11) | (((w >> 11) & 1) << 4) | (((w >> 9) & 3) << 8) | (((w >> 8) & 1) << 10) | (((w >> 7) & 1) << 6) | (((w >> 6) & 1) << 7) | (((w >> 3) & 7) << 1) | (((w >> 2) & 1) << 5)) & 0xfff) ^ 0x800) - 0x800) << 32)
+    elif key == 22:
+        if (w & 0xe003) == 0xa002 and (flags & 64):  # c.fsdsp
+            return OP_FSD | (2 << 13) | (((w >> 2) & 31) << 18) | (1 << 23) | (((((w >> 10) & 7) << 3) | (((w >> 7) & 7) << 6)) << 32)
     elif key == 24:
         if (w & 0xe003) == 0xc000:  # c.sw
             return OP_SW | ((8 + ((w >> 7) & 7)) << 13) | ((8 + ((w >> 2) & 7)) << 18) | (1 << 23) | (((((w >> 6) & 1) << 2) | (((w >> 10) & 7) << 3) | (((w >> 5) & 1) << 6)) << 32)
@@ -929,9 +1414,15 @@ def decode16_rv32(w, flags):
     elif key == 26:
         if (w & 0xe003) == 0xc002:  # c.swsp
             return OP_SW | (2 << 13) | (((w >> 2) & 31) << 18) | (1 << 23) | (((((w >> 9) & 15) << 2) | (((w >> 7) & 3) << 6)) << 32)
+    elif key == 28:
+        if (w & 0xe003) == 0xe000 and (flags & 32):  # c.fsw
+            return OP_FSW | ((8 + ((w >> 7) & 7)) << 13) | ((8 + ((w >> 2) & 7)) << 18) | (1 << 23) | (((((w >> 6) & 1) << 2) | (((w >> 10) & 7) << 3) | (((w >> 5) & 1) << 6)) << 32)
     elif key == 29:
         if (w & 0xe003) == 0xe001:  # c.bnez
             return OP_BNE | ((8 + ((w >> 7) & 7)) << 13) | (1 << 23) | ((((((((w >> 12) & 1) << 8) | (((w >> 10) & 3) << 3) | (((w >> 5) & 3) << 6) | (((w >> 3) & 3) << 1) | (((w >> 2) & 1) << 5)) & 0x1ff) ^ 0x100) - 0x100) << 32)
+    elif key == 30:
+        if (w & 0xe003) == 0xe002 and (flags & 32):  # c.fswsp
+            return OP_FSW | (2 << 13) | (((w >> 2) & 31) << 18) | (1 << 23) | (((((w >> 9) & 15) << 2) | (((w >> 7) & 3) << 6)) << 32)
     return 0
 
 

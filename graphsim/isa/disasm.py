@@ -11,12 +11,21 @@ from functools import lru_cache
 
 import numpy as np
 
-from . import bits, encoding
+from . import bits, encoding, rv_d, rv_f
 from .csr import CSR_NAMES
 
 ABI = (
     "zero ra sp gp tp t0 t1 t2 s0 s1 a0 a1 a2 a3 a4 a5 a6 a7 s2 s3 s4 s5 s6 s7 s8 s9 s10 s11 t3 t4 t5 t6"
 ).split()
+FABI = (
+    "ft0 ft1 ft2 ft3 ft4 ft5 ft6 ft7 fs0 fs1 fa0 fa1 fa2 fa3 fa4 fa5 fa6 fa7 fs2 fs3 fs4 fs5 fs6 fs7 fs8 fs9 "
+    "fs10 fs11 ft8 ft9 ft10 ft11"
+).split()
+ROUNDING = ("rne", "rtz", "rdn", "rup", "rmm", "rm5", "rm6", "dyn")
+# Register files of the FP instructions' rd and rs1 (rs2 and rs3 are always f registers).
+_FP_FILES = {**{n: (FABI, FABI) for m in (rv_f, rv_d) for n in m.FPU},
+             **{n: (ABI, FABI) for m in (rv_f, rv_d) for n in m.FPX},
+             **{n: (FABI, ABI) for m in (rv_f, rv_d) for n in m.XFP}}
 
 
 @lru_cache(maxsize=4)
@@ -55,10 +64,12 @@ def disasm(word: int, xlen: int = 64, pc: int | None = None) -> str:
         base, args = e.expansion
         vals = {k: (v if isinstance(v, int) else _f(v, w)) for k, v in args}
         ops = []
-        if base in ("lw", "ld"):
-            return f"{e.name} {r[vals['rd']]},{vals['imm']}({r[vals['rs1']]})"
-        if base in ("sw", "sd"):
-            return f"{e.name} {r[vals['rs2']]},{vals['imm']}({r[vals['rs1']]})"
+        if base in ("lw", "ld", "flw", "fld"):
+            dest = FABI if base.startswith("f") else r
+            return f"{e.name} {dest[vals['rd']]},{vals['imm']}({r[vals['rs1']]})"
+        if base in ("sw", "sd", "fsw", "fsd"):
+            src = FABI if base.startswith("f") else r
+            return f"{e.name} {src[vals['rs2']]},{vals['imm']}({r[vals['rs1']]})"
         if base in ("jal",):
             tgt = vals["imm"] if pc is None else f"{(pc + vals['imm']) & ((1 << xlen) - 1):#x}"
             return f"{e.name} {tgt}"
@@ -86,6 +97,8 @@ def disasm(word: int, xlen: int = 64, pc: int | None = None) -> str:
         return "fence"
     if name == "m5op":
         return f"m5op {_f('m5func', w):#x}"
+    if e.ext in ("f", "d"):
+        return _disasm_fp(name, o, w)
     if "csr" in o:
         c = CSR_NAMES.get(_f("csr", w), f"{_f('csr', w):#x}")
         src = str(rs1) if "zimm" in o else r[rs1]
@@ -115,6 +128,27 @@ def disasm(word: int, xlen: int = 64, pc: int | None = None) -> str:
     return f"{name} {r[rd]},{r[rs1]},{r[rs2]}"
 
 
+def _disasm_fp(name, o, w):
+    if "imm12hi" in o:
+        return f"{name} {FABI[_f('rs2', w)]},{_f('s_imm', w)}({ABI[_f('rs1', w)]})"
+    if "imm12" in o:
+        return f"{name} {FABI[_f('rd', w)]},{_f('i_imm', w)}({ABI[_f('rs1', w)]})"
+    rd_file, rs1_file = _FP_FILES[name]
+    ops = [rd_file[_f("rd", w)], rs1_file[_f("rs1", w)]]
+    if "rs2" in o:
+        ops.append(FABI[_f("rs2", w)])
+    if "rs3" in o:
+        ops.append(FABI[_f("rs3", w)])
+    if "rm" in o and _f("rm", w) != 7:  # objdump leaves the dynamic rounding mode out
+        ops.append(ROUNDING[_f("rm", w)])
+    return f"{name} {','.join(ops)}"
+
+
+def register_name(index: int) -> str:
+    """The ABI name of a trace record's register: x0..x31 as 0..31, f0..f31 as 32..63."""
+    return FABI[index - 32] if index >= 32 else ABI[index]
+
+
 def format_trace(rows, xlen: int = 64) -> list[str]:
     """Lines for trace records from Core.run_trace: hart, pc, insn, disassembly, register write."""
     out = []
@@ -124,7 +158,9 @@ def format_trace(rows, xlen: int = 64) -> list[str]:
         width = 4 if insn & 3 != 3 else 8
         text = disasm(insn, xlen, pcu)
         line = f"{h} {'USHM'[priv] if priv < 4 else '?'} {pcu:016x} ({insn:0{width}x}) {text}"
-        if rd >= 0:
+        if rd >= 32:
+            line += f"  {register_name(rd)}={value & ((1 << 64) - 1):#x}"
+        elif rd >= 0:
             line += f"  {ABI[rd]}={value & ((1 << xlen) - 1):#x}"
         out.append(line)
     return out

@@ -25,6 +25,10 @@ TABLES = {
     "rv64_m": ("m", (64,)),
     "rv_a": ("a", (32, 64)),
     "rv64_a": ("a", (64,)),
+    "rv_f": ("f", (32, 64)),
+    "rv64_f": ("f", (64,)),
+    "rv_d": ("d", (32, 64)),
+    "rv64_d": ("d", (64,)),
     "rv_c": ("c", (32, 64)),
     "rv32_c": ("c", (32,)),
     "rv64_c": ("c", (64,)),
@@ -55,6 +59,8 @@ OPERAND_FIELDS = {
     "pred": (27, 24),
     "succ": (23, 20),
     "m5func": (31, 25),
+    "rm": (14, 12),
+    "rs3": (31, 27),
 }
 
 
@@ -199,14 +205,27 @@ class IsaConfig:
     @property
     def misa(self) -> int:
         v = (2 if self.xlen == 64 else 1) << (self.xlen - 2)
-        for letter in "imacsu":
+        for letter in "imafdcsu":
             if letter in self.exts:
                 v |= 1 << (ord(letter) - ord("a"))
         return v
 
+    @property
+    def has_fp(self) -> bool:
+        return "f" in self.exts
+
+    def canonical(self) -> str:
+        """The ISA string in canonical order with G expanded, as the device tree's riscv,isa
+        carries it (Linux reads single letters there and does not know G)."""
+        letters = "".join(c for c in "imafdc" if c in self.exts)
+        multi = sorted(e for e in self.exts if len(e) > 1)
+        multi = [e for e in multi if e.startswith("z")] + [e for e in multi if not e.startswith("z")]
+        return f"rv{self.xlen}{letters}" + "".join(f"_{e}" for e in multi)
+
 
 def parse_isa(isa: str) -> IsaConfig:
-    """Parse e.g. "rv64imac_zicsr_zifencei" (S and U modes are always present).
+    """Parse e.g. "rv64imafdc_zicsr_zifencei" or "rv64gc" (G = IMAFD + Zicsr + Zifencei;
+    S and U modes are always present).
 
     Raises ValueError naming what is unsupported.
     """
@@ -227,8 +246,10 @@ def parse_isa(isa: str) -> IsaConfig:
     for z in m.group(3).split("_"):
         if z:
             exts.add(z)
-    unsupported = exts - {"i", "m", "a", "c", "zicsr", "zifencei", "s", "u"}
+    unsupported = exts - {"i", "m", "a", "f", "d", "c", "zicsr", "zifencei", "s", "u"}
     if unsupported:
-        raise ValueError(f"{isa!r}: unsupported extension(s) {', '.join(sorted(unsupported))} (graphsim implements IMAC, Zicsr, Zifencei)")
+        raise ValueError(f"{isa!r}: unsupported extension(s) {', '.join(sorted(unsupported))} (graphsim implements IMAFDC, Zicsr, Zifencei)")
+    if "d" in exts and "f" not in exts:
+        raise ValueError(f"{isa!r}: D requires F (write rv{xlen}imafd..., or g)")
     exts |= {"s", "u", "zicsr"}  # privileged modes; Zicsr is required by the privileged architecture
     return IsaConfig(xlen, frozenset(exts))

@@ -5,7 +5,7 @@
 
 The generated module holds: the op numbers (one per base instruction, in
 classes the CPU step dispatches on), the per-class dispatchers that call the
-semantics functions of rv_i/rv_m/rv_a, and `decode(word, flags)`, a two-level
+semantics functions of rv_i/rv_m/rv_a/rv_f/rv_d, and `decode(word, flags)`, a two-level
 decoder (major opcode, then mask/match within it) for both XLENs that also
 expands compressed instructions to their base operation. A decoded
 instruction is packed into one int64:
@@ -13,7 +13,9 @@ instruction is packed into one int64:
     bits 0..7 op | 8..12 rd | 13..17 rs1 | 18..22 rs2 | 23 compressed | 32..63 imm
 
 op 0 is "illegal". For CSR instructions imm is the CSR number and rs1 holds
-rs1 or the 5-bit zimm; for m5op imm is the function number.
+rs1 or the 5-bit zimm; for m5op imm is the function number; for FP
+instructions other than loads/stores imm is ``rm | rs3 << 3 | is_d << 8``
+(rounding-mode field, third source, 1 for a D instruction).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from . import encoding, rv_a, rv_i, rv_m
+from . import encoding, rv_a, rv_d, rv_f, rv_i, rv_m
 
 OUT = Path(__file__).with_name("decoder_gen.py")
 
@@ -32,7 +34,9 @@ FLAG_M = 2
 FLAG_A = 4
 FLAG_C = 8
 FLAG_ZIFENCEI = 16
-EXT_FLAG = {"m": FLAG_M, "a": FLAG_A, "c": FLAG_C, "zifencei": FLAG_ZIFENCEI}
+FLAG_F = 32  # also cleared while mstatus.FS is Off, so that every FP instruction decodes as illegal
+FLAG_D = 64
+EXT_FLAG = {"m": FLAG_M, "a": FLAG_A, "c": FLAG_C, "zifencei": FLAG_ZIFENCEI, "f": FLAG_F, "d": FLAG_D}
 
 
 def op_classes():
@@ -43,14 +47,20 @@ def op_classes():
     return [
         ("alu", alu),
         ("branch", [(n, f"rv_i.{f.__name__}") for n, f in rv_i.BRANCH.items()]),
-        ("load", [(n, f"rv_i.{f.__name__}") for n, (_s, f) in rv_i.LOAD.items()]),
-        ("store", [(n, None) for n in rv_i.STORE]),
+        # FP loads end the load class and FP stores start the store class: OP_FLW..OP_FSD are the FP accesses
+        ("load", [(n, f"{m.__name__.rsplit('.', 1)[1]}.{f.__name__}")
+                  for m in (rv_i, rv_f, rv_d) for n, (_s, f) in m.LOAD.items()]),
+        ("store", [(n, None) for m in (rv_f, rv_d, rv_i) for n in m.STORE]),
         ("control", [(n, None) for n in rv_i.CONTROL]),
         ("amo", [(n, f"rv_a.{f.__name__}") for n, (_s, f) in rv_a.AMO.items()]),
         ("lr", [(n, None) for n in rv_a.LR]),
         ("sc", [(n, None) for n in rv_a.SC]),
         ("csr", [(n, None) for n in ("csrrw", "csrrs", "csrrc", "csrrwi", "csrrsi", "csrrci")]),
         ("system", [(n, None) for n in ("fence", "fence.i", "ecall", "ebreak", "mret", "sret", "wfi", "sfence.vma", "m5op")]),
+        # FP computation (kernel.exec_fp): f registers -> f register, f -> x, x -> f
+        ("fpu", [(n, f"{m.__name__.rsplit('.', 1)[1]}.{f.__name__}") for m in (rv_f, rv_d) for n, f in m.FPU.items()]),
+        ("fpx", [(n, f"{m.__name__.rsplit('.', 1)[1]}.{f.__name__}") for m in (rv_f, rv_d) for n, f in m.FPX.items()]),
+        ("xfp", [(n, f"{m.__name__.rsplit('.', 1)[1]}.{f.__name__}") for m in (rv_f, rv_d) for n, f in m.XFP.items()]),
     ]
 
 
@@ -59,10 +69,11 @@ def const_name(name: str) -> str:
 
 
 def mem_size(name: str) -> int:
-    if name in rv_i.LOAD:
-        return rv_i.LOAD[name][0]
-    if name in rv_i.STORE:
-        return rv_i.STORE[name]
+    for m in (rv_i, rv_f, rv_d):
+        if name in m.LOAD:
+            return m.LOAD[name][0]
+        if name in m.STORE:
+            return m.STORE[name]
     if name in rv_a.AMO:
         return rv_a.AMO[name][0]
     if name in rv_a.LR:
@@ -116,6 +127,8 @@ ACCESSOR_EXPR = {
     "shamt": "((w >> 20) & 63)",
     "csr": "((w >> 20) & 0xFFF)",
     "m5func": "((w >> 25) & 127)",
+    "rm": "((w >> 12) & 7)",
+    "rs3": "((w >> 27) & 31)",
     "rvc_rd": "((w >> 7) & 31)",
     "rvc_rs1": "((w >> 7) & 31)",
     "rvc_rs2": "((w >> 2) & 31)",
@@ -154,6 +167,13 @@ def _operands32(e):
             imm = ACCESSOR_EXPR[_IMM32[f]]
     if e.name in ("fence", "fence.i"):
         rd, rs1, imm = "0", "0", "0"
+    if e.ext in ("f", "d") and "imm12" not in ops and "imm12hi" not in ops:
+        parts = [ACCESSOR_EXPR["rm"]] if "rm" in ops else []
+        if "rs3" in ops:
+            parts.append(f"({ACCESSOR_EXPR['rs3']} << 3)")
+        if e.ext == "d":
+            parts.append("256")
+        imm = f"({' | '.join(parts)})" if parts else "0"
     return rd, rs1, rs2, imm
 
 
@@ -185,6 +205,16 @@ def _ext_check(e):
     return f" and (flags & {f})" if f else ""
 
 
+def _base_ext_check(e, xlen):
+    """For a compressed instruction: the extension check of its base instruction besides C
+    (c.fld needs D, c.flw F)."""
+    base = e.expansion[0]
+    for b in encoding.encodings_for(xlen):
+        if b.name == base and b.length == 4 and b.ext not in ("i", "c"):
+            return _ext_check(b)
+    return ""
+
+
 def generate() -> str:
     classes = op_classes()
     names = ["illegal"]
@@ -211,7 +241,7 @@ def generate() -> str:
     w("from . import _jitcache  # noqa: F401")
     w("from numba import njit")
     w("")
-    w("from . import rv_a, rv_i, rv_m")
+    w("from . import rv_a, rv_d, rv_f, rv_i, rv_m")
     w("")
     for i, n in enumerate(names):
         w(f"{const_name(n)} = {i}")
@@ -228,6 +258,8 @@ def generate() -> str:
     w(f"FLAG_A = {FLAG_A}")
     w(f"FLAG_C = {FLAG_C}")
     w(f"FLAG_ZIFENCEI = {FLAG_ZIFENCEI}")
+    w(f"FLAG_F = {FLAG_F}")
+    w(f"FLAG_D = {FLAG_D}")
     w("")
 
     # dispatchers
@@ -245,6 +277,9 @@ def generate() -> str:
     dispatcher("branch", "a, b", "branch", "a, b", "False")
     dispatcher("load_ext", "v", "load", "v")
     dispatcher("amo", "old, src", "amo", "old, src")
+    dispatcher("fpu", "a, b, c, rm", "fpu", "a, b, c, rm", "(0, 0)")
+    dispatcher("fpx", "a, b, rm", "fpx", "a, b, 0, rm", "(0, 0)")
+    dispatcher("xfp", "a, rm", "xfp", "a, 0, 0, rm", "(0, 0)")
     w("")
     w("@njit(cache=True)")
     w("def mem_size(op):")
@@ -299,7 +334,7 @@ def generate() -> str:
             first = False
             for e in sorted(groups[key], key=lambda e: -bin(e.mask).count("1")):
                 base, rd, rs1, rs2, imm = _operands16(e)
-                w(f"        if {_cond(e)}:  # {e.name}")
+                w(f"        if {_cond(e)}{_base_ext_check(e, xlen)}:  # {e.name}")
                 w(f"            return {_pack(const_name(mapop(base)), rd, rs1, rs2, imm, 1)}")
         w("    return 0")
         w("")

@@ -60,13 +60,20 @@ _LAYOUT = (
     ("pmpaddr", (64,), "pmpaddr0..63"),
     ("mhpmevent", (29,), "mhpmevent3..31 (stored; no events are counted)"),
     ("mhpmcounter", (29,), "mhpmcounter3..31 (stored; they do not count)"),
+    # state version 2: the F and D extensions
+    ("f", (32,), "floating-point registers f0..f31, 64-bit patterns (a single is NaN-boxed: upper 32 bits ones)"),
+    ("fcsr", (), "fcsr: fflags in bits 0..4 (NX UF OF DZ NV), frm in bits 5..7"),
 )
+
+# Fields added after state version 1 (a version-1 checkpoint lacks them; see graphsim/checkpoint/upgrade.py)
+_SINCE = {"f": 2, "fcsr": 2}
+FP_FIELDS = ("f", "fcsr")
 
 
 def _fields():
     out = []
     for name, shape, doc in _LAYOUT:
-        out.append(StateField(name, "int64", shape, doc, architectural=True))
+        out.append(StateField(name, "int64", shape, doc, architectural=True, since=_SINCE.get(name, 1)))
     return tuple(out)
 
 
@@ -121,6 +128,8 @@ MHPMEVENT = OFFSETS["mhpmevent"]
 MHPMCOUNTER = OFFSETS["mhpmcounter"]
 SEIP_SW = OFFSETS["seip_sw"]
 SEIP_EXT = OFFSETS["seip_ext"]
+F = OFFSETS["f"]
+FCSR = OFFSETS["fcsr"]
 
 # Privilege levels
 PRV_U = 0
@@ -134,6 +143,8 @@ USED_C = 1 << 2  # a compressed instruction executed
 USED_S = 1 << 3  # S-mode entered
 USED_U = 1 << 4  # U-mode entered
 USED_PAGING = 1 << 5  # a translation with satp.MODE != Bare happened
+USED_F = 1 << 6  # an F or D instruction executed, an FP CSR was written, or mstatus.FS was made Dirty
+USED_D = 1 << 7  # a D instruction executed
 USED_PAGING_SHIFT = 8  # bit (8 + satp.MODE) set per paging mode used: 16 Sv39, 17 Sv48, 18 Sv57; RV32: 9 Sv32
 
 USED_BITS = {
@@ -143,6 +154,8 @@ USED_BITS = {
     "S-mode": USED_S,
     "U-mode": USED_U,
     "paging": USED_PAGING,
+    "F": USED_F,
+    "D": USED_D,
 }
 
 
