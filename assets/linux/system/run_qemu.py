@@ -2,7 +2,7 @@
 """Boot graphsim's Linux system (defconfig kernel, busybox + glibc on an ext4
 root) on QEMU, the oracle, and drive its shell.
 
-The files graphsim boots for configs/linux.toml (OpenSBI's fw_jump.bin, the
+The files graphsim boots for configs/linux.toml (OpenSBI's ../fw_jump.bin, the
 Image and a root filesystem image on virtio-blk) are booted on
 ``qemu-system-riscv64 -machine virt``; the script waits for the busybox
 prompt, types each command, collects its output and ends with ``poweroff``.
@@ -82,7 +82,7 @@ def qemu_command(*, smp: int = 1, rootfs: str | None = "a", append: str = BOOTAR
     """The reference QEMU command line for this system (see ../run_qemu.py for icount and dtb)."""
     cmd = [
         QEMU, "-machine", "virt", "-cpu", cpu_option(sstc, zihintpause), "-m", memory, "-smp", str(smp),
-        "-bios", str(HERE / "fw_jump.bin"), "-kernel", str(unpacked(HERE / "Image")), "-append", append,
+        "-bios", str(HERE.parent / "fw_jump.bin"), "-kernel", str(unpacked(HERE / "Image")), "-append", append,
         "-global", "virtio-mmio.force-legacy=false",
     ]
     if rootfs is not None:
