@@ -39,7 +39,8 @@ class GuestRun:
 
 def boot_guest(name: str, overrides=(), disk: str | None = None) -> Machine:
     guest = GUESTS[name]
-    graph = elaborate(load_machine(CONFIGS / machine_for(guest), list(overrides)))
+    overrides = [f"components.cpu.isa={guest['isa']}", *overrides]
+    graph = elaborate(load_machine(CONFIGS / machine_for(guest), overrides))
     disks = {"disk0": disk or str(GUEST_DIR / guest["disk"])} if guest["disk"] else {}
     console = Console()
     if guest["stdin"]:

@@ -36,6 +36,7 @@ class Guest:
     name: str
     elf: Path
     xlen: int
+    isa: str
     harts: int
     disk: Path | None
     stdin: str
@@ -63,6 +64,7 @@ def load_guests(path: Path = GUESTS_TOML) -> dict[str, Guest]:
             name=g["name"],
             elf=path.parent / g["elf"],
             xlen=g["xlen"],
+            isa=g["isa"],
             harts=g["harts"],
             disk=path.parent / g["disk"] if g["disk"] else None,
             stdin=g["stdin"],

@@ -264,8 +264,21 @@ class Core:
 
     def after_restore(self):
         """Rebuild everything derived from the architectural arrays (after loading a checkpoint)."""
+        self._legalise_fp()
         self._clear_caches()
         self._kernel_sync()
+
+    def _legalise_fp(self):
+        """A hart configured without F has no FP state. A checkpoint from an FP-capable machine whose
+        guest never used FP may be restored onto it: its misa loses F/D and mstatus.FS reads Off, as
+        on this machine. (A hart keeps the misa it was checkpointed with otherwise: FP stays off on an
+        FP-capable target when the checkpoint's misa had no F.)"""
+        from ..isa.csr import MISA_F, MSTATUS_FS
+
+        for h, isa in enumerate(self.isas):
+            if not isa.has_fp:
+                self.harts[h, S.MISA] &= ~(MISA_F | (1 << 3))
+                self.harts[h, S.MSTATUS] &= ~MSTATUS_FS
 
     def _kernel_sync(self):
         k = self._kernel

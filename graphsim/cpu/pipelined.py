@@ -14,7 +14,12 @@ full forwarding:
 An ALU result can be used by the next instruction's EX (x + 1); a load's at
 m + its data latency, so a dependent instruction right behind a load waits
 (load-use stall; with a 1-cycle L1D hit, one bubble). `mul_latency` and
-`div_latency` are EX latencies (not pipelined: EX stays busy). The caches are
+`div_latency` are EX latencies (not pipelined: EX stays busy). The FP unit
+reads and writes the f registers (scoreboarded like the x registers): add,
+multiply, fused multiply-add and conversions are pipelined (EX is free the
+next cycle, the result ready after `fadd_latency` etc.), divide and square
+root are not (EX stays busy for `fdiv_latency` / `fsqrt_latency`);
+comparisons, sign injection, classify and moves take one cycle. The caches are
 pipelined on a hit (IF and MEM take one cycle per access, the data arriving
 after `hit_latency`) and block on a miss (the stage stays busy for the whole
 latency). An instruction's cycles are w minus the previous w, so CPI ≥ 1.
@@ -156,6 +161,8 @@ def finalize(t, h, npc):
     ilen = 2 if (d >> 23) & 1 else 4
     imm = d >> 32
     ob = t[t[T.H_OPS] + op]
+    itype = (ob >> T.OPB_ITYPE_SHIFT) & 15
+    t[ht + T.HT_ITYPE + itype] += 1
     pc = t[hs + T.HS_P_PC]
     lf = t[hs + T.HS_P_LF]
     ld = t[hs + T.HS_P_LD]
@@ -178,23 +185,38 @@ def finalize(t, h, npc):
         x = t[hs + T.HS_MPREV]
     xr = x
     src = 0
-    if (ob & T.OPB_RS1) and rs1 != 0 and t[hs + T.HS_READY + rs1] > xr:
-        xr = t[hs + T.HS_READY + rs1]
-        src = rs1
-    if (ob & T.OPB_RS2) and rs2 != 0 and t[hs + T.HS_READY + rs2] > xr:
-        xr = t[hs + T.HS_READY + rs2]
-        src = rs2
+    s1 = rs1 + (32 if ob & T.OPB_F1 else 0)  # register index: x0..x31, f0..f31 as 32..63
+    s2 = rs2 + (32 if ob & T.OPB_F2 else 0)
+    if (ob & T.OPB_RS1) and s1 != 0 and t[hs + T.HS_READY + s1] > xr:
+        xr = t[hs + T.HS_READY + s1]
+        src = s1
+    if (ob & T.OPB_RS2) and s2 != 0 and t[hs + T.HS_READY + s2] > xr:
+        xr = t[hs + T.HS_READY + s2]
+        src = s2
+    if ob & T.OPB_RS3:
+        s3 = 32 + ((imm >> 3) & 31)
+        if t[hs + T.HS_READY + s3] > xr:
+            xr = t[hs + T.HS_READY + s3]
+            src = s3
     if xr > x:
         if (t[hs + T.HS_LOADMASK] >> src) & 1:
             t[ht + T.HT_LOAD_USE] += xr - x
         elif (t[hs + T.HS_MULMASK] >> src) & 1:
             t[ht + T.HT_MULDIV_STALL] += xr - x
+        elif (t[hs + T.HS_FPMASK] >> src) & 1:
+            t[ht + T.HT_FP_STALL] += xr - x
         x = xr
     exlat = 1
+    ready = 0  # a pipelined FP result: ready this many cycles after EX entry
     if ob & T.OPB_MUL:
         exlat = t[hc + T.HC_MUL_LAT]
     elif ob & T.OPB_DIV:
         exlat = t[hc + T.HC_DIV_LAT]
+    elif itype >= T.ITYPE_FP_FIRST:
+        if ob & T.OPB_UNPIPELINED:
+            exlat = t[hc + T.HC_ITYPE_LAT + itype]
+        else:
+            ready = t[hc + T.HC_ITYPE_LAT + itype]
     # MEM, WB
     m = x + exlat
     if wprev > m:
@@ -211,13 +233,18 @@ def finalize(t, h, npc):
             t[hs + T.HS_READY + rd] = m + ld
             t[hs + T.HS_LOADMASK] |= bit
             t[hs + T.HS_MULMASK] &= ~bit
+            t[hs + T.HS_FPMASK] &= ~bit
         else:
-            t[hs + T.HS_READY + rd] = x + exlat
+            t[hs + T.HS_READY + rd] = x + max(exlat, ready)
             t[hs + T.HS_LOADMASK] &= ~bit
             if ob & (T.OPB_MUL | T.OPB_DIV):
                 t[hs + T.HS_MULMASK] |= bit
             else:
                 t[hs + T.HS_MULMASK] &= ~bit
+            if max(exlat, ready) > 1 and itype >= T.ITYPE_FP_FIRST:
+                t[hs + T.HS_FPMASK] |= bit
+            else:
+                t[hs + T.HS_FPMASK] &= ~bit
     # the next fetch
     fnext = f + focc
     pred = pc + ilen
@@ -347,12 +374,52 @@ def settle(t, harts, h):
 _cachedir.done()
 
 
+def fp_itype(name: str) -> str:
+    """gem5's OpClass of an F/D computation."""
+    base = name.split(".")[0]
+    if base in ("fadd", "fsub"):
+        return "FloatAdd"
+    if base == "fmul":
+        return "FloatMult"
+    if base in ("fmadd", "fmsub", "fnmsub", "fnmadd"):
+        return "FloatMultAcc"
+    if base == "fdiv":
+        return "FloatDiv"
+    if base == "fsqrt":
+        return "FloatSqrt"
+    if base == "fcvt":
+        return "FloatCvt"
+    if base in ("feq", "flt", "fle", "fmin", "fmax"):
+        return "FloatCmp"
+    return "FloatMisc"  # sign injection, classify, moves
+
+
 def op_bits() -> np.ndarray:
-    """Per decoder op: which source registers it reads and its class."""
+    """Per decoder op: which source registers it reads, its class bits and its instruction class."""
     bits = np.zeros(256, np.int64)
     for op in range(256):
         b = 0
-        if D.ALU_FIRST <= op <= D.ALU_LAST:
+        name = D.OP_NAMES[op] if op < D.N_OPS else ""
+        itype = "No_OpClass"
+        if D.ALU_FIRST <= op <= D.BRANCH_LAST or D.CONTROL_FIRST <= op <= D.CONTROL_LAST:
+            itype = "IntAlu"
+        if D.ALU_FIRST <= op <= D.ALU_LAST and op >= D.OP_MUL:
+            itype = "IntDiv" if name.startswith(("div", "rem")) else "IntMult"
+        elif D.LOAD_FIRST <= op <= D.LOAD_LAST or D.LR_FIRST <= op <= D.LR_LAST:
+            itype = "FloatMemRead" if name.startswith("f") else "MemRead"
+        elif D.STORE_FIRST <= op <= D.STORE_LAST or D.AMO_FIRST <= op <= D.AMO_LAST or D.SC_FIRST <= op <= D.SC_LAST:
+            itype = "FloatMemWrite" if name.startswith("f") else "MemWrite"
+        elif D.FPU_FIRST <= op <= D.XFP_LAST:
+            itype = fp_itype(name)
+        if D.FPU_FIRST <= op <= D.FPU_LAST:  # f sources
+            b = T.OPB_RS1 | T.OPB_F1 | T.OPB_RS2 | T.OPB_F2
+            if itype == "FloatMultAcc":
+                b |= T.OPB_RS3
+        elif D.FPX_FIRST <= op <= D.FPX_LAST:
+            b = T.OPB_RS1 | T.OPB_F1 | T.OPB_RS2 | T.OPB_F2
+        elif D.XFP_FIRST <= op <= D.XFP_LAST:
+            b = T.OPB_RS1
+        elif D.ALU_FIRST <= op <= D.ALU_LAST:
             if op == D.OP_LUI:
                 b = 0
             elif D.OP_ADDI <= op <= D.OP_SRAI or D.OP_ADDIW <= op <= D.OP_SRAIW:
@@ -367,7 +434,7 @@ def op_bits() -> np.ndarray:
         elif D.LOAD_FIRST <= op <= D.LOAD_LAST:
             b = T.OPB_RS1
         elif D.STORE_FIRST <= op <= D.STORE_LAST:
-            b = T.OPB_RS1 | T.OPB_RS2
+            b = T.OPB_RS1 | T.OPB_RS2 | (T.OPB_F2 if name.startswith("f") else 0)
         elif op == D.OP_JAL:
             b = T.OPB_JAL
         elif op == D.OP_JALR:
@@ -380,7 +447,9 @@ def op_bits() -> np.ndarray:
             b = T.OPB_RS1
         elif op in (D.OP_ECALL, D.OP_EBREAK, D.OP_MRET, D.OP_SRET, D.OP_WFI, D.OP_FENCE_I, D.OP_SFENCE_VMA):
             b = T.OPB_FLUSH
-        bits[op] = b
+        if itype in ("FloatDiv", "FloatSqrt"):
+            b |= T.OPB_UNPIPELINED
+        bits[op] = b | (T.ITYPES.index(itype) << T.OPB_ITYPE_SHIFT)
     return bits
 
 
@@ -451,7 +520,10 @@ class PipelinedCore(TimedCore):
             (f"{prefix}.mulDivStallCycles", int(row[T.HT_MULDIV_STALL]),
              "cycles EX waited for a multiply or divide result", "cycle"),
             (f"{prefix}.trapRedirects", int(row[T.HT_TRAPS]), "redirects by traps, interrupts and xRET", "count"),
-        ]
+            (f"{prefix}.fpStallCycles", int(row[T.HT_FP_STALL]),
+             "cycles EX waited for a multi-cycle floating-point result", "cycle"),
+        ] + [(f"{prefix}.commit.committedInstType::{name}", int(row[T.HT_ITYPE + i]),
+              "committed instructions of this class (gem5 OpClass)", "count") for i, name in enumerate(T.ITYPES)]
 
 
 class PipelinedCPU(TimingCPU):
@@ -462,6 +534,12 @@ class PipelinedCPU(TimingCPU):
 
     mul_latency = Param(Cycles, 3, "EX cycles of a multiply", min=1)
     div_latency = Param(Cycles, 20, "EX cycles of a divide or remainder", min=1)
+    fadd_latency = Param(Cycles, 4, "cycles until an FP add/subtract result can be used (pipelined)", min=1)
+    fmul_latency = Param(Cycles, 4, "cycles until an FP multiply result can be used (pipelined)", min=1)
+    fma_latency = Param(Cycles, 5, "cycles until a fused multiply-add result can be used (pipelined)", min=1)
+    fdiv_latency = Param(Cycles, 20, "EX cycles of an FP divide (not pipelined: EX stays busy)", min=1)
+    fsqrt_latency = Param(Cycles, 25, "EX cycles of an FP square root (not pipelined)", min=1)
+    fcvt_latency = Param(Cycles, 3, "cycles until an FP conversion result can be used (pipelined)", min=1)
     mispredict_penalty = Param(Cycles, 2, "fetch cycles lost when a branch is resolved wrong in EX", min=1)
     predictor = Param(Choice(*T.PREDICTORS), "gshare", "direction predictor")
     bp_entries = Param(Int, 4096, "2-bit counters of the direction predictor (power of two)", min=2,

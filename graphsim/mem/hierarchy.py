@@ -312,6 +312,11 @@ def build_state(graph, hierarchy: Hierarchy, tpc: list, ram_base: int, ram_size:
         if with_predictors:
             t[row + T.HC_MUL_LAT] = p.mul_latency
             t[row + T.HC_DIV_LAT] = p.div_latency
+            for itype, param in (("FloatAdd", "fadd_latency"), ("FloatMult", "fmul_latency"),
+                                 ("FloatMultAcc", "fma_latency"), ("FloatDiv", "fdiv_latency"),
+                                 ("FloatSqrt", "fsqrt_latency"), ("FloatCvt", "fcvt_latency"),
+                                 ("FloatCmp", None), ("FloatMisc", None)):
+                t[row + T.HC_ITYPE_LAT + T.ITYPES.index(itype)] = p[param] if param else 1
             t[row + T.HC_PENALTY] = p.mispredict_penalty
             t[row + T.HC_BP_KIND] = T.PREDICTORS.index(p.predictor)
             t[row + T.HC_BP_ENTRIES] = p.bp_entries

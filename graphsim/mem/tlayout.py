@@ -118,7 +118,8 @@ HC_RAS_ENTRIES = 10
 HC_BP0 = 11  # offset of this hart's predictor region in H_BP
 HC_HIST_BITS = 12
 HC_DFLAGS = 13  # decoder flags (graphsim.isa.decoder_gen FLAG_*)
-HC_W = 16
+HC_ITYPE_LAT = 16  # NITYPE words: EX latency per instruction class (0: the integer path's own)
+HC_W = 32
 
 BP_STATIC, BP_BIMODAL, BP_GSHARE = 0, 1, 2
 PREDICTORS = ("static", "bimodal", "gshare")  # the cpu.pipelined `predictor` choices, by BP_* code
@@ -161,8 +162,9 @@ HS_P_RD = 20
 HS_MULMASK = 21  # registers whose latest producer is a multi-cycle mul/div
 HS_LASTD = 22  # line of the last data access that hit the first level (fast path), -1 none
 HS_LASTDW = 23  # 1 if that line may be written without further ado (dirty, owned)
-HS_READY = 32  # 32 words: cycle at which each register's value can be forwarded
-HS_W = 64
+HS_FPMASK = 24  # registers whose latest producer is a multi-cycle FP operation
+HS_READY = 32  # 64 words: cycle at which each register's value can be forwarded (x0..x31, f0..f31)
+HS_W = 96
 
 # --- hart statistics --------------------------------------------------------
 HT_INSTS = 0
@@ -185,7 +187,9 @@ HT_MULDIV_STALL = 16  # cycles an instruction waited for a multi-cycle mul/div
 HT_TRAPS = 17  # redirects not caused by a branch (traps, interrupts, xRET)
 HT_DECODE_REDIRECT = 18  # taken direct jumps/branches found at decode (BTB miss)
 HT_FETCH_CYC_ACCT = 19  # (unused)
-NHS = 20
+HT_FP_STALL = 20  # cycles an instruction waited for a multi-cycle FP result
+HT_ITYPE = 24  # NITYPE words: committed instructions per class (ITYPES)
+NHS = 40
 
 # --- memory controller -------------------------------------------------------
 MC_MODEL = 0  # 0 simple (latency + bandwidth), 1 banked DRAM
@@ -223,3 +227,14 @@ OPB_COND = 16
 OPB_JAL = 32
 OPB_JALR = 64
 OPB_FLUSH = 128  # serialising: ecall, ebreak, xRET, wfi, fence.i, sfence.vma
+OPB_F1 = 256  # rs1 is an f register
+OPB_F2 = 512  # rs2 is an f register
+OPB_RS3 = 1024  # reads f register rs3 (fused multiply-add)
+OPB_UNPIPELINED = 2048  # the FP unit is busy for the whole latency (fdiv, fsqrt)
+OPB_ITYPE_SHIFT = 16  # bits 16..19: the instruction class (index into ITYPES)
+
+# Instruction classes, named as gem5's OpClass (committedInstType)
+ITYPES = ("No_OpClass", "IntAlu", "IntMult", "IntDiv", "MemRead", "MemWrite", "FloatMemRead", "FloatMemWrite",
+          "FloatAdd", "FloatMult", "FloatMultAcc", "FloatDiv", "FloatSqrt", "FloatCvt", "FloatCmp", "FloatMisc")
+NITYPE = 16
+ITYPE_FP_FIRST = ITYPES.index("FloatAdd")  # classes from here on use the FP unit's latencies

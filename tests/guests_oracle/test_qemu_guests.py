@@ -57,7 +57,7 @@ def test_table_is_complete():
     raw = tomllib.loads(oracle.GUESTS_TOML.read_text())["guest"]
     names = [g["name"] for g in raw]
     assert len(names) == len(set(names)), "duplicate guest names"
-    keys = {"name", "elf", "xlen", "harts", "disk", "stdin", "exit_code", "category"}
+    keys = {"name", "elf", "xlen", "isa", "harts", "disk", "stdin", "exit_code", "category"}
     for g in raw:
         assert set(g) == keys, g["name"]
     for g in GUESTS.values():

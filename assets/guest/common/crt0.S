@@ -3,7 +3,8 @@
  * a0 = hartid, a1 = DTB address.  Each hart gets a stack and a trap stack
  * (its top kept in mscratch); hart 0 clears .bss and releases the others,
  * then every hart continues in _cstart (runtime.c), which runs main() on
- * hart 0 and secondary_main() elsewhere.
+ * hart 0 and secondary_main() elsewhere.  Programs built with F/D get the
+ * FPU turned on (mstatus.FS = Initial) before any of their code runs.
  */
 #include "trap.h"
 
@@ -19,6 +20,11 @@ _start:
     la gp, __global_pointer$
     .option pop
     csrw mie, zero
+#ifdef __riscv_flen
+    li t0, 1 << 13                      /* built with F/D: mstatus.FS = Initial */
+    csrs mstatus, t0
+    csrw fcsr, zero
+#endif
     la t0, _mtrap_entry
     csrw mtvec, t0
 
