@@ -43,7 +43,7 @@ from ..isa import zicsr as ZC
 from ..isa.bits import sext16, sext32, sext8
 from ..isa.state import (
     FCSR, ICOUNT, LR_ADDR, LR_VALID, LR_VALUE, MCOUNTINHIBIT, MCYCLE, MIE, MINSTRET, MIP, MSTATUS, PC, PRIV,
-    PRV_M, PRV_U, SATP, SEIP_SW, TICK, USED, USED_A, USED_D, USED_F, USED_M, USED_PAGING, USED_PAGING_SHIFT, WFI,
+    PRV_M, PRV_U, SATP, SEIP_SW, TICK, USED, USED_A, USED_D, USED_F, USED_M, USED_PAGING, USED_PAGING_SHIFT, USED_ZIHINTPAUSE, WFI,
 )
 from ..isa.state import F as FREG
 from . import layout as L
@@ -500,7 +500,9 @@ def exec_rare(harts, h, st, ram, dev, work, op, rd, rs1, rs2, imm, w, pc, npc, p
                 MMU.tlb_flush(work, tlb)
             brk = True
     elif op == D.OP_FENCE:
-        pass
+        # pause (fence w,0) is a hint; on a hart with Zihintpause its use is recorded for compatibility
+        if w == 0x0100000F and work[work[L.C_HART] + h * L.HC_WORDS + L.HC_FLAGS] & L.HF_ZIHINTPAUSE:
+            st[USED] |= USED_ZIHINTPAUSE
     elif op == D.OP_FENCE_I:
         brk = True
     elif op == D.OP_ECALL:

@@ -49,7 +49,8 @@ C_PLIC_NCTX = 38
 CFG_WORDS = 48
 
 # per-hart config row: HC_WORDS words at work[C_HART] + h * HC_WORDS
-HC_FLAGS = 0  # decoder flags (FLAG_RV64 | FLAG_M | ...)
+HC_FLAGS = 0  # decoder flags (FLAG_RV64 | FLAG_M | ...) and the HF_* bits below
+HF_ZIHINTPAUSE = 1 << 20  # the hart has Zihintpause (pause is recorded as used; the decoder ignores this bit)
 HC_TPC = 1  # ticks per cycle
 HC_SATP_MODES = 2  # bitmask of supported satp.MODE values
 HC_XL32 = 3

@@ -146,6 +146,7 @@ USED_PAGING = 1 << 5  # a translation with satp.MODE != Bare happened
 USED_F = 1 << 6  # an F or D instruction executed, an FP CSR was written, or mstatus.FS was made Dirty
 USED_D = 1 << 7  # a D instruction executed
 USED_PAGING_SHIFT = 8  # bit (8 + satp.MODE) set per paging mode used: 16 Sv39, 17 Sv48, 18 Sv57; RV32: 9 Sv32
+USED_ZIHINTPAUSE = 1 << 24  # a pause hint executed on a hart whose ISA has Zihintpause
 
 USED_BITS = {
     "M": USED_M,
@@ -156,6 +157,7 @@ USED_BITS = {
     "paging": USED_PAGING,
     "F": USED_F,
     "D": USED_D,
+    "Zihintpause": USED_ZIHINTPAUSE,
 }
 
 

@@ -84,3 +84,12 @@ def test_disks():
 ])
 def test_isa_letters(isa, letters):
     assert isa_letters(isa) == letters
+
+
+def test_zihintpause_in_use_is_required():
+    pause = ["components.cpu.isa=rv64gc_zihintpause"]
+    used = {"cpu": {"extensions": ["A", "C", "M", "Zihintpause"], "modes": ["S", "U"], "paging_modes": ["sv39"]}}
+    findings = diff(record(overrides=pause, used=used), record(overrides=["components.cpu.isa=rv64gc"]))
+    assert any(f.grade == INCOMPATIBLE and "uses extension Zihintpause" in f.message for f in findings)
+    # enabled, never used: the target may lack it
+    assert exit_code(diff(record(overrides=pause, used=USED_A), record(overrides=["components.cpu.isa=rv64gc"]))) == 0

@@ -35,9 +35,9 @@ QEMU = "qemu-system-riscv64"
 PROMPT = "graphsim:/# "
 BOOTARGS = "console=ttyS0 root=/dev/vda ro"
 
-# QEMU's hart, made like graphsim's rv64gc hart: no H, no Zb*, and the
-# optional extensions graphsim implements only when its ISA string has them
-# (OpenSBI probes the hart, so a difference would show in its boot banner).
+# QEMU's hart, made like the one of configs/linux.toml (rv64gc_zihintpause):
+# no H, no Zb*, no Sstc (graphsim does not implement it: OpenSBI probes
+# stimecmp, so a difference would show in its boot banner and timer path).
 CPU_BASE = "rv64,h=off,zba=off,zbb=off,zbc=off,zbs=off"
 
 
@@ -77,7 +77,7 @@ def cpu_option(sstc: bool = False, zihintpause: bool = False) -> str:
 
 
 def qemu_command(*, smp: int = 1, rootfs: str | None = "a", append: str = BOOTARGS, memory: str = "256M",
-                 icount: bool = False, dtb: Path | None = None, sstc: bool = False, zihintpause: bool = False,
+                 icount: bool = False, dtb: Path | None = None, sstc: bool = False, zihintpause: bool = True,
                  extra: list[str] | None = None) -> list[str]:
     """The reference QEMU command line for this system (see ../run_qemu.py for icount and dtb)."""
     cmd = [
@@ -110,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--log", type=Path, help="write the whole console log here")
     ap.add_argument("--dtb", type=Path, metavar="FILE", help="boot with this device tree (.dts or .dtb)")
     ap.add_argument("--sstc", action="store_true", help="give the hart Sstc (stimecmp)")
-    ap.add_argument("--zihintpause", action="store_true", help="give the hart Zihintpause")
+    ap.add_argument("--no-zihintpause", dest="zihintpause", action="store_false",
+                    help="no Zihintpause (configs/linux.toml has it)")
     ap.add_argument("--icount", action="store_true", help="guest clock = instruction count")
     ap.add_argument("--timeout", type=float, default=120, help="seconds for boot and for each command")
     ap.add_argument("--interactive", action="store_true", help="exec QEMU on this terminal")
