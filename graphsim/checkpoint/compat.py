@@ -35,7 +35,7 @@ GRADE_ORDER = {SAME: 0, CHANGED: 1, WARNING: 2, INCOMPATIBLE: 3}
 STRICTNESS = ("exact", "features", "none")
 
 # Extensions whose use a hart records (graphsim.isa.state USED_* bits); in use => required.
-TRACKED_EXTENSIONS = ("M", "A", "C", "F", "D", "Zihintpause")
+TRACKED_EXTENSIONS = ("M", "A", "C", "F", "D", "Zihintpause", "Sstc")
 
 
 @dataclass(frozen=True)

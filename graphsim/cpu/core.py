@@ -111,6 +111,8 @@ def _decoder_flags(isa) -> int:
             f |= flag
     if "zihintpause" in isa.exts:
         f |= L.HF_ZIHINTPAUSE
+    if "sstc" in isa.exts:
+        f |= L.HF_SSTC
     return f
 
 

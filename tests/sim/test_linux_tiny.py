@@ -16,6 +16,7 @@ from graphsim.checkpoint.library import Library
 from graphsim.checkpoint.restore import cpu_models, plan_restore
 from graphsim.checkpoint.take import take_checkpoint
 from graphsim.config.loader import load_machine
+from graphsim.graph.dtb import BootInfo, generate_dtb
 from graphsim.graph.elaborate import elaborate
 from graphsim.sim.console import Console
 from graphsim.sim.machine import Machine, RunLimits, Trigger
@@ -29,7 +30,8 @@ TIMESTAMP = re.compile(r"^\[ *\d+\.\d+\] ", re.M)
 # Lines that differ from QEMU's by design: the machine's name in the device tree, and the
 # memory reserved for the device tree itself (QEMU's also describes PCI, flash, fw-cfg and an
 # RTC, which graphsim's virt machine does not model).
-EXPECTED_DIFFERENCES = ("Platform Name", "Machine model:", "Memory: ")
+# graphsim's lists the machine's caches, so Linux's cacheinfo finds them (QEMU's has none).
+EXPECTED_DIFFERENCES = ("Platform Name", "Machine model:", "Memory: ", "cacheinfo: Unable to detect cache hierarchy")
 
 
 def boot(config="linux-tiny.toml", cpu=None, overrides=()) -> Machine:
@@ -49,7 +51,7 @@ def type_and_run(machine: Machine, text: str, insts: int = 20_000_000) -> str:
     return bytes(machine.console.tail[-new:]).decode(errors="replace").replace("\r\n", "\n") if new else ""
 
 
-def qemu_boot_log() -> str:
+def qemu_boot_log(sstc: bool = False, dtb=None) -> str:
     spec = importlib.util.spec_from_file_location("graphsim_linux_run_qemu_sim", LINUX / "run_qemu.py")
     run_qemu = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = run_qemu
@@ -60,7 +62,10 @@ def qemu_boot_log() -> str:
         pytest.skip("QEMU not installed")
     # -icount: QEMU's clock follows its instruction count (1 ns each, like graphsim's 1 GHz hart), so the
     # order of asynchronous kernel work (the initramfs is unpacked in the background) is reproducible.
-    with run_qemu.Guest(run_qemu.qemu_command(append=BOOTARGS, icount=True)).start() as guest:
+    command = run_qemu.qemu_command(append=BOOTARGS, icount=True, dtb=dtb)
+    if sstc:
+        command[command.index(run_qemu.CPU)] = run_qemu.CPU.replace("sstc=off", "sstc=on")
+    with run_qemu.Guest(command).start() as guest:
         return guest.wait_prompt(60)
 
 
@@ -73,6 +78,22 @@ def test_boot_log_matches_qemu():
     ours = boot().console.tail_text(1 << 20)
     ours = ours[:ours.index(PROMPT)]
     assert normalised(ours) == normalised(qemu_boot_log())
+
+
+def test_sstc_boot_log_matches_qemu(tmp_path):
+    """With Sstc (rv64..._sstc) OpenSBI finds stimecmp and lets the kernel program its timer
+    directly; QEMU's hart with sstc=on, booted on graphsim's device tree, prints the same log."""
+    isa = ["components.cpu.isa=rv64imac_zicsr_zifencei_sstc"]
+    machine = boot(overrides=isa)
+    ours = machine.console.tail_text(1 << 20)
+    ours = ours[:ours.index(PROMPT)]
+    assert "Boot HART ISA Extensions  : time,sstc" in ours
+    assert "sstc" in machine.graph.components["cpu"].params.isa
+    assert "Sstc" in take_checkpoint(machine, Library(str(tmp_path / "lib")),
+                                     {"kind": "console", "detail": PROMPT})[1]["compat"]["used"]["cpu"]["extensions"]
+    dtb = tmp_path / "graphsim.dtb"
+    dtb.write_bytes(generate_dtb(elaborate(load_machine(CONFIGS / "linux-tiny.toml", isa)), BootInfo(BOOTARGS)))
+    assert normalised(ours) == normalised(qemu_boot_log(sstc=True, dtb=dtb))
 
 
 @pytest.mark.parametrize("cpu", cpu_models())
