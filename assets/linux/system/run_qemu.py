@@ -35,9 +35,8 @@ QEMU = "qemu-system-riscv64"
 PROMPT = "graphsim:/# "
 BOOTARGS = "console=ttyS0 root=/dev/vda ro"
 
-# QEMU's hart, made like the one of configs/linux.toml (rv64gc_zihintpause):
-# no H, no Zb*, no Sstc (graphsim does not implement it: OpenSBI probes
-# stimecmp, so a difference would show in its boot banner and timer path).
+# QEMU's hart, made like the one of configs/linux.toml (rv64gc_zihintpause_sstc):
+# no H, no Zb* (OpenSBI probes the hart: a difference would show in its banner).
 CPU_BASE = "rv64,h=off,zba=off,zbb=off,zbc=off,zbs=off"
 
 
@@ -77,7 +76,7 @@ def cpu_option(sstc: bool = False, zihintpause: bool = False) -> str:
 
 
 def qemu_command(*, smp: int = 1, rootfs: str | None = "a", append: str = BOOTARGS, memory: str = "256M",
-                 icount: bool = False, dtb: Path | None = None, sstc: bool = False, zihintpause: bool = True,
+                 icount: bool = False, dtb: Path | None = None, sstc: bool = True, zihintpause: bool = True,
                  extra: list[str] | None = None) -> list[str]:
     """The reference QEMU command line for this system (see ../run_qemu.py for icount and dtb)."""
     cmd = [
@@ -109,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="shell command to run (repeatable; default: a short demo)")
     ap.add_argument("--log", type=Path, help="write the whole console log here")
     ap.add_argument("--dtb", type=Path, metavar="FILE", help="boot with this device tree (.dts or .dtb)")
-    ap.add_argument("--sstc", action="store_true", help="give the hart Sstc (stimecmp)")
+    ap.add_argument("--no-sstc", dest="sstc", action="store_false", help="no Sstc (configs/linux.toml has it)")
     ap.add_argument("--no-zihintpause", dest="zihintpause", action="store_false",
                     help="no Zihintpause (configs/linux.toml has it)")
     ap.add_argument("--icount", action="store_true", help="guest clock = instruction count")
