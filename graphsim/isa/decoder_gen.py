@@ -392,133 +392,182 @@ def amo(op, old, src):
 
 @njit(cache=True)
 def fpu(op, a, b, c, rm):
-    if op == OP_FMADD_S:
-        return rv_f.fmadd_s(a, b, c, rm)
-    if op == OP_FMSUB_S:
-        return rv_f.fmsub_s(a, b, c, rm)
-    if op == OP_FNMSUB_S:
-        return rv_f.fnmsub_s(a, b, c, rm)
-    if op == OP_FNMADD_S:
-        return rv_f.fnmadd_s(a, b, c, rm)
-    if op == OP_FADD_S:
-        return rv_f.fadd_s(a, b, c, rm)
-    if op == OP_FSUB_S:
-        return rv_f.fsub_s(a, b, c, rm)
-    if op == OP_FMUL_S:
-        return rv_f.fmul_s(a, b, c, rm)
-    if op == OP_FDIV_S:
-        return rv_f.fdiv_s(a, b, c, rm)
-    if op == OP_FSQRT_S:
-        return rv_f.fsqrt_s(a, b, c, rm)
-    if op == OP_FSGNJ_S:
-        return rv_f.fsgnj_s(a, b, c, rm)
-    if op == OP_FSGNJN_S:
-        return rv_f.fsgnjn_s(a, b, c, rm)
-    if op == OP_FSGNJX_S:
-        return rv_f.fsgnjx_s(a, b, c, rm)
-    if op == OP_FMIN_S:
-        return rv_f.fmin_s(a, b, c, rm)
-    if op == OP_FMAX_S:
-        return rv_f.fmax_s(a, b, c, rm)
-    if op == OP_FMADD_D:
-        return rv_d.fmadd_d(a, b, c, rm)
-    if op == OP_FMSUB_D:
-        return rv_d.fmsub_d(a, b, c, rm)
-    if op == OP_FNMSUB_D:
-        return rv_d.fnmsub_d(a, b, c, rm)
-    if op == OP_FNMADD_D:
-        return rv_d.fnmadd_d(a, b, c, rm)
-    if op == OP_FADD_D:
-        return rv_d.fadd_d(a, b, c, rm)
-    if op == OP_FSUB_D:
-        return rv_d.fsub_d(a, b, c, rm)
-    if op == OP_FMUL_D:
-        return rv_d.fmul_d(a, b, c, rm)
-    if op == OP_FDIV_D:
-        return rv_d.fdiv_d(a, b, c, rm)
-    if op == OP_FSQRT_D:
-        return rv_d.fsqrt_d(a, b, c, rm)
-    if op == OP_FSGNJ_D:
-        return rv_d.fsgnj_d(a, b, c, rm)
-    if op == OP_FSGNJN_D:
-        return rv_d.fsgnjn_d(a, b, c, rm)
-    if op == OP_FSGNJX_D:
-        return rv_d.fsgnjx_d(a, b, c, rm)
-    if op == OP_FMIN_D:
-        return rv_d.fmin_d(a, b, c, rm)
-    if op == OP_FMAX_D:
-        return rv_d.fmax_d(a, b, c, rm)
-    if op == OP_FCVT_S_D:
-        return rv_d.fcvt_s_d(a, b, c, rm)
-    if op == OP_FCVT_D_S:
-        return rv_d.fcvt_d_s(a, b, c, rm)
-    return (0, 0)
+    if op < 122:
+        if op < 114:
+            if op < 110:
+                if op < 108:
+                    return rv_f.fmadd_s(a, b, c, rm)  # fmadd.s
+                else:
+                    if op < 109:
+                        return rv_f.fmsub_s(a, b, c, rm)  # fmsub.s
+                    else:
+                        return rv_f.fnmsub_s(a, b, c, rm)  # fnmsub.s
+            else:
+                if op < 112:
+                    if op < 111:
+                        return rv_f.fnmadd_s(a, b, c, rm)  # fnmadd.s
+                    else:
+                        return rv_f.fadd_s(a, b, c, rm)  # fadd.s
+                else:
+                    if op < 113:
+                        return rv_f.fsub_s(a, b, c, rm)  # fsub.s
+                    else:
+                        return rv_f.fmul_s(a, b, c, rm)  # fmul.s
+        else:
+            if op < 118:
+                if op < 116:
+                    if op < 115:
+                        return rv_f.fdiv_s(a, b, c, rm)  # fdiv.s
+                    else:
+                        return rv_f.fsqrt_s(a, b, c, rm)  # fsqrt.s
+                else:
+                    if op < 117:
+                        return rv_f.fsgnj_s(a, b, c, rm)  # fsgnj.s
+                    else:
+                        return rv_f.fsgnjn_s(a, b, c, rm)  # fsgnjn.s
+            else:
+                if op < 120:
+                    if op < 119:
+                        return rv_f.fsgnjx_s(a, b, c, rm)  # fsgnjx.s
+                    else:
+                        return rv_f.fmin_s(a, b, c, rm)  # fmin.s
+                else:
+                    if op < 121:
+                        return rv_f.fmax_s(a, b, c, rm)  # fmax.s
+                    else:
+                        return rv_d.fmadd_d(a, b, c, rm)  # fmadd.d
+    else:
+        if op < 129:
+            if op < 125:
+                if op < 123:
+                    return rv_d.fmsub_d(a, b, c, rm)  # fmsub.d
+                else:
+                    if op < 124:
+                        return rv_d.fnmsub_d(a, b, c, rm)  # fnmsub.d
+                    else:
+                        return rv_d.fnmadd_d(a, b, c, rm)  # fnmadd.d
+            else:
+                if op < 127:
+                    if op < 126:
+                        return rv_d.fadd_d(a, b, c, rm)  # fadd.d
+                    else:
+                        return rv_d.fsub_d(a, b, c, rm)  # fsub.d
+                else:
+                    if op < 128:
+                        return rv_d.fmul_d(a, b, c, rm)  # fmul.d
+                    else:
+                        return rv_d.fdiv_d(a, b, c, rm)  # fdiv.d
+        else:
+            if op < 133:
+                if op < 131:
+                    if op < 130:
+                        return rv_d.fsqrt_d(a, b, c, rm)  # fsqrt.d
+                    else:
+                        return rv_d.fsgnj_d(a, b, c, rm)  # fsgnj.d
+                else:
+                    if op < 132:
+                        return rv_d.fsgnjn_d(a, b, c, rm)  # fsgnjn.d
+                    else:
+                        return rv_d.fsgnjx_d(a, b, c, rm)  # fsgnjx.d
+            else:
+                if op < 135:
+                    if op < 134:
+                        return rv_d.fmin_d(a, b, c, rm)  # fmin.d
+                    else:
+                        return rv_d.fmax_d(a, b, c, rm)  # fmax.d
+                else:
+                    if op < 136:
+                        return rv_d.fcvt_s_d(a, b, c, rm)  # fcvt.s.d
+                    else:
+                        return rv_d.fcvt_d_s(a, b, c, rm)  # fcvt.d.s
 
 
 @njit(cache=True)
 def fpx(op, a, b, rm):
-    if op == OP_FCVT_W_S:
-        return rv_f.fcvt_w_s(a, b, 0, rm)
-    if op == OP_FCVT_WU_S:
-        return rv_f.fcvt_wu_s(a, b, 0, rm)
-    if op == OP_FCVT_L_S:
-        return rv_f.fcvt_l_s(a, b, 0, rm)
-    if op == OP_FCVT_LU_S:
-        return rv_f.fcvt_lu_s(a, b, 0, rm)
-    if op == OP_FMV_X_W:
-        return rv_f.fmv_x_w(a, b, 0, rm)
-    if op == OP_FEQ_S:
-        return rv_f.feq_s(a, b, 0, rm)
-    if op == OP_FLT_S:
-        return rv_f.flt_s(a, b, 0, rm)
-    if op == OP_FLE_S:
-        return rv_f.fle_s(a, b, 0, rm)
-    if op == OP_FCLASS_S:
-        return rv_f.fclass_s(a, b, 0, rm)
-    if op == OP_FCVT_W_D:
-        return rv_d.fcvt_w_d(a, b, 0, rm)
-    if op == OP_FCVT_WU_D:
-        return rv_d.fcvt_wu_d(a, b, 0, rm)
-    if op == OP_FCVT_L_D:
-        return rv_d.fcvt_l_d(a, b, 0, rm)
-    if op == OP_FCVT_LU_D:
-        return rv_d.fcvt_lu_d(a, b, 0, rm)
-    if op == OP_FMV_X_D:
-        return rv_d.fmv_x_d(a, b, 0, rm)
-    if op == OP_FEQ_D:
-        return rv_d.feq_d(a, b, 0, rm)
-    if op == OP_FLT_D:
-        return rv_d.flt_d(a, b, 0, rm)
-    if op == OP_FLE_D:
-        return rv_d.fle_d(a, b, 0, rm)
-    if op == OP_FCLASS_D:
-        return rv_d.fclass_d(a, b, 0, rm)
-    return (0, 0)
+    if op < 146:
+        if op < 141:
+            if op < 139:
+                if op < 138:
+                    return rv_f.fcvt_w_s(a, b, 0, rm)  # fcvt.w.s
+                else:
+                    return rv_f.fcvt_wu_s(a, b, 0, rm)  # fcvt.wu.s
+            else:
+                if op < 140:
+                    return rv_f.fcvt_l_s(a, b, 0, rm)  # fcvt.l.s
+                else:
+                    return rv_f.fcvt_lu_s(a, b, 0, rm)  # fcvt.lu.s
+        else:
+            if op < 143:
+                if op < 142:
+                    return rv_f.fmv_x_w(a, b, 0, rm)  # fmv.x.w
+                else:
+                    return rv_f.feq_s(a, b, 0, rm)  # feq.s
+            else:
+                if op < 144:
+                    return rv_f.flt_s(a, b, 0, rm)  # flt.s
+                else:
+                    if op < 145:
+                        return rv_f.fle_s(a, b, 0, rm)  # fle.s
+                    else:
+                        return rv_f.fclass_s(a, b, 0, rm)  # fclass.s
+    else:
+        if op < 150:
+            if op < 148:
+                if op < 147:
+                    return rv_d.fcvt_w_d(a, b, 0, rm)  # fcvt.w.d
+                else:
+                    return rv_d.fcvt_wu_d(a, b, 0, rm)  # fcvt.wu.d
+            else:
+                if op < 149:
+                    return rv_d.fcvt_l_d(a, b, 0, rm)  # fcvt.l.d
+                else:
+                    return rv_d.fcvt_lu_d(a, b, 0, rm)  # fcvt.lu.d
+        else:
+            if op < 152:
+                if op < 151:
+                    return rv_d.fmv_x_d(a, b, 0, rm)  # fmv.x.d
+                else:
+                    return rv_d.feq_d(a, b, 0, rm)  # feq.d
+            else:
+                if op < 153:
+                    return rv_d.flt_d(a, b, 0, rm)  # flt.d
+                else:
+                    if op < 154:
+                        return rv_d.fle_d(a, b, 0, rm)  # fle.d
+                    else:
+                        return rv_d.fclass_d(a, b, 0, rm)  # fclass.d
 
 
 @njit(cache=True)
 def xfp(op, a, rm):
-    if op == OP_FCVT_S_W:
-        return rv_f.fcvt_s_w(a, 0, 0, rm)
-    if op == OP_FCVT_S_WU:
-        return rv_f.fcvt_s_wu(a, 0, 0, rm)
-    if op == OP_FCVT_S_L:
-        return rv_f.fcvt_s_l(a, 0, 0, rm)
-    if op == OP_FCVT_S_LU:
-        return rv_f.fcvt_s_lu(a, 0, 0, rm)
-    if op == OP_FMV_W_X:
-        return rv_f.fmv_w_x(a, 0, 0, rm)
-    if op == OP_FCVT_D_W:
-        return rv_d.fcvt_d_w(a, 0, 0, rm)
-    if op == OP_FCVT_D_WU:
-        return rv_d.fcvt_d_wu(a, 0, 0, rm)
-    if op == OP_FCVT_D_L:
-        return rv_d.fcvt_d_l(a, 0, 0, rm)
-    if op == OP_FCVT_D_LU:
-        return rv_d.fcvt_d_lu(a, 0, 0, rm)
-    if op == OP_FMV_D_X:
-        return rv_d.fmv_d_x(a, 0, 0, rm)
-    return (0, 0)
+    if op < 160:
+        if op < 157:
+            if op < 156:
+                return rv_f.fcvt_s_w(a, 0, 0, rm)  # fcvt.s.w
+            else:
+                return rv_f.fcvt_s_wu(a, 0, 0, rm)  # fcvt.s.wu
+        else:
+            if op < 158:
+                return rv_f.fcvt_s_l(a, 0, 0, rm)  # fcvt.s.l
+            else:
+                if op < 159:
+                    return rv_f.fcvt_s_lu(a, 0, 0, rm)  # fcvt.s.lu
+                else:
+                    return rv_f.fmv_w_x(a, 0, 0, rm)  # fmv.w.x
+    else:
+        if op < 162:
+            if op < 161:
+                return rv_d.fcvt_d_w(a, 0, 0, rm)  # fcvt.d.w
+            else:
+                return rv_d.fcvt_d_wu(a, 0, 0, rm)  # fcvt.d.wu
+        else:
+            if op < 163:
+                return rv_d.fcvt_d_l(a, 0, 0, rm)  # fcvt.d.l
+            else:
+                if op < 164:
+                    return rv_d.fcvt_d_lu(a, 0, 0, rm)  # fcvt.d.lu
+                else:
+                    return rv_d.fmv_d_x(a, 0, 0, rm)  # fmv.d.x
 
 
 @njit(cache=True)

@@ -22,6 +22,7 @@ FABI = (
     "fs10 fs11 ft8 ft9 ft10 ft11"
 ).split()
 ROUNDING = ("rne", "rtz", "rdn", "rup", "rmm", "rm5", "rm6", "dyn")
+_EXACT = ("fcvt.d.s", "fcvt.d.w", "fcvt.d.wu")  # conversions that never round (objdump shows no rm = 0)
 # Register files of the FP instructions' rd and rs1 (rs2 and rs3 are always f registers).
 _FP_FILES = {**{n: (FABI, FABI) for m in (rv_f, rv_d) for n in m.FPU},
              **{n: (ABI, FABI) for m in (rv_f, rv_d) for n in m.FPX},
@@ -139,8 +140,9 @@ def _disasm_fp(name, o, w):
         ops.append(FABI[_f("rs2", w)])
     if "rs3" in o:
         ops.append(FABI[_f("rs3", w)])
-    if "rm" in o and _f("rm", w) != 7:  # objdump leaves the dynamic rounding mode out
-        ops.append(ROUNDING[_f("rm", w)])
+    rm = _f("rm", w) if "rm" in o else 7
+    if rm != 7 and not (rm == 0 and name in _EXACT):  # objdump leaves these out
+        ops.append(ROUNDING[rm])
     return f"{name} {','.join(ops)}"
 
 

@@ -277,9 +277,33 @@ def generate() -> str:
     dispatcher("branch", "a, b", "branch", "a, b", "False")
     dispatcher("load_ext", "v", "load", "v")
     dispatcher("amo", "old, src", "amo", "old, src")
-    dispatcher("fpu", "a, b, c, rm", "fpu", "a, b, c, rm", "(0, 0)")
-    dispatcher("fpx", "a, b, rm", "fpx", "a, b, 0, rm", "(0, 0)")
-    dispatcher("xfp", "a, rm", "xfp", "a, 0, 0, rm", "(0, 0)")
+
+    def tree_dispatcher(fname, args, cls, call_args):
+        """A dispatcher over a contiguous op range as a binary search (the FP classes are large)."""
+        ops = dict(classes)[cls]
+        first = opnum[ops[0][0]]
+        w("")
+        w("@njit(cache=True)")
+        w(f"def {fname}(op, {args}):")
+
+        def emit(lo, hi, depth):
+            pad = "    " * depth
+            if lo == hi:
+                name, expr = ops[lo]
+                w(f"{pad}return {expr}({call_args})  # {name}")
+                return
+            mid = (lo + hi + 1) // 2
+            w(f"{pad}if op < {first + mid}:")
+            emit(lo, mid - 1, depth + 1)
+            w(f"{pad}else:")
+            emit(mid, hi, depth + 1)
+
+        emit(0, len(ops) - 1, 1)
+        w("")
+
+    tree_dispatcher("fpu", "a, b, c, rm", "fpu", "a, b, c, rm")
+    tree_dispatcher("fpx", "a, b, rm", "fpx", "a, b, 0, rm")
+    tree_dispatcher("xfp", "a, rm", "xfp", "a, 0, 0, rm")
     w("")
     w("@njit(cache=True)")
     w("def mem_size(op):")

@@ -16,12 +16,28 @@ exponent, significand with its leading 1 at bit ``m``) and rounds once in
 jammed into bit 0). Wide intermediates (products, the fused sum, the square
 root check) are 124-bit numbers in two 62-bit limbs, so every step is exact
 int64 arithmetic both compiled and as plain Python (NUMBA_DISABLE_JIT=1).
+
+The common case takes a fast path on the host's IEEE arithmetic: rounding
+mode RNE with operands whose exponents keep every intermediate far from
+overflow and underflow (so results are normal, flags can only be NX). The
+host result is then the correctly rounded result, and NX comes from an
+exact error term (TwoSum, the fma residual of a product, quotient or root,
+Boldo-Muller's ErrFma for the fused sum). binary32 runs in binary64, where
++ - * / sqrt of binary32 operands round once more without harm (53 >= 2*24+2)
+and the fused sum falls back when its binary64 value sits on a binary32
+halfway point. tests/isa/test_softfloat.py checks both paths against the
+exact reference and against each other.
 """
 
 from . import _jitcache  # noqa: F401  (must precede @njit: keyed cache dir)
 import math
+import struct
+from fractions import Fraction
 
+from llvmlite import ir
 from numba import njit
+from numba.core import types
+from numba.extending import intrinsic, overload
 
 from .bits import M32, SIGN64, sext32, srl64
 
@@ -150,6 +166,64 @@ def _top62(h, l):
         return top, (h >> t) | lost
     lost = 1 if (l & ((1 << s) - 1)) != 0 else 0
     return top, (h << (62 - s)) | (l >> s) | lost
+
+
+# --- host binary64 access (compiled: register bitcasts and llvm.fma) -----------------
+
+
+def _as_double(bits):
+    """The binary64 value with these bits."""
+    return struct.unpack("<d", struct.pack("<q", int(bits)))[0]
+
+
+def _double_bits(x):
+    return struct.unpack("<q", struct.pack("<d", float(x)))[0]
+
+
+def _fma(a, b, c):
+    """a*b + c rounded once (plain-Python twin of llvm.fma, for finite values)."""
+    return float(Fraction(a) * Fraction(b) + Fraction(c))
+
+
+@intrinsic
+def _bitcast_to_double(typingctx, bits):
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.DoubleType())
+
+    return types.float64(types.int64), codegen
+
+
+@intrinsic
+def _bitcast_to_int(typingctx, x):
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(64))
+
+    return types.int64(types.float64), codegen
+
+
+@intrinsic
+def _llvm_fma(typingctx, a, b, c):
+    def codegen(context, builder, signature, args):
+        d = ir.DoubleType()
+        fn = builder.module.declare_intrinsic("llvm.fma", [d], ir.FunctionType(d, [d, d, d]))
+        return builder.call(fn, args)
+
+    return types.float64(types.float64, types.float64, types.float64), codegen
+
+
+@overload(_as_double)
+def _as_double_compiled(bits):
+    return lambda bits: _bitcast_to_double(bits)
+
+
+@overload(_double_bits)
+def _double_bits_compiled(x):
+    return lambda x: _bitcast_to_int(x)
+
+
+@overload(_fma)
+def _fma_compiled(a, b, c):
+    return lambda a, b, c: _llvm_fma(a, b, c)
 
 
 # --- unpack, round and pack --------------------------------------------------------
@@ -628,36 +702,204 @@ def _convert(a, rm, m_from, e_from, m_to, e_to):
     return _round_pack(s, e, mant << (61 - m_from), rm, m_to, e_to)
 
 
+# --- fast paths on host arithmetic (RNE, exponents in a safe band) ------------------
+
+# binary64 operands with a biased exponent in [_LO64, _HI64] (|x| in
+# [2**-300, 2**301)): sums, products, quotients, roots and fused sums of them
+# and their error terms stay normal and finite.
+_LO64 = 1023 - 300
+_HI64 = 1023 + 300
+
+
+@njit(cache=True)
+def _band64(x):
+    e = (x >> 52) & 0x7FF
+    return _LO64 <= e and e <= _HI64
+
+
+@njit(cache=True)
+def _two_sum_err(x, y, s):
+    """The exact error of s = RN(x + y) (Knuth's TwoSum)."""
+    yy = s - x
+    return (x - (s - yy)) + (y - yy)
+
+
+@njit(cache=True)
+def _host_add64(x, y):
+    s = x + y
+    return _double_bits(s), NX if _two_sum_err(x, y, s) != 0.0 else 0
+
+
+@njit(cache=True)
+def _host_mul64(x, y):
+    p = x * y
+    return _double_bits(p), NX if _fma(x, y, -p) != 0.0 else 0
+
+
+@njit(cache=True)
+def _host_div64(x, y):
+    q = x / y
+    return _double_bits(q), NX if _fma(-q, y, x) != 0.0 else 0
+
+
+@njit(cache=True)
+def _host_sqrt64(x):
+    r = math.sqrt(x)
+    return _double_bits(r), NX if _fma(-r, r, x) != 0.0 else 0
+
+
+@njit(cache=True)
+def _host_muladd64(x, y, z):
+    """(bits, flags), or (0, -1) when the exact result is zero (its sign needs
+    the slow path's rules)."""
+    r = _fma(x, y, z)
+    if r == 0.0:
+        return 0, -1
+    # ErrFma (Boldo and Muller): x*y + z - r == g + a2 exactly
+    u1 = x * y
+    u2 = _fma(x, y, -u1)
+    a1 = z + u2
+    a2 = _two_sum_err(z, u2, a1)
+    b1 = u1 + a1
+    b2 = _two_sum_err(u1, a1, b1)
+    g = (b1 - r) + b2
+    return _double_bits(r), NX if g + a2 != 0.0 else 0
+
+
+@njit(cache=True)
+def _band32(x):
+    """A normal binary32 operand (zero, subnormals, inf and NaN take the slow path)."""
+    e = (x >> 23) & 0xFF
+    return 1 <= e and e <= 254
+
+
+@njit(cache=True)
+def _widen32_bits(x):
+    """The binary64 pattern of the value of a normal binary32 pattern (exact:
+    the exponent rebiased, the fraction widened)."""
+    sign = SIGN64 if (x & 0x80000000) else 0
+    return sign | ((((x >> 23) & 0xFF) + 896) << 52) | ((x & 0x7FFFFF) << 29)
+
+
+@njit(cache=True)
+def _widen32(x):
+    return _as_double(_widen32_bits(x))
+
+
+@njit(cache=True)
+def _narrow32(s, exact):
+    """RNE of the binary64 s to binary32 for a normal result at least 2**-125:
+    (bits, flags), or (0, -1) outside that range. exact: s itself is exact."""
+    d = _double_bits(s)
+    mag = d & M63
+    low = mag & 0x1FFFFFFF
+    r = (mag + 0x0FFFFFFF + ((mag >> 29) & 1)) >> 29
+    ef = (r >> 23) - 896
+    if ef < 2 or ef > 254:
+        return 0, -1
+    bits = ((d >> 32) & 0x80000000) | (ef << 23) | (r & 0x7FFFFF)
+    return bits, NX if (low != 0 or not exact) else 0
+
+
+@njit(cache=True)
+def _host_add32(x, y):
+    s = x + y
+    return _narrow32(s, _two_sum_err(x, y, s) == 0.0)
+
+
+@njit(cache=True)
+def _host_div32(x, y):
+    s = x / y
+    bits, fl = _narrow32(s, True)
+    if fl == 0 and s * y != x:  # s is binary32 here, so s*y is exact
+        fl = NX
+    return bits, fl
+
+
+@njit(cache=True)
+def _host_sqrt32(x):
+    s = math.sqrt(x)
+    bits, fl = _narrow32(s, True)
+    if fl == 0 and s * s != x:
+        fl = NX
+    return bits, fl
+
+
+@njit(cache=True)
+def _host_muladd32(x, y, z):
+    p = x * y  # exact: 48 bits
+    s = p + z
+    err = _two_sum_err(p, z, s)
+    if err != 0.0 and (_double_bits(s) & 0x1FFFFFFF) == 0x10000000:
+        return 0, -1  # on a binary32 halfway point: the error decides
+    return _narrow32(s, err == 0.0)
+
+
+@njit(cache=True)
+def _host_to_int(a, rm, kind):
+    """RTZ conversion of a binary64 with 1 <= |a| < 2**31 (C casts), else (0, -1)."""
+    e = (a >> 52) & 0x7FF
+    if rm != RTZ or e < 1023 or e > 1023 + 30 or (a < 0 and (kind == _U32 or kind == _U64)):
+        return 0, -1
+    x = _as_double(a)
+    q = int(x)  # truncates
+    return q, NX if float(q) != x else 0
+
+
 # --- the interface: binary32 -------------------------------------------------------
 
 
 @njit(cache=True)
 def f32_add(a, b, rm):
+    if rm == RNE and _band32(a) and _band32(b):
+        r, fl = _host_add32(_widen32(a), _widen32(b))
+        if fl >= 0:
+            return r, fl
     return _add(a & M32, b & M32, rm, _M32, _E32)
 
 
 @njit(cache=True)
 def f32_sub(a, b, rm):
+    if rm == RNE and _band32(a) and _band32(b):
+        r, fl = _host_add32(_widen32(a), -_widen32(b))
+        if fl >= 0:
+            return r, fl
     return _add(a & M32, (b & M32) ^ 0x80000000, rm, _M32, _E32)
 
 
 @njit(cache=True)
 def f32_mul(a, b, rm):
+    if rm == RNE and _band32(a) and _band32(b):
+        r, fl = _narrow32(_widen32(a) * _widen32(b), True)
+        if fl >= 0:
+            return r, fl
     return _mul(a & M32, b & M32, rm, _M32, _E32)
 
 
 @njit(cache=True)
 def f32_div(a, b, rm):
+    if rm == RNE and _band32(a) and _band32(b):
+        r, fl = _host_div32(_widen32(a), _widen32(b))
+        if fl >= 0:
+            return r, fl
     return _div(a & M32, b & M32, rm, _M32, _E32)
 
 
 @njit(cache=True)
 def f32_sqrt(a, rm):
+    if rm == RNE and _band32(a) and (a & 0x80000000) == 0:
+        r, fl = _host_sqrt32(_widen32(a))
+        if fl >= 0:
+            return r, fl
     return _sqrt(a & M32, rm, _M32, _E32)
 
 
 @njit(cache=True)
 def f32_muladd(a, b, c, rm):
+    if rm == RNE and _band32(a) and _band32(b) and _band32(c):
+        r, fl = _host_muladd32(_widen32(a), _widen32(b), _widen32(c))
+        if fl >= 0:
+            return r, fl
     return _muladd(a & M32, b & M32, c & M32, rm, _M32, _E32)
 
 
@@ -733,6 +975,8 @@ def u64_to_f32(v, rm):
 
 @njit(cache=True)
 def f32_to_f64(a):
+    if _band32(a):
+        return _widen32_bits(a), 0
     return _convert(a & M32, RNE, _M32, _E32, _M64, _E64)
 
 
@@ -741,31 +985,45 @@ def f32_to_f64(a):
 
 @njit(cache=True)
 def f64_add(a, b, rm):
+    if rm == RNE and _band64(a) and _band64(b):
+        return _host_add64(_as_double(a), _as_double(b))
     return _add(a, b, rm, _M64, _E64)
 
 
 @njit(cache=True)
 def f64_sub(a, b, rm):
+    if rm == RNE and _band64(a) and _band64(b):
+        return _host_add64(_as_double(a), -_as_double(b))
     return _add(a, b ^ SIGN64, rm, _M64, _E64)
 
 
 @njit(cache=True)
 def f64_mul(a, b, rm):
+    if rm == RNE and _band64(a) and _band64(b):
+        return _host_mul64(_as_double(a), _as_double(b))
     return _mul(a, b, rm, _M64, _E64)
 
 
 @njit(cache=True)
 def f64_div(a, b, rm):
+    if rm == RNE and _band64(a) and _band64(b):
+        return _host_div64(_as_double(a), _as_double(b))
     return _div(a, b, rm, _M64, _E64)
 
 
 @njit(cache=True)
 def f64_sqrt(a, rm):
+    if rm == RNE and a >= 0 and _band64(a):
+        return _host_sqrt64(_as_double(a))
     return _sqrt(a, rm, _M64, _E64)
 
 
 @njit(cache=True)
 def f64_muladd(a, b, c, rm):
+    if rm == RNE and _band64(a) and _band64(b) and _band64(c):
+        r, fl = _host_muladd64(_as_double(a), _as_double(b), _as_double(c))
+        if fl >= 0:
+            return r, fl
     return _muladd(a, b, c, rm, _M64, _E64)
 
 
@@ -801,36 +1059,50 @@ def f64_classify(a):
 
 @njit(cache=True)
 def f64_to_i32(a, rm):
+    q, fl = _host_to_int(a, rm, _I32)
+    if fl >= 0:
+        return q, fl
     return _to_int(a, rm, _M64, _E64, _I32)
 
 
 @njit(cache=True)
 def f64_to_u32(a, rm):
+    q, fl = _host_to_int(a, rm, _U32)
+    if fl >= 0:
+        return q, fl
     return _to_int(a, rm, _M64, _E64, _U32)
 
 
 @njit(cache=True)
 def f64_to_i64(a, rm):
+    q, fl = _host_to_int(a, rm, _I64)
+    if fl >= 0:
+        return q, fl
     return _to_int(a, rm, _M64, _E64, _I64)
 
 
 @njit(cache=True)
 def f64_to_u64(a, rm):
+    q, fl = _host_to_int(a, rm, _U64)
+    if fl >= 0:
+        return q, fl
     return _to_int(a, rm, _M64, _E64, _U64)
 
 
 @njit(cache=True)
 def i32_to_f64(v, rm):
-    return _from_int(v, rm, _M64, _E64, _I32)
+    return _double_bits(float(sext32(v))), 0  # always exact
 
 
 @njit(cache=True)
 def u32_to_f64(v, rm):
-    return _from_int(v, rm, _M64, _E64, _U32)
+    return _double_bits(float(v & M32)), 0  # always exact
 
 
 @njit(cache=True)
 def i64_to_f64(v, rm):
+    if -(1 << 53) <= v and v <= (1 << 53):  # exact
+        return _double_bits(float(v)), 0
     return _from_int(v, rm, _M64, _E64, _I64)
 
 
@@ -841,4 +1113,8 @@ def u64_to_f64(v, rm):
 
 @njit(cache=True)
 def f64_to_f32(a, rm):
+    if rm == RNE and _band64(a):
+        r, fl = _narrow32(_as_double(a), True)
+        if fl >= 0:
+            return r, fl
     return _convert(a, rm, _M64, _E64, _M32, _E32)
