@@ -107,7 +107,7 @@ def _run_options(args):
                       switch_at_inst=args.switch_at_inst,
                       switch_to=cpu_model_name(args.switch_to, "--switch-to") if args.switch_to else None,
                       checkpoint_on_interrupt=args.checkpoint_on_interrupt,
-                      gdb=args.gdb, wait_gdb=args.wait_gdb)
+                      gdb=args.gdb, wait_gdb=args.wait_gdb, script=args.script)
 
 
 def _check_gdb_options(args):
@@ -150,7 +150,7 @@ def _finish_run(machine, args, parent="") -> int:
     report(stop, summary)
     if stop.reason == "interrupted":
         return 130
-    if stop.reason != "exit":
+    if stop.reason not in ("exit", "panic"):
         return 0
     # A guest's failure code that an exit status cannot carry (256, -1, 2**40) still fails.
     return stop.exit_code if 0 <= stop.exit_code <= 255 else 1
@@ -355,6 +355,8 @@ def add_run_arguments(p):
     p.add_argument("--socket", metavar="PATH", help="serve the console on a Unix socket")
     p.add_argument("--disk", action="append", default=[], metavar="NAME=IMAGE",
                    help="image for a virtio_blk disk (opened read-only; writes go to an overlay)")
+    p.add_argument("--script", metavar="FILE",
+                   help="host file the guest reads with gem5's `m5 readfile` (e.g. a job for a restored guest)")
     p.add_argument("--switch-at-inst", type=_count_arg, action="append", default=[], metavar="N",
                    help="switch CPU model at instruction N (as the m5op switch_cpu does); repeatable")
     p.add_argument("--switch-to", metavar="MODEL",

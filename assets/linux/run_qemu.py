@@ -94,7 +94,7 @@ def qemu_command(
             "-drive", f"file={disk_path(disk)},if=none,format=raw,id=d0,snapshot=on",
             # QEMU hands out the virtio-mmio slots from the top: the disk is
             # in slot 7 (0x10008000, PLIC source 8), and so it is in
-            # graphsim's configs/linux.toml.
+            # graphsim's configs/linux-tiny.toml.
             "-device", "virtio-blk-device,drive=d0",
         ]
     if dtb is not None:

@@ -34,8 +34,8 @@ SAME, CHANGED, WARNING, INCOMPATIBLE = "same", "changed", "warning", "incompatib
 GRADE_ORDER = {SAME: 0, CHANGED: 1, WARNING: 2, INCOMPATIBLE: 3}
 STRICTNESS = ("exact", "features", "none")
 
-# Single-letter extensions whose use a hart records (graphsim.isa.state USED_* bits).
-TRACKED_EXTENSIONS = ("M", "A", "C", "F", "D")
+# Extensions whose use a hart records (graphsim.isa.state USED_* bits); in use => required.
+TRACKED_EXTENSIONS = ("M", "A", "C", "F", "D", "Zihintpause", "Sstc")
 
 
 @dataclass(frozen=True)

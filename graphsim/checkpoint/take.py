@@ -6,7 +6,7 @@ import time
 
 from ..graph.dump import resolved_document
 from ..isa.state import describe_used
-from .compat import machine_record, xlen_of
+from .compat import TRACKED_EXTENSIONS, machine_record, xlen_of
 from .library import Library
 
 CONSOLE_TAIL = 4096
@@ -18,7 +18,7 @@ def used_record(machine) -> dict:
     for hart, cpu in enumerate(machine.cpus):
         described = describe_used(machine.used_mask(hart), xlen_of(cpu.params.isa))
         record[cpu.name] = {
-            "extensions": sorted(k for k in ("M", "A", "C", "F", "D") if described.get(k)),
+            "extensions": sorted(k for k in TRACKED_EXTENSIONS if described.get(k)),
             "modes": [m for m, key in (("S", "S-mode"), ("U", "U-mode")) if described.get(key)],
             "paging_modes": described.get("paging_modes", []),
         }

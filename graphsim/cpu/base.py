@@ -26,7 +26,7 @@ class CPU(Component):
     role = "cpu"
 
     isa = Param(Str, "rv64imac_zicsr_zifencei",
-                "ISA string: rv64/rv32 + i, m, a, f, d, c, _zicsr, _zifencei (g = imafd_zicsr_zifencei; rv64gc)")
+                "ISA string: rv64/rv32 + i, m, a, f, d, c, _zicsr, _zifencei, _zihintpause, _sstc (g = imafd_zicsr_zifencei; rv64gc)")
     frequency = Param(Frequency, "1GHz", "clock; the atomic model retires one instruction per cycle")
     reset_vector = Param(Address, 0x8000_0000, "pc at reset")
     icache_port = Port(REQUESTER, "mem", "instruction fetches")

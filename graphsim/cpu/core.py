@@ -114,6 +114,10 @@ def _decoder_flags(isa) -> int:
                       ("f", D.FLAG_F), ("d", D.FLAG_D)):
         if ext in isa.exts:
             f |= flag
+    if "zihintpause" in isa.exts:
+        f |= L.HF_ZIHINTPAUSE
+    if "sstc" in isa.exts:
+        f |= L.HF_SSTC
     return f
 
 

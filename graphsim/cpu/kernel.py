@@ -42,8 +42,9 @@ from ..isa import priv as PV
 from ..isa import zicsr as ZC
 from ..isa.bits import sext16, sext32, sext8
 from ..isa.state import (
-    FCSR, ICOUNT, LR_ADDR, LR_VALID, LR_VALUE, MCOUNTINHIBIT, MCYCLE, MIE, MINSTRET, MIP, MSTATUS, PC, PRIV,
-    PRV_M, PRV_U, SATP, SEIP_SW, TICK, USED, USED_A, USED_D, USED_F, USED_M, USED_PAGING, USED_PAGING_SHIFT, WFI,
+    FCSR, ICOUNT, LR_ADDR, LR_VALID, LR_VALUE, MCOUNTEREN, MCOUNTINHIBIT, MCYCLE, MENVCFG, MIE, MINSTRET, MIP, MSTATUS,
+    PC, PRIV, PRV_M, PRV_S, PRV_U, SATP, SEIP_SW, STIMECMP, TICK, USED, USED_A, USED_D, USED_F, USED_M, USED_PAGING,
+    USED_PAGING_SHIFT, USED_SSTC, USED_ZIHINTPAUSE, WFI,
 )
 from ..isa.state import F as FREG
 from . import layout as L
@@ -73,7 +74,12 @@ def sext_size(v, size):
 @njit(cache=True)
 def fire_tick(dev, cl, nharts, h, tpm):
     """First tick at which hart h's timer compare is reached (MAXTICK: never)."""
-    cmp_ = dev[cl + CL.cl_mtimecmp(nharts) + h]
+    return compare_tick(dev, cl, dev[cl + CL.cl_mtimecmp(nharts) + h], tpm)
+
+
+@njit(cache=True)
+def compare_tick(dev, cl, cmp_, tpm):
+    """First tick at which mtime reaches the compare value cmp_ (MAXTICK: never)."""
     if cmp_ < 0:
         return MAXTICK
     d = cmp_ - dev[cl + CL.CL_MTIME_OFFSET]
@@ -102,6 +108,20 @@ def refresh_clint_bits(harts, dev, work, h):
         harts[h, MIP] |= CSR.MIP_MSIP
     else:
         harts[h, MIP] &= ~CSR.MIP_MSIP
+    refresh_sstc(harts[h], dev, work, t)
+
+
+@njit(cache=True)
+def refresh_sstc(st, dev, work, tick):
+    """Sstc: while menvcfg.STCE is set, mip.STIP is (time >= stimecmp) and software cannot write it."""
+    cl = work[L.C_CLINT_DEV]
+    if st[MENVCFG] >= 0 or cl < 0:  # STCE is bit 63
+        return
+    mt = CL.mtime_at(dev, cl, tick, work[L.C_TPM])
+    if (mt ^ -0x8000000000000000) >= (st[STIMECMP] ^ -0x8000000000000000):
+        st[MIP] |= CSR.MIP_STIP
+    else:
+        st[MIP] &= ~CSR.MIP_STIP
 
 
 @njit(cache=True)
@@ -367,13 +387,24 @@ def ram_write(ram8, ram16, ram32, ram64, off, size, v):
 
 
 @njit(cache=True)
-def csr_instruction(st, op, rd, rs1, imm, priv, xl32, k, now, dev, work, satp_modes):
+def csr_instruction(st, op, rd, rs1, imm, priv, xl32, k, now, dev, work, satp_modes, hflags):
     """Execute a Zicsr instruction. Returns -1 on success, 2 (illegal) otherwise; second value: TLB flush."""
     kind = (op - D.OP_CSRRW) % 3
     immform = op >= D.OP_CSRRWI
     src = rs1 if immform else st[rs1]
     csrn = imm & 0xFFF
     write = ZC.does_write(kind, rs1)
+    if csrn == 0x14D:  # stimecmp (Sstc, RV64): S-mode needs menvcfg.STCE and mcounteren.TM
+        if (hflags & L.HF_SSTC) == 0 or priv == PRV_U or \
+                (priv == PRV_S and (st[MENVCFG] >= 0 or (st[MCOUNTEREN] & 2) == 0)):
+            return 2, False
+        old = st[STIMECMP]
+        if write:
+            st[STIMECMP] = ZC.new_value(kind, old, src)
+            refresh_sstc(st, dev, work, now)
+        if rd != 0:
+            st[rd] = old
+        return -1, False
     if not CSR.csr_check(st, csrn, priv, write, xl32):
         return 2, False
     mt = 0
@@ -389,6 +420,12 @@ def csr_instruction(st, op, rd, rs1, imm, priv, xl32, k, now, dev, work, satp_mo
             base = (old & ~CSR.MIP_SEIP) | (CSR.MIP_SEIP if st[SEIP_SW] else 0)
         nv = ZC.new_value(kind, base, src)
         flush = CSR.csr_write(st, csrn, nv, xl32, k, satp_modes) != 0
+        if hflags & L.HF_SSTC and (csrn == 0x30A or csrn == 0x344 or csrn == 0x144):
+            if csrn == 0x30A:  # menvcfg.STCE (bit 63) is writable with Sstc
+                st[MENVCFG] = (st[MENVCFG] & 0x7FFFFFFFFFFFFFFF) | (nv & -0x8000000000000000)
+                if st[MENVCFG] < 0:
+                    st[USED] |= USED_SSTC
+            refresh_sstc(st, dev, work, now)
     if rd != 0:
         st[rd] = old
     return -1, flush
@@ -414,9 +451,14 @@ def wakeable(harts, dev, work, j):
 def wake_tick(harts, dev, work, j):
     """Earliest tick at which a timer interrupt could wake sleeping hart j."""
     cl = work[L.C_CLINT_DEV]
-    if cl < 0 or (harts[j, MIE] & CSR.MIP_MTIP) == 0:
+    if cl < 0:
         return MAXTICK
-    return fire_tick(dev, cl, work[L.C_NHARTS], j, work[L.C_TPM])
+    w = MAXTICK
+    if harts[j, MIE] & CSR.MIP_MTIP:
+        w = fire_tick(dev, cl, work[L.C_NHARTS], j, work[L.C_TPM])
+    if harts[j, MENVCFG] < 0 and harts[j, MIE] & CSR.MIP_STIP:
+        w = min(w, compare_tick(dev, cl, harts[j, STIMECMP], work[L.C_TPM]))
+    return w
 
 
 @njit(cache=True)
@@ -559,7 +601,8 @@ def exec_rare(harts, h, st, ram, dev, work, op, rd, rs1, rs2, imm, w, pc, npc, p
                     st[0] = 0
     elif op <= D.CSR_LAST:
         now = t + k * tpc
-        c, flush = csr_instruction(st, op, rd, rs1, imm, priv, xl32, k, now, dev, work, satp_modes)
+        c, flush = csr_instruction(st, op, rd, rs1, imm, priv, xl32, k, now, dev, work, satp_modes,
+                                   work[work[L.C_HART] + h * L.HC_WORDS + L.HC_FLAGS])
         st[0] = 0
         if c >= 0:
             exc = c
@@ -569,7 +612,9 @@ def exec_rare(harts, h, st, ram, dev, work, op, rd, rs1, rs2, imm, w, pc, npc, p
                 MMU.tlb_flush(work, tlb)
             brk = True
     elif op == D.OP_FENCE:
-        pass
+        # pause (fence w,0) is a hint; on a hart with Zihintpause its use is recorded for compatibility
+        if w == 0x0100000F and work[work[L.C_HART] + h * L.HC_WORDS + L.HC_FLAGS] & L.HF_ZIHINTPAUSE:
+            st[USED] |= USED_ZIHINTPAUSE
     elif op == D.OP_FENCE_I:
         brk = True
     elif op == D.OP_ECALL:
@@ -756,6 +801,12 @@ def run(harts, ram, dev, work, budget, until_tick, fp):
                 n = m
         if cl >= 0 and (st[MIP] & CSR.MIP_MTIP) == 0:
             f = fire_tick(dev, cl, nh, h, tpm)
+            if f < MAXTICK and f > t:
+                m = (f - t + tpc - 1) // tpc
+                if m < n:
+                    n = m
+        if cl >= 0 and st[MENVCFG] < 0 and (st[MIP] & CSR.MIP_STIP) == 0:  # Sstc: end the slice at stimecmp
+            f = compare_tick(dev, cl, st[STIMECMP], tpm)
             if f < MAXTICK and f > t:
                 m = (f - t + tpc - 1) // tpc
                 if m < n:

@@ -51,7 +51,9 @@ C_BBV = 40  # offset of the basic-block profile (BV_*) while profiling, else 0 (
 CFG_WORDS = 48
 
 # per-hart config row: HC_WORDS words at work[C_HART] + h * HC_WORDS
-HC_FLAGS = 0  # decoder flags (FLAG_RV64 | FLAG_M | ...)
+HC_FLAGS = 0  # decoder flags (FLAG_RV64 | FLAG_M | ...) and the HF_* bits below
+HF_ZIHINTPAUSE = 1 << 20  # the hart has Zihintpause (pause is recorded as used; the decoder ignores this bit)
+HF_SSTC = 1 << 21  # the hart has Sstc: stimecmp exists, menvcfg.STCE is writable
 HC_TPC = 1  # ticks per cycle
 HC_SATP_MODES = 2  # bitmask of supported satp.MODE values
 HC_XL32 = 3

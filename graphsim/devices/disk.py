@@ -9,6 +9,7 @@ import os
 import stat
 
 from ..errors import GraphsimError
+from ..sim.packed import unpacked
 
 SECTOR = 512
 
@@ -21,7 +22,7 @@ def open_image(path: str) -> int:
     """A read-only descriptor of a disk image, which must be a regular file (a FIFO or device is
     refused without blocking on it)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        fd = os.open(unpacked(path), os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
         raise DiskError(f"disk image {path}: {exc.strerror or exc}") from None
     if not stat.S_ISREG(os.fstat(fd).st_mode):

@@ -25,6 +25,8 @@ M5OPS = {
     0x41: "dump_stats",
     0x42: "dump_reset_stats",
     0x43: "checkpoint",
+    0x4F: "write_file",  # (buffer, length, offset, host file name): guest data into the run directory
+    0x50: "read_file",  # (buffer, length, offset): the host's --script file into the guest
     0x52: "switch_cpu",
     0x5A: "work_begin",
     0x5B: "work_end",

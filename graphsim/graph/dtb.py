@@ -117,6 +117,7 @@ def build_tree(machine: MachineGraph, boot: BootInfo) -> Node:
     cpus = root.child("cpus", {"#address-cells": u32(1), "#size-cells": u32(0),
                                "timebase-frequency": u32(timebase)})
     intc_of: dict[str, int] = {}
+    cache_nodes: dict[str, Node] = {}  # shared (level >= 2) caches' nodes, after the cpu nodes
     cpu_map = Node("cpu-map")
     cluster = cpu_map.child("cluster0")
     for hartid, name in enumerate(machine.cpus):
@@ -131,7 +132,9 @@ def build_tree(machine: MachineGraph, boot: BootInfo) -> Node:
         node.child("interrupt-controller", {"#interrupt-cells": u32(1), "interrupt-controller": EMPTY,
                                             "compatible": string("riscv,cpu-intc"), "phandle": u32(intc_phandle)})
         intc_of[name] = intc_phandle
+        _add_caches(machine, name, node, cpus, cache_nodes, phandles)
         cluster.child(f"core{hartid}", {"cpu": u32(cpu_phandle)})
+    cpus.children.extend(cache_nodes.values())
     cpus.children.append(cpu_map)
 
     for memory in machine.of_role("memory"):
@@ -180,6 +183,48 @@ def build_tree(machine: MachineGraph, boot: BootInfo) -> Node:
         elif kind == "simctl":
             soc.child(f"simctl@{base:x}", {"reg": reg, "compatible": string("graphsim,simctl")})
     return root
+
+
+def _cache_behind(machine: MachineGraph, name: str, port: str):
+    """The cache component bound to ``name.port``, or None (memory, a bus, nothing)."""
+    for peer, _ in machine.peers(name, port):
+        component = machine.components[peer]
+        if component.kind == "cache":
+            return component
+    return None
+
+
+def _cache_geometry(cache, prefix: str = "") -> dict[str, bytes]:
+    size, line = cache.params.size, cache.params.line_size
+    return {f"{prefix}cache-size": u32(size), f"{prefix}cache-sets": u32(size // (line * cache.params.assoc)),
+            f"{prefix}cache-block-size": u32(line)}
+
+
+def _add_caches(machine: MachineGraph, cpu: str, node: Node, cpus: Node, cache_nodes: dict[str, Node], phandles):
+    """The caches in front of a hart, as Linux's cacheinfo reads them: the L1s' geometry on the
+    cpu node (i-cache-*, d-cache-*, or cache-* for one unified L1), next-level-cache pointing at
+    a node per shared cache (compatible "cache", cache-level, cache-unified), chained onwards."""
+    icache, dcache = _cache_behind(machine, cpu, "icache_port"), _cache_behind(machine, cpu, "dcache_port")
+    if icache is not None and icache is dcache:
+        node.props.update(_cache_geometry(icache))
+        node.set("cache-unified", EMPTY)
+    else:
+        for cache, prefix in ((icache, "i-"), (dcache, "d-")):
+            if cache is not None:
+                node.props.update(_cache_geometry(cache, prefix))
+    below = dcache or icache
+    level = 2
+    while below is not None:
+        after = _cache_behind(machine, below.name, "mem_side")
+        if after is None:
+            break
+        if after.name not in cache_nodes:
+            cache_nodes[after.name] = Node(f"{after.name}-cache", {
+                "phandle": u32(next(phandles)), "compatible": string("cache"), "cache-level": u32(level),
+                "cache-unified": EMPTY, **_cache_geometry(after)})
+        node.set("next-level-cache", cache_nodes[after.name].props["phandle"])
+        node = cache_nodes[after.name]
+        below, level = after, level + 1
 
 
 def _add_irq(machine: MachineGraph, component, node: Node, plic_phandle: dict[str, int]):

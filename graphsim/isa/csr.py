@@ -12,8 +12,10 @@ these deliberate choices, documented in docs/isa.md:
     Sv32); writing any other mode leaves satp unchanged (how Linux probes).
   * PMP: all 64 entries' CSRs exist; 16 entries (as QEMU 7.2) are implemented with
     WARL masks and locking, entries 16..63 are read-only zero; PMP does not enforce.
-  * menvcfg/senvcfg exist (priv 1.12) with only FIOM writable; Sstc is not
-    implemented (stimecmp is illegal), so OpenSBI uses the CLINT timer.
+  * menvcfg/senvcfg exist (priv 1.12) with only FIOM writable -- and menvcfg.STCE
+    on a hart with Sstc (rv64..._sstc): stimecmp and STIP are handled in
+    cpu/kernel.py (csr_instruction, refresh_sstc); without Sstc, stimecmp is
+    illegal and OpenSBI uses the CLINT timer.
   * mhpmcounter3..18 and mhpmevent3..18 are stored but count nothing (QEMU 7.2's
     pmu-num=16); 19..31 read zero.
   * mip.SEIP is the OR of the software-written bit and the PLIC's line (as
@@ -40,7 +42,7 @@ CSR_NAMES = {
     0x001: "fflags", 0x002: "frm", 0x003: "fcsr",
     0xC00: "cycle", 0xC01: "time", 0xC02: "instret", 0xC80: "cycleh", 0xC81: "timeh", 0xC82: "instreth",
     0x100: "sstatus", 0x104: "sie", 0x105: "stvec", 0x106: "scounteren", 0x10A: "senvcfg",
-    0x140: "sscratch", 0x141: "sepc", 0x142: "scause", 0x143: "stval", 0x144: "sip", 0x180: "satp",
+    0x140: "sscratch", 0x141: "sepc", 0x142: "scause", 0x143: "stval", 0x144: "sip", 0x14D: "stimecmp", 0x180: "satp",
     0xF11: "mvendorid", 0xF12: "marchid", 0xF13: "mimpid", 0xF14: "mhartid", 0xF15: "mconfigptr",
     0x300: "mstatus", 0x301: "misa", 0x302: "medeleg", 0x303: "mideleg", 0x304: "mie", 0x305: "mtvec",
     0x306: "mcounteren", 0x30A: "menvcfg", 0x310: "mstatush", 0x31A: "menvcfgh", 0x320: "mcountinhibit",

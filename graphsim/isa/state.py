@@ -63,10 +63,11 @@ _LAYOUT = (
     # state version 2: the F and D extensions
     ("f", (32,), "floating-point registers f0..f31, 64-bit patterns (a single is NaN-boxed: upper 32 bits ones)"),
     ("fcsr", (), "fcsr: fflags in bits 0..4 (NX UF OF DZ NV), frm in bits 5..7"),
+    ("stimecmp", (), "stimecmp (Sstc): the S-mode timer compare against time"),
 )
 
 # Fields added after state version 1 (a version-1 checkpoint lacks them; see graphsim/checkpoint/upgrade.py)
-_SINCE = {"f": 2, "fcsr": 2}
+_SINCE = {"f": 2, "fcsr": 2, "stimecmp": 2}  # stimecmp: absent from older checkpoints, which had no Sstc
 FP_FIELDS = ("f", "fcsr")
 
 
@@ -130,6 +131,7 @@ SEIP_SW = OFFSETS["seip_sw"]
 SEIP_EXT = OFFSETS["seip_ext"]
 F = OFFSETS["f"]
 FCSR = OFFSETS["fcsr"]
+STIMECMP = OFFSETS["stimecmp"]
 
 # Privilege levels
 PRV_U = 0
@@ -146,6 +148,8 @@ USED_PAGING = 1 << 5  # a translation with satp.MODE != Bare happened
 USED_F = 1 << 6  # an F or D instruction executed, an FP CSR was written, or mstatus.FS was made Dirty
 USED_D = 1 << 7  # a D instruction executed
 USED_PAGING_SHIFT = 8  # bit (8 + satp.MODE) set per paging mode used: 16 Sv39, 17 Sv48, 18 Sv57; RV32: 9 Sv32
+USED_ZIHINTPAUSE = 1 << 24  # a pause hint executed on a hart whose ISA has Zihintpause
+USED_SSTC = 1 << 25  # menvcfg.STCE was set: the S-mode timer is stimecmp (Sstc)
 
 USED_BITS = {
     "M": USED_M,
@@ -156,6 +160,8 @@ USED_BITS = {
     "paging": USED_PAGING,
     "F": USED_F,
     "D": USED_D,
+    "Zihintpause": USED_ZIHINTPAUSE,
+    "Sstc": USED_SSTC,
 }
 
 

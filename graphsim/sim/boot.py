@@ -10,6 +10,7 @@ import numpy as np
 
 from ..errors import GraphsimError
 from ..safe_io import host_memory, read_regular
+from .packed import unpacked
 
 EM_RISCV = 243
 
@@ -39,6 +40,7 @@ class Program:
 
 def _read(path: str) -> bytes:
     """A kernel, firmware or initrd: a regular file (never a FIFO or device), no larger than this host's memory."""
+    path = unpacked(path)
     try:
         return read_regular(path, host_memory(), follow=True)
     except FileNotFoundError:

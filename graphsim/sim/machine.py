@@ -11,6 +11,8 @@ simulated tick, never the wall clock.
 from __future__ import annotations
 
 import hashlib
+import os
+import sys
 import time
 from dataclasses import dataclass
 
@@ -27,8 +29,18 @@ from ..graph.elaborate import MachineGraph
 from ..isa import state as S
 from . import boot
 from .console import Console, Detached
+from .guestmem import GuestMemory
 from .stats import Stat, StatsDump, StatsLog
 
+# A run whose guest kernel panics ends with this status (the guest's own exit codes come from
+# the finisher or m5 exit/fail).
+GUEST_PANIC_EXIT = 6
+PANIC_START = b"Kernel panic - not syncing"
+PANIC_END = b"---[ end Kernel panic"
+# After the panic line, the kernel prints its stack and "---[ end Kernel panic"; with panic=N it
+# reboots first. The run stops at the end line, a reset, or this many instructions later.
+PANIC_GRACE_INSTS = 50_000_000
+OOPS_MARKERS = (b"Oops", b"Unable to handle kernel", b"BUG: ", b"WARNING: CPU: ")
 FIRMWARE_KERNEL_OFFSET = 0x20_0000  # OpenSBI fw_jump's FW_JUMP_ADDR on the generic platform (RAM + 2 MiB)
 DTB_ALIGN = 0x20_0000
 # Guest-requested checkpoints closer together than this (1 ms simulated) are ignored: a guest cannot
@@ -46,7 +58,7 @@ class MachineError(GraphsimError):
 class Stop:
     """Why a run returned."""
 
-    reason: str  # exit, max_insts, max_tick, idle, checkpoint, interrupted, switch_cpu, work_end
+    reason: str  # exit, panic, max_insts, max_tick, idle, checkpoint, interrupted, switch_cpu, work_end
     exit_code: int = 0
     detail: str = ""
 
@@ -119,6 +131,11 @@ class Machine:
         self.interrupt_requested = ""  # set (to what asked) by a signal handler: stop at the next slice
         self.trace_out = None  # a text stream when --trace is on
         self.debugger = None  # a GDB stub (graphsim/debug/stub.py) while --gdb is on
+        self.script: str | None = None  # the host file gem5's readfile m5op hands the guest (--script)
+        self.outdir = "."  # where the writefile m5op puts guest files (the run directory)
+        self.panic_at: int | None = None  # instret when the console showed a kernel panic
+        self.oopses: list[str] = []  # kernel oops/BUG/WARNING lines seen on the console
+        self._panic_checked = 0
 
     def _build_core(self):
         """The compiled core over every hart, with the hot devices inside it. The CPU and
@@ -295,6 +312,9 @@ class Machine:
             if progress is not None:
                 progress(self)
             stop = self._handle(event)
+            panic = self._guest_panic(stop)
+            if panic is not None:
+                return panic
             if stop is not None:
                 return stop
             fired = self._console_trigger(triggers)
@@ -316,6 +336,36 @@ class Machine:
         xlen = 32 if self.cpus[0].params.isa.startswith("rv32") else 64
         for line in format_trace(rows, xlen):
             self.trace_out.write(line + "\n")
+
+    def _guest_panic(self, stop: Stop | None) -> Stop | None:
+        """Stop("panic") once a kernel panic has been printed completely (or the guest resets or ends
+        after it); oops lines are collected on the way."""
+        new = self.console.written - self._panic_checked
+        if new:
+            self._panic_checked = self.console.written
+            window = bytes(self.console.tail[-min(len(self.console.tail), new + 256):])
+            if self.panic_at is None and PANIC_START in window:
+                self.panic_at = self.instret
+            for line in window[-new:].split(b"\n"):
+                if any(marker in line for marker in OOPS_MARKERS) and len(self.oopses) < 100:
+                    self.oopses.append(line.decode("utf-8", "replace").strip())
+        if self.panic_at is None:
+            return None
+        tail = bytes(self.console.tail)
+        ended = PANIC_END in tail
+        if ended or stop is not None or self.instret - self.panic_at >= PANIC_GRACE_INSTS:
+            return Stop("panic", exit_code=GUEST_PANIC_EXIT, detail=self.panic_text())
+        return None
+
+    def panic_text(self) -> str:
+        """The last kernel panic on the console: from its 'Kernel panic' line to the end of the output."""
+        tail = bytes(self.console.tail)
+        end = tail.rfind(PANIC_END)
+        start = tail.rfind(PANIC_START, 0, end if end >= 0 else len(tail))
+        if start < 0:
+            return ""
+        start = tail.rfind(b"\n", 0, start) + 1
+        return tail[start:].decode("utf-8", "replace").replace("\r\n", "\n").strip()
 
     def _console_trigger(self, triggers: list[Trigger]) -> Trigger | None:
         """The first console trigger whose pattern the output since the last look matches
@@ -351,7 +401,7 @@ class Machine:
             return self._handle_mmio(event)
         if reason == "m5op":
             args = [int(v) for v in self.core.harts[event.hart, S.X + 10:S.X + 16]]
-            result = self.m5op(event.func, args)
+            result = self.m5op(event.func, args, event.hart)
             self.core.complete_m5op(result)
             return self._after_m5op()
         if reason == "debug" and self.debugger is not None:
@@ -384,11 +434,16 @@ class Machine:
 
     # --- m5ops ----------------------------------------------------------------
 
-    def m5op(self, func: int, args: list[int]) -> int:
+    def m5op(self, func: int, args: list[int], hart: int = 0) -> int:
         """Perform an m5op, from the custom-3 instruction or simctl's MMIO twin; returns a0's value.
-        Ending the run or checkpointing waits until the m5op has retired (`_after_m5op`)."""
+        Ending the run or checkpointing waits until the m5op has retired (`_after_m5op`). Pointers
+        (readfile, writefile) are virtual addresses of ``hart``'s current address space."""
         name = M5OPS.get(func)
         args = [a & 0xFFFF_FFFF_FFFF_FFFF for a in args]  # registers, read as unsigned
+        if name == "read_file":
+            return self._read_file(hart, *args[:3])
+        if name == "write_file":
+            return self._write_file(hart, *args[:4])
         if name in ("exit", "fail"):
             self._exit_request = ("exit", 0 if name == "exit" else (args[1] if len(args) > 1 else 1) or 1)
         elif name == "reset_stats":
@@ -420,6 +475,40 @@ class Machine:
         elif name == "switch_cpu":
             self._exit_request = ("switch_cpu", 0)
         return 0
+
+    def _read_file(self, hart: int, buffer: int, length: int, offset: int) -> int:
+        """gem5's readfile: up to ``length`` bytes of the --script file from ``offset`` into the guest
+        buffer; returns the count (0 at the end, or without a script)."""
+        if not self.script:
+            if offset == 0:
+                print("[graphsim] m5 readfile: no --script file was given; the guest reads nothing",
+                      file=sys.stderr)
+            return 0
+        try:
+            with open(self.script, "rb") as f:
+                f.seek(offset)
+                data = f.read(min(length, 1 << 24))
+        except OSError as exc:
+            raise MachineError(f"--script {self.script}: {exc.strerror or exc}") from None
+        return GuestMemory(self, hart).write(buffer, data)
+
+    def _write_file(self, hart: int, buffer: int, length: int, offset: int, name_address: int) -> int:
+        """gem5's writefile: ``length`` bytes of the guest buffer into the host file named by the guest
+        string at ``name_address``, inside the run directory, at ``offset`` (0 starts the file anew)."""
+        memory = GuestMemory(self, hart)
+        name = memory.read_string(name_address)
+        relative = os.path.normpath(name.decode("utf-8", "replace")) if name else ""
+        if not relative or os.path.isabs(relative) or relative.split(os.sep)[0] in ("..", "."):
+            print(f"[graphsim] m5 writefile: refused host file name {name!r} (must stay inside the run "
+                  "directory)", file=sys.stderr)
+            return 0
+        data = memory.read(buffer, length)
+        path = os.path.join(self.outdir, relative)
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        with open(path, "r+b" if offset and os.path.exists(path) else "wb") as f:
+            f.seek(offset)
+            f.write(data)
+        return len(data)
 
     def _after_m5op(self) -> Stop | None:
         request = self._exit_request

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 
 from ..checkpoint.library import Library
-from ..checkpoint.library_cli import describe_trigger
+from ..checkpoint.library_cli import describe_trigger, terminal_safe
 from ..checkpoint.take import take_checkpoint
 from ..config.units import format_bytes
 from ..errors import GraphsimError
@@ -40,6 +40,7 @@ class RunOptions:
     checkpoint_on_interrupt: bool = False  # Ctrl-C / Ctrl-] takes a checkpoint before stopping
     gdb: str | None = None  # [HOST:]PORT of a GDB remote stub (graphsim/debug)
     wait_gdb: bool = False  # stop before the first instruction until GDB attaches
+    script: str | None = None  # host file the guest reads with gem5's `m5 readfile`
 
 
 def triggers_from(options: RunOptions) -> list[Trigger]:
@@ -194,6 +195,10 @@ def execute(machine: Machine, options: RunOptions, parent: str = "") -> tuple[St
             pass
     _write_run_json(options.outdir, {"stop": "running", "instret": machine.instret, "tick": machine.tick,
                                      "outdir": os.path.abspath(options.outdir), "pid": os.getpid()})
+    if options.script is not None and not os.path.isfile(options.script):
+        raise GraphsimError(f"--script {options.script}: no such file")
+    machine.script = options.script
+    machine.outdir = options.outdir
     with open(os.path.join(options.outdir, "config.toml"), "w", encoding="utf-8") as f:
         f.write(resolved_toml(machine.graph))
     log = open(os.path.join(options.outdir, "console.log"), "wb")
@@ -281,6 +286,7 @@ def execute(machine: Machine, options: RunOptions, parent: str = "") -> tuple[St
                "mips": round(executed / host / 1e6, 2) if host > 0 else 0.0,
                "compile_seconds": round(machine.compile_seconds, 4), "checkpoints": checkpoints,
                "cpu_switches": switches, "outdir": os.path.abspath(options.outdir),
+               "kernel_oopses": machine.oopses,
                "first_instruction_wall": machine.first_run_wall}
     if options.digest:
         summary["digest"] = machine.digest()
@@ -289,8 +295,13 @@ def execute(machine: Machine, options: RunOptions, parent: str = "") -> tuple[St
 
 
 def report(stop: Stop, summary: dict):
-    what = {"exit": f"guest exited with code {stop.exit_code}", "max_insts": "reached --max-insts",
-            "max_tick": "reached --max-tick", "idle": "guest idle: " + stop.detail,
+    if stop.reason == "panic":
+        say(f"[graphsim] the guest kernel panicked (exit status {stop.exit_code}):\n"
+            + "\n".join(terminal_safe(line) for line in stop.detail.splitlines()))
+    for line in summary.get("kernel_oopses", [])[:10]:
+        say(f"[graphsim] kernel problem reported: {terminal_safe(line)}")
+    what = {"exit": f"guest exited with code {stop.exit_code}", "panic": "guest kernel panic",
+            "max_insts": "reached --max-insts", "max_tick": "reached --max-tick", "idle": "guest idle: " + stop.detail,
             "interrupted": f"interrupted ({stop.detail})", "killed": "killed from gdb"}.get(stop.reason, stop.reason)
     say(f"[graphsim] {what} after {summary['instret']:,} insts, {summary['tick'] / 1e12:.6f} s simulated, "
           f"{summary['host_seconds']:.2f} s host ({summary['mips']:.1f} MIPS); "

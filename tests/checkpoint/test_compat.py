@@ -69,11 +69,11 @@ def test_devices_and_timebase():
 
 
 def test_disks():
-    source = record("linux.toml", used=USED_A, disks=DISK)
-    same = diff(source, record("linux.toml", disks=DISK))
+    source = record("linux-tiny.toml", used=USED_A, disks=DISK)
+    same = diff(source, record("linux-tiny.toml", disks=DISK))
     assert exit_code(same) == 0
     other = {"disk0": {"size": 4 << 20, "sha256": "b" * 64, "path": "b.img"}}
-    swapped = diff(source, record("linux.toml", disks=other))
+    swapped = diff(source, record("linux-tiny.toml", disks=other))
     assert (WARNING, "disk0") in grades(swapped) and exit_code(swapped) == 1
     assert exit_code(diff(source, record(used=USED_A, disks={}))) == 2  # the target has no disk0
 
@@ -84,3 +84,12 @@ def test_disks():
 ])
 def test_isa_letters(isa, letters):
     assert isa_letters(isa) == letters
+
+
+def test_zihintpause_in_use_is_required():
+    pause = ["components.cpu.isa=rv64gc_zihintpause"]
+    used = {"cpu": {"extensions": ["A", "C", "M", "Zihintpause"], "modes": ["S", "U"], "paging_modes": ["sv39"]}}
+    findings = diff(record(overrides=pause, used=used), record(overrides=["components.cpu.isa=rv64gc"]))
+    assert any(f.grade == INCOMPATIBLE and "uses extension Zihintpause" in f.message for f in findings)
+    # enabled, never used: the target may lack it
+    assert exit_code(diff(record(overrides=pause, used=USED_A), record(overrides=["components.cpu.isa=rv64gc"]))) == 0

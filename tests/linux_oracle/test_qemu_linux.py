@@ -166,14 +166,14 @@ def test_minimal_device_tree_is_enough(tmp_path, harts):
 
 
 def test_graphsim_generated_device_tree_boots_on_qemu(tmp_path):
-    """graphsim's own DTB for configs/linux.toml, handed to QEMU: OpenSBI and
+    """graphsim's own DTB for configs/linux-tiny.toml, handed to QEMU: OpenSBI and
     Linux must find everything they need in it (the disk in slot 7 on both)."""
     pytest.importorskip("networkx")
     from graphsim.config.loader import load_machine
     from graphsim.graph.dtb import BootInfo, generate_dtb
     from graphsim.graph.elaborate import elaborate
 
-    machine = elaborate(load_machine(ROOT / "configs" / "linux.toml"))
+    machine = elaborate(load_machine(ROOT / "configs" / "linux-tiny.toml"))
     dtb = tmp_path / "graphsim.dtb"
     # QEMU adds the initrd range to /chosen itself; bootargs come from -append.
     dtb.write_bytes(generate_dtb(machine, BootInfo(bootargs=run_qemu.BOOTARGS)))
