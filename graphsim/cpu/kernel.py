@@ -667,7 +667,7 @@ def exec_rare(harts, h, st, ram, dev, work, op, rd, rs1, rs2, imm, w, pc, npc, p
     return exc, tval, npc, brk, exit_reason, maddr, minfo
 
 
-@njit(cache=True, inline='always')  # inlined into run: a call with an array argument costs reference counting
+@njit(cache=True)
 def exec_fp(st, op, rd, rs1, rs2, imm):
     """Execute an F/D computation (decoder classes fpu, fpx, xfp; loads and stores run on the
     integer path). Resolves the rounding mode (a reserved one, static or from frm, is an illegal
