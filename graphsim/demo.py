@@ -35,7 +35,8 @@ from .sim.precompile import prepare
 
 ROOT = Path(__file__).resolve().parent.parent
 LINUX = ROOT / "configs" / "linux.toml"
-ROOTFS_B = ROOT / "assets" / "linux" / "system" / "rootfs-b.ext4"
+SYSTEM = ROOT / "assets" / "linux" / "system"
+ROOTFS_B = SYSTEM / "rootfs-b.ext4"
 PROMPT = "graphsim:/# "
 # gem5's pattern: checkpoint, then fetch the job from the host (after a restore: the new one).
 CHECKPOINT_THEN_JOB = b"m5 checkpoint; m5 readfile > /tmp/job; sh /tmp/job\n"
@@ -99,6 +100,9 @@ def main(argv=None) -> int:
     parser.add_argument("--library", help="checkpoint library (default: a temporary one)")
     parser.add_argument("--cpu", help="the detailed CPU model to restore onto (default: the most detailed built)")
     args = parser.parse_args(argv)
+    if not any((SYSTEM / name).exists() for name in ("Image", "Image.xz")):
+        raise SystemExit(f"demo: the Linux system's kernel is missing ({SYSTEM}/Image.xz); build it with "
+                         f"`make -C {SYSTEM.relative_to(ROOT)} kernel` (see its README.md)")
     out = RichConsole(stderr=False)
     models = cpu_models()
     detailed = args.cpu or next((m for m in ("pipelined", "timing") if m in models), "atomic")
