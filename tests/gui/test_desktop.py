@@ -71,8 +71,8 @@ def _env(**extra):
     return env
 
 
-def test_the_app_shows_on_an_x_display(built_library, xvfb, tmp_path):
-    root, _ = built_library
+def test_the_app_shows_on_an_x_display(library_copy, xvfb, tmp_path):
+    root, _ = library_copy  # a private copy: another process opens it
     shot = tmp_path / "window.png"
     result = subprocess.run([sys.executable, "-P", "-c", SHOW, str(root), str(shot)], cwd=ROOT, capture_output=True,
                             text=True, timeout=120, env=_env(DISPLAY=xvfb, QT_QPA_PLATFORM="xcb"))
@@ -82,8 +82,8 @@ def test_the_app_shows_on_an_x_display(built_library, xvfb, tmp_path):
 
 
 @pytest.mark.parametrize("platform", ["offscreen", "xcb"])
-def test_ctrl_c_in_the_terminal_quits_the_app(built_library, platform, tmp_path, request):
-    root, _ = built_library
+def test_ctrl_c_in_the_terminal_quits_the_app(library_copy, platform, tmp_path, request):
+    root, _ = library_copy
     env = _env(QT_QPA_PLATFORM=platform)
     if platform == "xcb":
         env["DISPLAY"] = request.getfixturevalue("xvfb")

@@ -129,12 +129,12 @@ def test_findings_in_words():
     assert grade == "incompatible" and text.startswith("Incompatible") and "1 incompatible" in text
 
 
-def test_restore_child_does_not_depend_on_the_working_directory(built_library, tmp_path):
+def test_restore_child_does_not_depend_on_the_working_directory(library_copy, tmp_path):
     """The app's restore process, started from a folder that holds a `graphsim` folder (as the
     folder above a clone does), still runs the installed graphsim."""
     import subprocess
 
-    root, ids = built_library
+    root, ids = library_copy  # a private copy: another process opens it
     shadow = tmp_path / "graphsim"
     shadow.mkdir()
     (shadow / "__init__.py").write_text("raise ImportError('the working directory shadowed graphsim')\n")
