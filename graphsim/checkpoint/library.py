@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import errno
 import fcntl
 import gzip
 import io
@@ -266,7 +267,15 @@ class Library:
         meta = {"name": name or cpt_id, "note": note,
                 "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="microseconds")}
         with self._locked(exclusive=False):
-            path, manifest = write_checkpoint(self.checkpoints_dir, self.store, cpt_id, state, header, meta)
+            for attempt in range(8):
+                try:
+                    path, manifest = write_checkpoint(self.checkpoints_dir, self.store, cpt_id, state, header, meta)
+                    break
+                except OSError as exc:  # the id was taken in the same second (checkpoints in quick succession)
+                    if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY) or attempt == 7:
+                        raise
+                    cpt_id = self.new_id()
+                    meta["name"] = name or cpt_id
         self._insert(manifest)
         self._db.commit()
         return cpt_id, manifest

@@ -111,6 +111,14 @@ static void virtio_registers(void)
 {
     for (int slot = 0; slot < VIRTIO_MMIO_SLOTS; slot++) {
         dev = VIRTIO_MMIO_BASE + slot * VIRTIO_MMIO_STRIDE;
+        /* first the 64-bit registers' high halves, with queue 0 and the high feature word selected */
+        reg(R_QUEUE_SEL, 0);
+        reg(R_DRIVER_FEATURES_SEL, 1);
+        reg(R_DRIVER_FEATURES, 0xFFFFFFFF);
+        for (unsigned off = R_QUEUE_DESC; off <= R_QUEUE_DEVICE; off += 0x10)
+            reg(off + 4, 0xFFFFFFFF);
+        reg(R_QUEUE_READY, 1);
+        reg(R_QUEUE_NOTIFY, 0);
         for (int round = 0; round < 4; round++)
             for (unsigned off = 0; off < 0x200; off += 4) {
                 uint32_t v = round == 0 ? 0xFFFFFFFF : round == 1 ? 0 : (uint32_t)next_random();
