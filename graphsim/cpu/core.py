@@ -124,6 +124,8 @@ def _decoder_flags(isa) -> int:
 class Core:
     """The atomic CPU over all harts plus the in-kernel CLINT, PLIC and UART."""
 
+    records_trace = False  # whether every run records the trace (the timing models consume it)
+
     def __init__(self, config: CoreConfig, ram: np.ndarray, harts: np.ndarray | None = None, graph=None):
         """``graph`` (the machine graph) is accepted for CPU models that need it (timing); unused here."""
         from . import kernel
@@ -411,6 +413,10 @@ class Core:
             w[e + L.DBW_ADDR], w[e + L.DBW_LEN], w[e + L.DBW_KIND] = _signed64(addr), length, kind
         w[db + L.DB_STEP_HART] = step_hart
         w[db + L.DB_STEP_ICOUNT] = step_icount
+        # watchpoints read the data address of the kernel's per-instruction trace record
+        if not self.records_trace:
+            w[L.C_TRACE_ON] = 1 if watchpoints else 0
+            w[db + L.DB_OWN_TRACE] = 1 if watchpoints else 0
         skips = w[db + L.DB_SKIP]
         w[skips:skips + self.config.nharts] = -1
         for h, icount in (skip or {}).items():
@@ -485,6 +491,9 @@ class Core:
         w = self.work
         w[L.C_TRACECOUNT] = 0
         w[L.C_TRACE_ON] = 1
+        own = self._offs["debug"] + L.DB_OWN_TRACE
+        debugger_trace = w[own]
+        w[own] = 0  # every record is for the caller, also while watchpoints are armed
         try:
             rows = []
             left = int(max_insts)
@@ -500,5 +509,6 @@ class Core:
                         ex = Exit("budget")
                     break
         finally:
-            w[L.C_TRACE_ON] = 0
+            w[L.C_TRACE_ON] = debugger_trace
+            w[own] = debugger_trace
         return ex, np.concatenate(rows) if rows else np.zeros((0, L.TR_WORDS), np.int64)

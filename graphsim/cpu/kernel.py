@@ -514,12 +514,19 @@ def debug_before(work, db, h, pc, icount, resuming):
 
 
 @njit(cache=True)
-def debug_watch(work, db, h, pc, pa, minfo):
-    """Debug hook after a one-instruction slice retired a data access (physical address pa,
-    minfo = size | kind << 8, kind 1 load, 2 store, 3 AMO): True (exit record filled) if it
-    overlaps a watchpoint's physical range of that kind (bit 0 read, bit 1 write)."""
-    size = minfo & 0xFF
-    kind = (minfo >> 8) & 3
+def debug_watch(work, db, h, pc):
+    """Debug hook after a one-instruction slice retired (while watchpoints are armed, the trace
+    is on: Core.set_debug): True (exit record filled) if the data access of the slice's trace
+    record overlaps a watchpoint's physical range of its kind (bit 0 read, bit 1 write). Drops
+    the record if only the debugger wanted it."""
+    r = work[L.C_TRACE] + (work[L.C_TRACECOUNT] - 1) * L.TR_WORDS
+    pa = work[r + L.TR_MEM_ADDR]
+    size = work[r + L.TR_MEM_INFO] & 0xFF
+    kind = (work[r + L.TR_MEM_INFO] >> 8) & 3
+    if work[db + L.DB_OWN_TRACE]:
+        work[L.C_TRACECOUNT] -= 1
+    if pa < 0 or work[db + L.DB_NWP] == 0:
+        return False
     wp = work[db + L.DB_WP]
     for i in range(work[db + L.DB_NWP]):
         e = wp + i * L.DBW_WORDS
@@ -850,8 +857,6 @@ def run(harts, ram, dev, work, budget, until_tick, fp):
         ntrap = 0
         exit_reason = -1
         tr = trb + work[L.C_TRACECOUNT] * L.TR_WORDS  # next record (the count is committed with the slice)
-        maddr = -1
-        minfo = 0
         while k < n:
             exc = -1
             tval = 0
@@ -1114,5 +1119,6 @@ def run(harts, ram, dev, work, budget, until_tick, fp):
             work[sl + L.SL_VALID] = 0  # not consumed: the access changed; drop the stale reply
         if exit_reason >= 0:
             return exit_reason
-        if db != 0 and ntrap == 0 and maddr >= 0 and debug_watch(work, db, h, st[PC], maddr, minfo):
+        # (work[C_DEBUG] is read again, not kept in a register across the hot loop)
+        if work[L.C_DEBUG] != 0 and tron and ntrap == 0 and debug_watch(work, work[L.C_DEBUG], h, st[PC]):
             return L.EXIT_DEBUG

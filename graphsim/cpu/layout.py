@@ -87,6 +87,7 @@ DB_WP = 3  # offset of the watchpoint table (DBW_WORDS words each)
 DB_STEP_HART = 4  # hart being single-stepped (-1: none)
 DB_STEP_ICOUNT = 5  # stop that hart before it executes with icount >= this
 DB_SKIP = 6  # offset of one word per hart: no breakpoint stop at this icount (resuming from a breakpoint)
+DB_OWN_TRACE = 7  # 1: the trace is on only for the watchpoints (each record is dropped once checked)
 DB_WORDS = 8
 DBW_ADDR = 0  # watched physical address range [addr, addr + len)
 DBW_LEN = 1

@@ -246,6 +246,7 @@ class TimedCore(Core):
     drain, warm state and statistics. Subclasses provide `_consume` (the compiled model)."""
 
     with_predictors = False
+    records_trace = True
 
     def __init__(self, config, ram, harts=None, graph=None):
         if graph is None:

@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from graphsim.sim.boot import read_program
-from tests.debug.session import DEMO, GUESTS, Graphsim, gdb, plain_run
+from tests.debug.session import DEMO, GUESTS, TIMEOUT, Graphsim, gdb, plain_run
 
 CPU_MODELS = ["atomic", "timing", "pipelined"]
 DEMO_OUTPUT = "gdb_demo sum=320 counter=45 ecalls=1 faults=1\n"
