@@ -101,6 +101,7 @@ def execute(machine: Machine, options: RunOptions, parent: str = "") -> tuple[St
 
     def checkpoint(kind: str, detail: str, name: str = "") -> tuple[str, float]:
         nonlocal library, parent
+        label = f"{kind}:{detail}" if detail else kind  # as the stop's detail reads
         library = library or Library(options.library)
         cpt_id, manifest, seconds = take_checkpoint(
             machine, library, {"kind": kind, "detail": detail}, parent=parent,
@@ -109,9 +110,9 @@ def execute(machine: Machine, options: RunOptions, parent: str = "") -> tuple[St
         if progress is not None:
             progress.end_line()
         checkpoints.append({"id": cpt_id, "instret": machine.instret, "tick": machine.tick,
-                            "trigger": f"{kind}:{detail}", "seconds": round(seconds, 4),
+                            "trigger": label, "seconds": round(seconds, 4),
                             "stored_bytes": manifest["stored_bytes"], "path": library.path(cpt_id)})
-        print(f"[graphsim] checkpoint {cpt_id} at {machine.instret:,} insts ({kind}:{detail}) "
+        print(f"[graphsim] checkpoint {cpt_id} at {machine.instret:,} insts ({label}) "
               f"in {seconds:.3f} s, {manifest['stored_bytes'] / 2**20:.2f} MiB", file=sys.stderr)
         return cpt_id, seconds
 
