@@ -228,7 +228,7 @@ def execute(machine: Machine, options: RunOptions, parent: str = "") -> tuple[St
         if progress is not None:
             progress.end_line()
         checkpoints.append({"id": cpt_id, "instret": machine.instret, "tick": machine.tick,
-                            "trigger": trigger or f"{kind}:{detail}", "seconds": round(seconds, 4),
+                            "trigger": trigger or (f"{kind}:{detail}" if detail else kind), "seconds": round(seconds, 4),
                             "stored_bytes": manifest["stored_bytes"], "path": library.path(cpt_id)})
         say(f"[graphsim] checkpoint {cpt_id} at {machine.instret:,} insts ({describe_trigger(kind, detail)}) "
             f"in {seconds:.3f} s, {format_bytes(manifest['stored_bytes'])}")
