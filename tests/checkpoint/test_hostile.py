@@ -172,8 +172,8 @@ def test_disk_path_from_elsewhere_does_not_choose_a_host_file(lib_copy, tmp_path
         m["config"]["components"]["disk0"]["image"] = "/dev/zero"
     resign(cpt, edit)
     library = Library(str(lib))
-    with pytest.raises(DiskError, match=r"disk0: the image the checkpoint was taken with .* is not there or is "
-                                        r"another file; give --disk disk0=IMAGE"):
+    with pytest.raises(DiskError, match=r"disk0: the checkpoint's disk image .* is not there or is "
+                                        r"another file; it needs the image of .* give --disk disk0=PATH"):
         plan_restore(library, "disk", allow_warnings=True)
     disk = ROOT / "assets" / "guest" / "disk" / "test.img"
     assert plan_restore(library, "disk", disks={"disk0": str(disk)}).disks == {"disk0": str(disk)}

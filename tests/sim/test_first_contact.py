@@ -110,7 +110,7 @@ def test_run_takes_cpu_and_both_spellings(tmp_path):
         assert result.returncode == 0, result.stderr
         assert 'type = "cpu.timing"' in (tmp_path / "config.toml").read_text()
     bad = graphsim("run", MACHINE, "--kernel", HELLO, "--cpu", "ooo", "--outdir", tmp_path)
-    assert bad.returncode == 1 and "--cpu ooo: expected one of atomic, pipelined, timing" in bad.stderr
+    assert bad.returncode == 1 and "--cpu ooo: expected one of atomic, atomic_warm, pipelined, timing" in bad.stderr
     assert "Traceback" not in bad.stderr
 
 
