@@ -1,6 +1,8 @@
 """Single points run in this process (as a worker runs them): warm-up on cpu.atomic_warm before
 measuring, a booted start, and a run that ends at the guest's m5 work_end."""
 
+import re
+
 from graphsim.sweep.execute import _archive
 from graphsim.sweep.plan import check_points, sha256_bytes
 from graphsim.sweep.spec import load_sweep
