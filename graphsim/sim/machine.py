@@ -32,9 +32,9 @@ from .console import Console, Detached
 from .guestmem import GuestMemory
 from .stats import Stat, StatsDump, StatsLog
 
-# A run whose guest kernel panics ends with this status (the guest's own exit codes come from
-# the finisher or m5 exit/fail).
-GUEST_PANIC_EXIT = 6
+# A run whose guest kernel panics ends with this status, apart from graphsim's own 1-6 (the
+# guest's own exit codes come from the finisher or m5 exit/fail).
+GUEST_PANIC_EXIT = 7
 PANIC_START = b"Kernel panic - not syncing"
 PANIC_END = b"---[ end Kernel panic"
 # After the panic line, the kernel prints its stack and "---[ end Kernel panic"; with panic=N it

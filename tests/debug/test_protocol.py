@@ -189,7 +189,7 @@ the hart offers Sv39/48/57, Linux takes the largest):
     the instruction bytes at the kernel's virtual pc, read through the stub's page walk, are
     the bytes of the kernel image (linked at 0xffffffff80000000, loaded at RAM + 2 MiB)."""
     image = (ROOT / "assets" / "linux" / "Image").read_bytes()
-    sim = Graphsim("--quiet", "--max-insts", "60000000", config="linux.toml", kernel=None)
+    sim = Graphsim("--quiet", "--max-insts", "60000000", config="linux-tiny.toml", kernel=None)
     try:
         c = RawClient(sim.port)
         assert c.command("?") == "T05thread:1;"

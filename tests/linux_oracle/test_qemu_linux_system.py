@@ -108,8 +108,9 @@ def test_graphsim_device_tree_with_caches_boots_on_qemu(tmp_path):
     dtb.write_bytes(generate_dtb(elaborate(load_machine(ROOT / "configs" / "linux.toml")),
                                  BootInfo(bootargs=run_qemu.BOOTARGS)))
     with boot(dtb=dtb) as guest:
-        run(guest, "cd /sys/devices/system/cpu/cpu0/cache")  # short command lines: the tty wraps at 80 columns
-        assert run(guest, "cat index0/size index1/size index2/size").split() == ["32K", "32K", "512K"]
-        assert run(guest, "cat index2/level index2/number_of_sets").split() == ["2", "512"]
+        # short command lines (the tty wraps at 80 columns) and no cd (the prompt names the directory)
+        run(guest, "c=/sys/devices/system/cpu/cpu0/cache")
+        assert run(guest, "cat $c/index0/size $c/index1/size $c/index2/size").split() == ["32K", "32K", "512K"]
+        assert run(guest, "cat $c/index2/level $c/index2/number_of_sets").split() == ["2", "512"]
         assert run(guest, "cat /hello.txt") == "hello from rootfs A\n"
         assert guest.poweroff(CMD_TIMEOUT) == 0
