@@ -455,7 +455,7 @@ class Core:
         if pl < 0:
             raise RuntimeError("this machine has no PLIC")
         self._kernel.PL.plic_set_level(self.dev, pl, self.work[L.C_PLIC_NSRC], self.work[L.C_PLIC_NCTX],
-                                       self.harts, int(irq), bool(level))
+                                       self.harts, int(irq), 1 if level else 0)  # int64, as the kernel calls it
 
     # ------------------------------------------------------------------ time & counters
     @property
