@@ -16,7 +16,7 @@ import shutil
 import sys
 import time
 
-from common import ROOT, build_machine, emit
+from common import ROOT, build_machine, emit, record_history
 
 from graphsim.checkpoint.restore import cpu_models
 from graphsim.sim.machine import RunLimits, Trigger
@@ -62,12 +62,17 @@ def qemu_seconds(repeats: int = 3) -> float | None:
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--models", default=",".join(cpu_models()), help="CPU models to boot (comma separated)")
+    parser.add_argument("--no-history", action="store_true", help="do not append the result to benchmarks/history.jsonl")
     args = parser.parse_args()
+    load_before = os.getloadavg()
     build_machine("virt-rv64.toml")  # load the compiled kernels before timing
     results = [boot_seconds("linux.toml", cpu) for cpu in args.models.split(",")]
     results.append(boot_seconds("linux-tiny.toml", "atomic"))
-    emit({"benchmark": "linux_boot", "target_atomic_seconds": 1.0, "qemu_seconds": qemu_seconds(),
-          "load_average": os.getloadavg(), "models": results})
+    document = {"benchmark": "linux_boot", "target_atomic_seconds": 1.0, "qemu_seconds": qemu_seconds(),
+                "load_average": os.getloadavg(), "models": results}
+    if not args.no_history:
+        record_history(document, load_before)
+    emit(document)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,88 @@
+"""Where the atomic kernel's time goes, per host instruction: samples the running process
+with `perf record -e cpu-clock` (this machine has no hardware counters), then disassembles the
+compiled `run` function from the live process and prints the hottest addresses with their
+instructions, and the share of samples in the kernel's own code.
+
+    python benchmarks/profile_kernel.py [GUEST.elf] [--insts N] [--top 60]   # prints text, not JSON
+
+Used for the breakdown in docs/speed.md. Needs `perf` and `objdump` (binutils).
+"""
+
+import argparse
+import collections
+import ctypes
+import os
+import re
+import subprocess
+import tempfile
+import time
+
+from common import GUEST_BUILD, build_machine
+
+from graphsim.sim.machine import RunLimits
+
+
+def kernel_function_address(machine) -> tuple[int, str]:
+    """Native entry address of the compiled kernel `run` used by this machine."""
+    from numba.core import types
+
+    dispatcher = machine.core._kernel.run
+    for sig, cres in dispatcher.overloads.items():
+        if isinstance(sig[-1], types.NoneType):  # the compilation that runs without trace records
+            name = cres.fndesc.llvm_func_name
+            return cres.library.get_pointer_to_function(name), name
+    raise RuntimeError("the kernel is not compiled")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("guest", nargs="?", default="qsort_long.elf")
+    parser.add_argument("--insts", type=int, default=300_000_000)
+    parser.add_argument("--top", type=int, default=60)
+    parser.add_argument("--span", type=int, default=0x30000, help="bytes of code to disassemble after run's entry")
+    parser.add_argument("--dump", help="write the annotated disassembly (samples per instruction) to this file")
+    args = parser.parse_args()
+    machine = build_machine("virt-rv64-nocache.toml")
+    machine.boot(kernel=str(GUEST_BUILD / args.guest))
+    machine.run(RunLimits(max_insts=1000))  # compile/load before sampling
+    entry, _name = kernel_function_address(machine)
+    with tempfile.TemporaryDirectory() as tmp:
+        data = os.path.join(tmp, "perf.data")
+        perf = subprocess.Popen(["perf", "record", "-q", "-e", "cpu-clock", "-F", "5000", "-p", str(os.getpid()),
+                                 "-o", data], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
+        started = time.perf_counter()
+        machine.run(RunLimits(max_insts=args.insts), slice_insts=10_000_000)
+        seconds = time.perf_counter() - started
+        perf.send_signal(2)
+        perf.wait()
+        script = subprocess.run(["perf", "script", "-i", data, "-F", "ip"], capture_output=True, text=True).stdout
+        ips = collections.Counter(int(line.strip(), 16) for line in script.split() if line.strip())
+        code = ctypes.string_at(entry, args.span)
+        blob = os.path.join(tmp, "code.bin")
+        with open(blob, "wb") as f:
+            f.write(code)
+        dis = subprocess.run(["objdump", "-D", "-b", "binary", "-m", "i386:x86-64", "--adjust-vma", hex(entry),
+                              blob], capture_output=True, text=True).stdout
+    lines = {}
+    for line in dis.splitlines():
+        m = re.match(r"\s*([0-9a-f]+):\s+(?:[0-9a-f]{2} )+\s*(.*)", line)
+        if m:
+            lines[int(m.group(1), 16)] = m.group(2).strip()
+    total = sum(ips.values())
+    inside = sum(n for ip, n in ips.items() if entry <= ip < entry + args.span)
+    print(f"{args.guest}: {machine.instret} instructions in {seconds:.2f} s "
+          f"({machine.instret / seconds / 1e6:.1f} MIPS), {total} samples, "
+          f"{100 * inside / max(total, 1):.1f}% in the {args.span:#x} bytes after run's entry {entry:#x}")
+    if args.dump:
+        with open(args.dump, "w") as f:
+            for addr, text in sorted(lines.items()):
+                n = ips.get(addr, 0)
+                f.write(f"{100 * n / max(total, 1):6.2f}  +{addr - entry:#07x}  {text}\n")
+    for ip, n in ips.most_common(args.top):
+        where = f"+{ip - entry:#07x}" if entry <= ip < entry + args.span else "outside"
+        print(f"{100 * n / total:6.2f}%  {where}  {lines.get(ip, '')}")
+
+
+if __name__ == "__main__":
+    main()
