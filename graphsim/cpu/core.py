@@ -325,8 +325,10 @@ class Core:
         """Run up to max_insts instructions (all harts together) or until until_tick (-1: none)."""
         if self.work[L.C_RXQCOUNT]:
             self._kernel.uart_pull_host(self.harts, self.dev, self.work)
-        reason = int(self._kernel.run(self.harts, self.ram, self.dev, self.work, int(max_insts), int(until_tick),
-                                      self._fp))
+        w = self.work
+        rec = 1 if w[L.C_TRACE_ON] or w[L.C_BBV] else None  # (kernel.run: None compiles the lean loop)
+        reason = int(self._kernel.run(self.harts, self.ram, self.dev, w, int(max_insts), int(until_tick),
+                                      self._fp, rec))
         self.exit_counts[L.EXIT_NAMES[reason]] += 1
         return self._exit(reason)
 

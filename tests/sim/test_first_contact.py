@@ -70,9 +70,10 @@ def test_after_precompile_a_whole_workflow_compiles_nothing(tmp_path):
     from numba.core import types
 
     def specialisations(dispatcher) -> set:
-        """The dispatcher's signatures with the one intended switch folded: an argument that is
-        None in one compilation (kernel.run's `fp` on a machine without F/D) and an integer in
-        another. Anything else compiled twice is a literal or type specialisation."""
+        """The dispatcher's signatures with the intended switches folded: an argument that is
+        None in one compilation and an integer in another (kernel.run's `fp` on a machine without
+        F/D, its `rec` while nothing is recorded). Anything else compiled twice is a literal or
+        type specialisation."""
         sigs = dispatcher.signatures
         switch = {i for sig in sigs for i, t in enumerate(sig) if isinstance(t, types.NoneType)}
         return {tuple("switch" if i in switch else str(t) for i, t in enumerate(sig)) for sig in sigs}
