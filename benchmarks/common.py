@@ -72,7 +72,11 @@ def emit(document: dict):
 
 
 def git_commit() -> str:
-    """The checked-out commit, with "+dirty" when the tracked sources differ from it."""
+    """The checked-out commit, with "+dirty" when the tracked sources differ from it
+    (GRAPHSIM_BENCH_COMMIT names it instead, for a tree exported without its .git)."""
+    if os.environ.get("GRAPHSIM_BENCH_COMMIT"):
+        return os.environ["GRAPHSIM_BENCH_COMMIT"]
+
     def git(*args):
         return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     commit = git("rev-parse", "--short=12", "HEAD") or "unknown"

@@ -326,7 +326,7 @@ class Core:
         if self.work[L.C_RXQCOUNT]:
             self._kernel.uart_pull_host(self.harts, self.dev, self.work)
         w = self.work
-        rec = 1 if w[L.C_TRACE_ON] or w[L.C_BBV] else None  # (kernel.run: None compiles the lean loop)
+        rec = 1 if w[L.C_TRACE_ON] or w[L.C_BBV] or w[L.C_DEBUG] else None  # (kernel.run: None compiles the lean loop)
         reason = int(self._kernel.run(self.harts, self.ram, self.dev, w, int(max_insts), int(until_tick),
                                       self._fp, rec))
         self.exit_counts[L.EXIT_NAMES[reason]] += 1

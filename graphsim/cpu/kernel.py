@@ -713,9 +713,9 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
     ``fp`` is None on a machine without F/D: numba then compiles `run` without the FP paths
     (its branch pruning drops every ``fp is not None`` branch), so integer-only machines pay
     neither the FP code's compile time nor anything at run time. Otherwise any integer.
-    ``rec`` is None while neither the trace (work[C_TRACE_ON]) nor the basic-block profile
-    (work[C_BBV]) is on: that compilation has no per-instruction record code at all, which
-    frees registers in the hot loop (≈ 25% faster, docs/speed.md). Otherwise any integer."""
+    ``rec`` is None while neither the trace (work[C_TRACE_ON]), the basic-block profile
+    (work[C_BBV]) nor a debugger's stops (work[C_DEBUG]) are on: that compilation has none of
+    their code, which frees registers in the hot loop (docs/speed.md). Otherwise any integer."""
     ram8 = ram.view(np.int8)
     ram16 = ram.view(np.int16)
     ram32 = ram.view(np.int32)
@@ -799,7 +799,9 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
             irq = PV.pending_interrupt(st)
             if irq >= 0:
                 PV.take_trap(st, irq, True, 0, st[PC], xl32)
-        db = work[L.C_DEBUG]
+        db = 0
+        if rec is not None:
+            db = work[L.C_DEBUG]
         if db != 0 and debug_before(work, db, h, st[PC], st[ICOUNT], resuming):
             return L.EXIT_DEBUG  # (docs/gdb.md: the debug hooks live at slice boundaries)
         # ---- the slice ----
@@ -1126,5 +1128,5 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
         if exit_reason >= 0:
             return exit_reason
         # (work[C_DEBUG] is read again, not kept in a register across the hot loop)
-        if work[L.C_DEBUG] != 0 and tron and ntrap == 0 and debug_watch(work, work[L.C_DEBUG], h, st[PC]):
+        if rec is not None and work[L.C_DEBUG] != 0 and tron and ntrap == 0 and debug_watch(work, work[L.C_DEBUG], h, st[PC]):
             return L.EXIT_DEBUG
