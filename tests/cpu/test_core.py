@@ -234,6 +234,55 @@ patch:
     assert c.harts[0, 8] == 1  # 5 on the first call, then the rewritten `li s0, 1` (a stale decode gives 10)
 
 
+def test_store_to_the_next_instruction_is_seen_at_once():
+    """An instruction executed once, then rewritten by the store right before it in straight-line
+    code, executes its new bytes the second time, also when the run is split at every
+    instruction (whatever the kernel caches of decoded code, a store to it takes effect at once)."""
+    src = """
+    .globl _start
+_start:
+    li s0, 0
+    li s2, 2
+    la t0, next
+    li t1, 0x00740413          # addi s0, s0, 7
+again:
+    addi s2, s2, -1
+    beqz s2, 1f
+    j next
+1:  sw t1, 0(t0)               # the second pass rewrites the next instruction
+    .option push
+    .option norvc
+next:
+    addi s0, s0, 3             # +3 on the first pass, +7 on the second
+    .option pop
+    bnez s2, again
+    EXIT 0
+"""
+    whole = make_core(src)
+    whole.run(100)
+    split = make_core(src)
+    for _ in range(100):
+        split.run(1)
+    assert whole.harts[0, 8] == split.harts[0, 8] == 10  # a stale decode gives 6
+    assert digest(whole) == digest(split)
+
+
+def test_recording_and_lean_kernels_execute_alike():
+    """kernel.run is compiled twice: without any record code (rec=None, plain runs) and with it
+    (trace, BBV profile, debugger). Both must leave the same state after the same instructions."""
+    lean = make_core(LOOP)
+    lean.run(300_000)
+    recording = make_core(LOOP)
+    left = 300_000
+    while left:
+        n = min(left, 50_000)
+        _ex, records = recording.run_trace(n)
+        assert len(records) == n
+        left -= n
+    assert digest(lean) == digest(recording)
+    assert lean.total_icount() == recording.total_icount() == 300_000
+
+
 def test_trace_records_and_disassembly():
     c = make_core(LOOP)
     ex, rows = c.run_trace(10)
