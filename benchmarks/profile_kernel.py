@@ -4,6 +4,7 @@ compiled `run` function from the live process and prints the hottest addresses w
 instructions, and the share of samples in the kernel's own code.
 
     python benchmarks/profile_kernel.py [GUEST.elf] [--insts N] [--top 60]   # prints text, not JSON
+    python benchmarks/profile_kernel.py --config linux.toml --insts 150000000   # the Linux boot
 
 Used for the breakdown in docs/speed.md. Needs `perf` and `objdump` (binutils).
 """
@@ -34,16 +35,47 @@ def kernel_function_address(machine) -> tuple[int, str]:
     raise RuntimeError("the kernel is not compiled")
 
 
+def compiled_entries() -> list[tuple[int, str]]:
+    """(entry address, name) of every compiled numba function of graphsim in this process, sorted."""
+    import gc
+
+    from numba.core.registry import CPUDispatcher
+
+    entries = []
+    for obj in gc.get_objects():
+        if issubclass(type(obj), CPUDispatcher) and obj.py_func.__module__.startswith("graphsim."):
+            for sig, cres in obj.overloads.items():
+                try:
+                    addr = cres.library.get_pointer_to_function(cres.fndesc.llvm_func_name)
+                except Exception:  # (a function only inlined into others has no entry of its own)
+                    continue
+                if addr:
+                    entries.append((addr, f"{obj.py_func.__module__}.{obj.py_func.__qualname__}{tuple(sig)}"))
+    return sorted(entries)
+
+
+def owner(entries, ip) -> str:
+    import bisect
+
+    i = bisect.bisect_right(entries, (ip, "\uffff")) - 1
+    return f"{entries[i][1]}+{ip - entries[i][0]:#x}" if i >= 0 and ip - entries[i][0] < 1 << 20 else "?"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("guest", nargs="?", default="qsort_long.elf")
+    parser.add_argument("--config", help="boot this machine (configs/) with its own kernel instead of a guest")
     parser.add_argument("--insts", type=int, default=300_000_000)
     parser.add_argument("--top", type=int, default=60)
-    parser.add_argument("--span", type=int, default=0x30000, help="bytes of code to disassemble after run's entry")
+    parser.add_argument("--span", type=lambda v: int(v, 0), default=0x30000, help="bytes of code to disassemble after run's entry")
     parser.add_argument("--dump", help="write the annotated disassembly (samples per instruction) to this file")
     args = parser.parse_args()
-    machine = build_machine("virt-rv64-nocache.toml")
-    machine.boot(kernel=str(GUEST_BUILD / args.guest))
+    if args.config:
+        machine = build_machine(args.config)
+        machine.boot()
+    else:
+        machine = build_machine("virt-rv64-nocache.toml")
+        machine.boot(kernel=str(GUEST_BUILD / args.guest))
     machine.run(RunLimits(max_insts=1000))  # compile/load before sampling
     entry, _name = kernel_function_address(machine)
     with tempfile.TemporaryDirectory() as tmp:
@@ -56,6 +88,8 @@ def main():
         seconds = time.perf_counter() - started
         perf.send_signal(2)
         perf.wait()
+        report = subprocess.run(["perf", "report", "-i", data, "--stdio", "--sort", "dso,sym"],
+                                capture_output=True, text=True).stdout
         script = subprocess.run(["perf", "script", "-i", data, "-F", "ip"], capture_output=True, text=True).stdout
         ips = collections.Counter(int(line.strip(), 16) for line in script.split() if line.strip())
         code = ctypes.string_at(entry, args.span)
@@ -71,7 +105,7 @@ def main():
             lines[int(m.group(1), 16)] = m.group(2).strip()
     total = sum(ips.values())
     inside = sum(n for ip, n in ips.items() if entry <= ip < entry + args.span)
-    print(f"{args.guest}: {machine.instret} instructions in {seconds:.2f} s "
+    print(f"{args.config or args.guest}: {machine.instret} instructions in {seconds:.2f} s "
           f"({machine.instret / seconds / 1e6:.1f} MIPS), {total} samples, "
           f"{100 * inside / max(total, 1):.1f}% in the {args.span:#x} bytes after run's entry {entry:#x}")
     if args.dump:
@@ -79,8 +113,17 @@ def main():
             for addr, text in sorted(lines.items()):
                 n = ips.get(addr, 0)
                 f.write(f"{100 * n / max(total, 1):6.2f}  +{addr - entry:#07x}  {text}\n")
+    print("by shared object and symbol (JIT code has none: [unknown]):")
+    print("\n".join([ln for ln in report.splitlines() if ln.strip() and not ln.startswith("#")][:15]))
+    entries = compiled_entries()
+    by_function = collections.Counter()
+    for ip, n in ips.items():
+        by_function[owner(entries, ip).rsplit("+", 1)[0]] += n
+    print("by compiled function (nearest entry point below the sample):")
+    for name, n in by_function.most_common(12):
+        print(f"{100 * n / total:6.2f}%  {name}")
     for ip, n in ips.most_common(args.top):
-        where = f"+{ip - entry:#07x}" if entry <= ip < entry + args.span else "outside"
+        where = f"+{ip - entry:#07x}" if entry <= ip < entry + args.span else owner(entries, ip)
         print(f"{100 * n / total:6.2f}%  {where}  {lines.get(ip, '')}")
 
 

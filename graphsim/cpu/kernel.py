@@ -875,7 +875,13 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
             # ---- fetch ----
             if (pc >> 12) != fvpn:
                 if ivm:
-                    pa = translate(st, work, tlb, ram64, ram32, pc, MMU.ACC_FETCH, ictx, xl32)
+                    # (the TLB hit written out: a call with array arguments costs atomic reference counts)
+                    vpn = pc >> 12
+                    ti = np.uint64(tlb + (MMU.ACC_FETCH * MMU.TLB_ENTRIES + (vpn & (MMU.TLB_ENTRIES - 1))) * 2)
+                    if work[ti] == ((vpn << 3) | ictx):
+                        pa = work[ti + np.uint64(1)] | (pc & 0xFFF)
+                    else:
+                        pa = translate(st, work, tlb, ram64, ram32, pc, MMU.ACC_FETCH, ictx, xl32)
                     if pa < 0:
                         exc = fault_cause(pa, MMU.ACC_FETCH)
                         tval = pc
