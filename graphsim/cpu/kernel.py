@@ -108,7 +108,12 @@ def refresh_clint_bits(harts, dev, work, h):
         harts[h, MIP] |= CSR.MIP_MSIP
     else:
         harts[h, MIP] &= ~CSR.MIP_MSIP
-    refresh_sstc(harts[h], dev, work, t)
+    # Sstc, as refresh_sstc (written out on the 2-D array: a row view costs atomic reference counts)
+    if harts[h, MENVCFG] < 0:
+        if (mt ^ -0x8000000000000000) >= (harts[h, STIMECMP] ^ -0x8000000000000000):
+            harts[h, MIP] |= CSR.MIP_STIP
+        else:
+            harts[h, MIP] &= ~CSR.MIP_STIP
 
 
 @njit(cache=True)
@@ -538,17 +543,13 @@ def debug_watch(work, db, h, pc):
 
 
 @njit(cache=True)
-def exec_rare(harts, h, st, ram, dev, work, op, rd, rs1, rs2, imm, w, pc, npc, priv, xl32, k, t, tpc,
-              amask, dvm, dctx, tlb, satp_modes):
+def exec_rare(harts, h, st, ram8, ram16, ram32, ram64, dev, work, op, rd, rs1, rs2, imm, w, pc, npc, priv, xl32,
+              k, t, tpc, amask, dvm, dctx, tlb, satp_modes):
     """Execute the instructions that are not on the hot path: A extension, Zicsr and the
     system instructions. Kept out of `run` so the hot loop stays small (numba's compile
-    time grows faster than linearly with a function's size); calling it costs reference
-    counting on its array arguments, which only these rare instructions pay.
+    time grows faster than linearly with a function's size). It takes the RAM views from
+    `run`: a view made here would cost atomic reference counts on every call.
     Returns (exc, tval, npc, brk, exit_reason, maddr, minfo)."""
-    ram8 = ram.view(np.int8)
-    ram16 = ram.view(np.int16)
-    ram32 = ram.view(np.int32)
-    ram64 = ram.view(np.int64)
     rbase = work[L.C_RAM_BASE]
     rsize = work[L.C_RAM_SIZE]
     exc = -1
@@ -1078,7 +1079,7 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
                         tval = w
                     else:
                         exc, tval, npc, brk, exit_reason, maddr, minfo = exec_rare(
-                            harts, h, st, ram, dev, work, op, rd, rs1, rs2, imm, w, pc, npc, priv, xl32, k, t,
+                            harts, h, st, ram8, ram16, ram32, ram64, dev, work, op, rd, rs1, rs2, imm, w, pc, npc, priv, xl32, k, t,
                             tpc, amask, dvm, dctx, tlb, satp_modes)
                         if exit_reason >= 0:
                             break
