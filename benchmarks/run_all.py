@@ -1,4 +1,6 @@
-"""Run every benchmark script and print their JSON documents as one list (make bench)."""
+"""Run every benchmark script and print their JSON documents as one list (make bench).
+atomic.py and linux_boot.py also append their results to benchmarks/history.jsonl
+(commit, date, load average), so a later change can be compared with this one."""
 
 import json
 import subprocess
