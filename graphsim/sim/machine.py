@@ -114,7 +114,10 @@ class Machine:
             if name not in self.components or self.components[name].kind != "virtio_blk":
                 raise MachineError(f"--disk {name}: the machine has no virtio_blk named {name!r}")
         for component in graph.of_kind("virtio_blk"):
-            component.open_disk((disks or {}).get(component.name))
+            given = (disks or {}).get(component.name)
+            table = graph.declared_as.get(component.name, component.name)
+            component.open_disk(given, f"--disk {component.name}" if given else graph.setting("components", table,
+                                                                                              "image"))
         self.compile_seconds = 0.0  # compiling or loading the CPU model's kernels (not simulation time)
         self.core = self._build_core()
         self.stats_log = StatsLog()
@@ -197,6 +200,11 @@ class Machine:
              bootargs: str | None = None, load_address: int | None = None):
         """Load the workload (arguments override the machine file's [workload]) and reset the harts."""
         workload = self.graph.workload
+        given = {"kernel": kernel, "firmware": firmware, "initrd": initrd}
+
+        def named_by(key: str):  # errors about a file name the option or the machine file's key that gave it
+            return boot.named_by(f"--{key}" if given[key] else self.graph.setting("workload", key))
+
         kernel = kernel or workload.get("kernel")
         firmware = firmware or workload.get("firmware")
         initrd = initrd or workload.get("initrd")
@@ -209,13 +217,16 @@ class Machine:
             raise MachineError("nothing to run: give --kernel (or [workload] kernel in the machine file)")
         images = []
         if firmware:
-            fw = boot.read_program(firmware, self.ram_base)
+            with named_by("firmware"):
+                fw = boot.read_program(firmware, self.ram_base)
             images += fw.images
             entry = fw.entry
             if kernel:
-                images.append(boot.read_blob(kernel, self.ram_base + FIRMWARE_KERNEL_OFFSET))
+                with named_by("kernel"):
+                    images.append(boot.read_blob(kernel, self.ram_base + FIRMWARE_KERNEL_OFFSET))
         else:
-            program = boot.read_program(kernel, load_address)
+            with named_by("kernel"):
+                program = boot.read_program(kernel, load_address)
             xlen = 32 if self.cpus[0].params.isa.startswith("rv32") else 64
             if program.xlen is not None and program.xlen != xlen:
                 raise MachineError(f"{kernel}: a {program.xlen}-bit ELF cannot run on this RV{xlen} machine")
@@ -227,7 +238,8 @@ class Machine:
         # Linux and OpenSBI expect them and the boot log matches QEMU's.
         initrd_range = None
         if initrd:
-            blob = boot.read_blob(initrd, 0)
+            with named_by("initrd"):
+                blob = boot.read_blob(initrd, 0)
             kernel_start = self.ram_base + FIRMWARE_KERNEL_OFFSET if firmware else entry
             blob.address = kernel_start + min(len(self.ram) // 2, 128 << 20)
             images.append(blob)
