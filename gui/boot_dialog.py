@@ -4,18 +4,16 @@ the way. The machine is checked as `graphsim run` would check it before Start is
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QLineEdit, QToolButton, QVBoxLayout, QWidget)
 
 from graphsim.checkpoint.restore import cpu_models
 
 from . import theme
-from .restore_dialog import parse_count
+from .run_options import RunDialog, RunOptions, start_buttons
 from .runs import BootRequest
 from .target_form import KEEP
 from .workers import Latest
@@ -75,9 +73,7 @@ class PathField(QWidget):
             self.set_text(path)
 
 
-class BootDialog(QDialog):
-    outdir = ""  # the run directory Start will use (set by the main window; '' shows RUNDIR)
-
+class BootDialog(RunDialog):
     def __init__(self, library_root: str, machine: str = "", parent=None):
         super().__init__(parent)
         self.library_root = library_root
@@ -111,50 +107,21 @@ class BootDialog(QDialog):
         form.addRow("Kernel", self.kernel)
         form.addRow(self.disks_form)
 
-        run = QGroupBox("Run and checkpoints")
-        self.max_insts = QLineEdit()
-        self.max_insts.setPlaceholderText("until the guest exits (e.g. 50M)")
-        self.max_insts.setToolTip("--max-insts: stop after this many instructions")
-        self.at_inst = QLineEdit()
-        self.at_inst.setPlaceholderText("e.g. 1M, 2M")
-        self.at_inst.setToolTip("--checkpoint-at-inst: take checkpoints at these instruction counts")
-        self.on_console = QLineEdit()
-        self.on_console.setPlaceholderText(r"regular expression, e.g. graphsim:/# $")
-        self.on_console.setToolTip("--checkpoint-on-console: take a checkpoint when the console output matches")
-        self.name = QLineEdit()
-        self.name.setPlaceholderText("name of the first checkpoint (optional)")
-        self.note = QLineEdit()
-        self.note.setPlaceholderText("stored with the checkpoints this run takes")
-        self.option_error = QLabel("")
-        self.option_error.setStyleSheet(f"color: {theme.GRADE_FG['incompatible']};")
-        run_form = QFormLayout(run)
-        run_form.addRow("Max instructions", self.max_insts)
-        run_form.addRow("Checkpoint at inst", self.at_inst)
-        run_form.addRow("Checkpoint on console", self.on_console)
-        run_form.addRow("Checkpoint name", self.name)
-        run_form.addRow("Note", self.note)
-        run_form.addRow(self.option_error)
+        self.options = RunOptions("Run and checkpoints", from_checkpoint=False,
+                                  console_example="graphsim:/# $", with_name=True)
 
         self.command = QLabel("")
         self.command.setObjectName("subtle")
         self.command.setWordWrap(True)
         self.command.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.start = QPushButton("Start boot")
-        self.start.setDefault(True)
-        self.buttons.addButton(self.start, QDialogButtonBox.ButtonRole.AcceptRole)
-        self.copy = QPushButton("Copy command line")
-        self.buttons.addButton(self.copy, QDialogButtonBox.ButtonRole.ActionRole)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        self.copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(self._command_line()))
+        self.buttons, self.start, self.copy = start_buttons(self, "Start boot", self._command_line)
 
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
         layout.addWidget(sub)
         layout.addWidget(what)
-        layout.addWidget(run)
+        layout.addWidget(self.options)
         layout.addStretch(1)
         layout.addWidget(self.command)
         layout.addWidget(self.buttons)
@@ -168,8 +135,8 @@ class BootDialog(QDialog):
         self._debounce.timeout.connect(self.check_machine)
         self.machine.edit.editingFinished.connect(self._debounce.start)
         self.cpu.currentIndexChanged.connect(lambda *_: self._debounce.start())
-        for edit in (self.kernel.edit, self.max_insts, self.at_inst, self.on_console, self.name, self.note):
-            edit.textChanged.connect(self._update_buttons)
+        self.kernel.edit.textChanged.connect(self._update_buttons)
+        self.options.changed.connect(self._update_buttons)
         self.check_machine()
 
     # --- checking the machine --------------------------------------------------------------
@@ -223,19 +190,9 @@ class BootDialog(QDialog):
 
     def problem(self) -> str:
         """Why Start is not offered yet ('' when it is)."""
-        try:
-            parse_count(self.max_insts.text())
-            for part in filter(None, (p.strip() for p in self.at_inst.text().split(","))):
-                parse_count(part)
-        except ValueError as exc:
-            return str(exc)
-        if self.on_console.text():
-            try:
-                re.compile(self.on_console.text())
-            except re.error as exc:
-                return f"console pattern: {exc}"
-        if self.check is None:
-            return ""  # the verdict says why
+        problem = self.options.problem()
+        if problem or self.check is None:  # without a check, the verdict says why
+            return problem
         if not self.kernel.text() and not self.check.workload:
             return "give a kernel: the machine file's [workload] names none"
         for name, image in self.check.disks.items():
@@ -245,28 +202,17 @@ class BootDialog(QDialog):
 
     def _update_buttons(self, *_):
         problem = self.problem()
-        self.option_error.setText(problem)
+        self.options.error.setText(problem)
         self.start.setEnabled(self.check is not None and not problem)
         self.command.setText(self._command_line())
 
     def request(self) -> BootRequest:
+        if not self.machine.text():
+            raise ValueError("choose a machine file")
         return BootRequest(
             config=os.path.abspath(self.machine.text()), library=self.library_root, outdir=self.outdir,
             cpu=self.cpu.currentData(), kernel=self.kernel.text(),
             disks={n: f.text() for n, f in self.disk_fields.items() if f.text()},
-            max_insts=parse_count(self.max_insts.text()),
-            checkpoint_at_inst=[parse_count(p) for p in self.at_inst.text().split(",") if p.strip()],
-            checkpoint_on_console=[self.on_console.text()] if self.on_console.text() else [],
-            name=self.name.text().strip(), note=self.note.text().strip())
-
-    def _command_line(self) -> str:
-        if not self.machine.text():
-            return ""
-        try:
-            return self.request().shell_line()
-        except ValueError:
-            return ""
-
-    def done(self, result):
-        self.latest.cancel()
-        super().done(result)
+            max_insts=self.options.limit(), checkpoint_at_inst=self.options.checkpoints_at(),
+            checkpoint_on_console=self.options.console_patterns(),
+            name=self.options.name.text().strip(), note=self.options.note.text().strip())

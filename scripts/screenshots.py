@@ -98,6 +98,14 @@ def main() -> int:
         widget.grab().save(str(path))
         print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
+    def start_and_save(dialog, name: str):
+        """Start the dialog's run; once it has ended and its checkpoints are listed, save the window."""
+        dialog.start.click()
+        panel = win.runs.panels()[-1]
+        until(lambda: panel.exit_code is not None, timeout=600)
+        until(lambda: all(i in catalog.by_id for i in panel.checkpoints))
+        save(win, name)
+
     catalog = win.catalog
     entries = [catalog.entry(i) for i in catalog.ids()]
     if not entries:
@@ -157,20 +165,16 @@ def main() -> int:
     if "disk0" in dialog.form.disk_rows and swapped.exists() and catalog.entry(blk).name == "blk-before-probe":
         dialog.form.set_disk("disk0", str(swapped))
         until(lambda: dialog.comparison is not None and dialog.comparison.code == 1)
-        dialog.note.setText("same driver, the other disk")
+        dialog.options.note.setText("same driver, the other disk")
     if dialog.comparison.code == 1:
         dialog.allow.setChecked(True)
-    dialog.at_inst.setText("200_000")
-    dialog.max_insts.setText("2M")  # any library's guest stops
+    dialog.options.at_inst.setText("200_000")
+    dialog.options.max_insts.setText("2M")  # any library's guest stops
     spin(200)
     save(dialog, "restore-dialog.png")
 
     # 6. the run it starts
-    dialog.start.click()
-    panel = win.runs.panels()[-1]
-    until(lambda: panel.exit_code is not None, timeout=600)
-    until(lambda: any(i in catalog.by_id for i in panel.checkpoints))
-    save(win, "run.png")
+    start_and_save(dialog, "run.png")
 
     # 7. a fresh boot of a shipped machine (how a library begins), checkpointing on the way
     win.tabs.setCurrentWidget(win.library_page)
@@ -178,16 +182,12 @@ def main() -> int:
     boot.resize(900, 640)
     until(lambda: boot.check is not None)
     boot.kernel.set_text(str(GUESTS / "build" / "sieve.elf"))
-    boot.at_inst.setText("1M, 2M")
-    boot.name.setText("sieve-fresh")
-    boot.note.setText("a fresh boot from the app")
+    boot.options.at_inst.setText("1M, 2M")
+    boot.options.name.setText("sieve-fresh")
+    boot.options.note.setText("a fresh boot from the app")
     spin(200)
     save(boot, "boot-dialog.png")
-    boot.start.click()
-    panel = win.runs.panels()[-1]
-    until(lambda: panel.exit_code is not None, timeout=600)
-    until(lambda: all(i in catalog.by_id for i in panel.checkpoints))
-    save(win, "boot-run.png")
+    start_and_save(boot, "boot-run.png")
 
     # 8. the machine editor with a mistake marked at its line, and the last valid diagram
     editor = win.editor

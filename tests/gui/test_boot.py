@@ -24,13 +24,13 @@ def test_boot_a_machine_into_an_empty_library(window_on, qtbot, tmp_path):
     dialog = open_boot(win, CONFIGS / "virt-rv64.toml", qtbot)
     assert dialog.check is not None, dialog.verdict.text()
     assert "virt-rv64" in dialog.verdict.text() and "cpu.atomic" in dialog.verdict.text()
-    assert not dialog.start.isEnabled() and "kernel" in dialog.option_error.text()  # the file names none
+    assert not dialog.start.isEnabled() and "kernel" in dialog.options.error.text()  # the file names none
 
     dialog.kernel.set_text(str(GUESTS / "build" / "sieve.elf"))
-    dialog.at_inst.setText("200k")
-    dialog.name.setText("fresh")
-    dialog.note.setText("booted from the app")
-    assert dialog.start.isEnabled(), dialog.option_error.text()
+    dialog.options.at_inst.setText("200k")
+    dialog.options.name.setText("fresh")
+    dialog.options.note.setText("booted from the app")
+    assert dialog.start.isEnabled(), dialog.options.error.text()
     for part in ("graphsim run ", "virt-rv64.toml", "--kernel ", "sieve.elf", "--checkpoint-at-inst 200000",
                  "--name fresh", f"--library {root}"):
         assert part in dialog.command.text()
@@ -74,9 +74,9 @@ def test_a_bad_machine_is_refused_by_key_before_start(window_on, qtbot, tmp_path
     assert set(dialog.disk_fields) == {"disk0"}
     dialog.kernel.set_text(str(GUESTS / "build" / "virtio_blk_read.elf"))
     dialog.disk_fields["disk0"].set_text(str(GUESTS / "disk" / "test2.img"))
-    dialog.max_insts.setText("1.5x")
-    assert not dialog.start.isEnabled() and dialog.option_error.text()
-    dialog.max_insts.setText("2M")
+    dialog.options.max_insts.setText("1.5x")
+    assert not dialog.start.isEnabled() and dialog.options.error.text()
+    dialog.options.max_insts.setText("2M")
     assert dialog.start.isEnabled()
     assert f"--disk disk0={GUESTS / 'disk' / 'test2.img'}" in dialog.command.text()
     assert "--max-insts 2000000" in dialog.command.text()

@@ -43,7 +43,7 @@ def until(condition, what):
         time.sleep(0.02)
 until(lambda: dialog.check is not None, "the machine check")
 dialog.kernel.set_text(sys.argv[3])
-dialog.at_inst.setText("100k")
+dialog.options.at_inst.setText("100k")
 dialog.start.click()
 (panel,) = window.runs.panels()
 until(lambda: panel.exit_code is not None, "the run")
