@@ -3,7 +3,7 @@ kernel cache, then the first `graphsim run` to its first guest instruction, then
 
     python benchmarks/first_run.py      # prints JSON
 
-Targets (issue 12, DESIGN.md): the first run after set-up reaches its first guest instruction in
+Targets (issue 12): the first run after set-up reaches its first guest instruction in
 <= 2 s; a cached start <= 1.5 s. The fresh install is imitated with an empty GRAPHSIM_CACHE_DIR
 (numba's kernels); Python bytecode is as set-up leaves it (it byte-compiles graphsim). The CPU
 seconds of each step are given beside the wall time, which a loaded machine stretches.

@@ -21,6 +21,7 @@ def test_boot_a_machine_into_an_empty_library(window_on, qtbot, tmp_path):
     root = tmp_path / "new-library"
     win = window_on(root)
     assert win.catalog.ids() == [] and win.boot_action.isEnabled()  # nothing selected, nothing to restore
+    assert "Boot machine…" in win.library_page.details.overview.toPlainText()  # the empty library says how to begin
     dialog = open_boot(win, CONFIGS / "virt-rv64.toml", qtbot)
     assert dialog.check is not None, dialog.verdict.text()
     assert "virt-rv64" in dialog.verdict.text() and "cpu.atomic" in dialog.verdict.text()
