@@ -47,7 +47,7 @@ EXIT_DOCS = {
     "budget": "Kernel exits at the end of a slice of instructions",
     "m5op": "Kernel exits for m5ops (custom-3 instructions)",
     "uart_tx_full": "Kernel exits to drain a full UART transmit buffer",
-    "idle": "Kernel exits with every hart waiting for an interrupt",
+    "idle": "Kernel exits with every hart in WFI and no timer due to wake one",
     "tick_limit": "Kernel exits at a simulated time limit or a due event",
     "trace_full": "Kernel exits to print a full instruction-trace buffer",
     "debug": "Kernel exits for the debugger (breakpoints, watchpoints, single steps)",
