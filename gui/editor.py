@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QFileDialog, QLabel, QListWidget, QListWidgetItem
                                QVBoxLayout, QWidget)
 
 from graphsim.config.loader import load_machine_text
+from graphsim.config.templates import NEW_MACHINE
 from graphsim.config.locate import line_of
 from graphsim.errors import ConfigError, GraphsimError, Problem
 from graphsim.graph.elaborate import MachineGraph, elaborate
@@ -21,55 +22,6 @@ from .diagram_view import DiagramView
 from .toml_view import CodeEditor
 
 UNTITLED = "<untitled>"
-TEMPLATE = """\
-# A whole machine in one file, so it validates wherever it is saved. Larger machines
-# share a platform with  include = ["include/virt-devices.toml"]  (relative to this file).
-version = 1
-
-[machine]
-name = "my-machine"
-description = "1× rv64imac, no caches, 128MiB RAM (QEMU virt map)"
-
-[components.cpu]
-type = "cpu.atomic"
-isa = "rv64imac_zicsr_zifencei"
-frequency = "1GHz"
-icache_port = "membus.cpu_side"
-dcache_port = "membus.cpu_side"
-
-[components.membus]
-type = "bus"
-
-[components.ram]
-type = "memory"
-base = "0x8000_0000"
-size = "128MiB"
-port = "membus.mem_side"
-
-[components.test]
-type = "sifive_test"
-base = "0x10_0000"
-port = "membus.mem_side"
-
-[components.clint]
-type = "clint"
-base = "0x200_0000"
-port = "membus.mem_side"
-harts = "cpu.irq"
-
-[components.plic]
-type = "plic"
-base = "0xc00_0000"
-port = "membus.mem_side"
-harts = "cpu.irq"
-
-[components.uart0]
-type = "uart16550"
-base = "0x1000_0000"
-irq = 10
-port = "membus.mem_side"
-irq_line = "plic.sources"
-"""
 _TOML_POSITION = re.compile(r"at line (\d+)(?:, column (\d+))?")
 
 
@@ -178,7 +130,7 @@ class EditorPage(QWidget):
         self.latest.finished.connect(self._validated)
         self.latest.errored.connect(lambda m: self._validated(Validation(self.editor.toPlainText(), None,
                                                                         [Problem(self.name, None, m)])))
-        self.set_text(TEMPLATE, "")
+        self.set_text(NEW_MACHINE, "")
 
     def _action(self, text, icon, slot, shortcut=None) -> QAction:
         action = QAction(self.style().standardIcon(icon), text, self)
@@ -236,7 +188,7 @@ class EditorPage(QWidget):
 
     def new(self):
         if self._confirm_discard():
-            self.set_text(TEMPLATE, "")
+            self.set_text(NEW_MACHINE, "")
 
     def open(self):
         if not self._confirm_discard():

@@ -159,7 +159,11 @@ class LibraryPage(QWidget):
 
     def show_details(self, cpt_id: str | None):
         if cpt_id is None:
-            self.details.clear()
+            if self.catalog.by_id:
+                self.details.clear()
+            else:
+                self.details.clear("The library is empty. “Boot machine…” runs a machine file and takes its first "
+                                   "checkpoints; “Import…” adds an exported one.")
             return
         damaged = self.catalog.damaged(cpt_id)
         if damaged:

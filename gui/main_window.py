@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QFileDialog, QInputDialog, QLabel, QMainWindow, Q
 from graphsim.checkpoint.library import Library
 
 from . import settings as settings_mod
+from .boot_dialog import BootDialog
 from .catalog import Catalog
 from .compat_view import CompatPage
 from .editor import EditorPage
@@ -22,7 +23,7 @@ from .library_page import LibraryPage
 from .operations import Verified, export, import_, remove, verify
 from .restore_dialog import RestoreDialog
 from .run_panel import RunsPage
-from .runs import RestoreRequest, default_runs_dir
+from .runs import RestoreRequest, default_runs_dir, new_run_dir
 from .sweeps_page import SweepsPage
 from .workers import active_tasks, run_task
 
@@ -123,6 +124,9 @@ class MainWindow(QMainWindow):
                                      "re-read the library (it also refreshes by itself)",
                                      QKeySequence.StandardKey.Refresh,
                                      selection=False)
+        self.boot_action = action("Boot machine…", sp.SP_ComputerIcon, self.boot_machine,
+                                  "a fresh run of a machine file, taking checkpoints on the way (how a library "
+                                  "begins)", selection=False)
         self.restore_action = action("Restore with…", sp.SP_MediaPlay, self.restore_with,
                                      "restore the checkpoint onto a machine, CPU model or disk image of your choice")
         self.compare_action = action("Compare", sp.SP_FileDialogContentsView, self.compare_selected,
@@ -139,7 +143,7 @@ class MainWindow(QMainWindow):
         self.delete_action = action("Delete…", sp.SP_TrashIcon, self.delete_selected,
                                     "delete the checkpoint (shared chunks are kept)", QKeySequence.StandardKey.Delete)
         groups = [[self.open_library_action, self.refresh_action],
-                  [self.restore_action, self.compare_action, self.edit_machine_action],
+                  [self.boot_action, self.restore_action, self.compare_action, self.edit_machine_action],
                   [self.verify_action, self.note_action, self.export_action, self.import_action,
                    self.delete_action]]
         for n, group in enumerate(groups):
@@ -221,6 +225,24 @@ class MainWindow(QMainWindow):
         panel = self.runs.start(request, title, tab_label=f"{entry.name if entry else request.checkpoint} "
                                                           f"{time.strftime('%H:%M:%S')}")
         panel.show_history(dialog.manifest.get("console", {}).get("tail", ""))  # before the process prints
+        self.tabs.setCurrentIndex(self.RUNS)
+        return panel
+
+    def boot_machine(self, machine: str | None = None) -> BootDialog:
+        """The boot dialog, on ``machine`` or the one open in the editor (if saved) or the last one used."""
+        if machine is None:
+            machine = self.editor.path or next(iter(self.settings.recent_machines), "")
+        dialog = BootDialog(self.library.root, machine, self)
+        dialog.outdir = new_run_dir(self.settings.runs_dir or default_runs_dir(), "boot")
+        dialog.accepted.connect(lambda: self.start_boot(dialog))
+        dialog.open()
+        return dialog
+
+    def start_boot(self, dialog: BootDialog):
+        request = dialog.request()
+        self.settings.remember_machine(request.config)
+        panel = self.runs.start(request, f"Boot of {request.label}",
+                                tab_label=f"{request.label} {time.strftime('%H:%M:%S')}")
         self.tabs.setCurrentIndex(self.RUNS)
         return panel
 

@@ -1,4 +1,5 @@
-"""A restore running as a separate ``graphsim restore`` process: live console, input, progress, stop."""
+"""A run as a separate process (``graphsim restore`` of a checkpoint, or ``graphsim run`` booting a machine):
+live console, input, progress, stop."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QListWidget, QLis
                                QWidget)
 
 from . import theme
-from .runs import Event, RestoreRequest, StatusParser, console_text, safe_cwd
+from .runs import ChildRun, Event, RestoreRequest, StatusParser, console_text, safe_cwd
 from .toml_view import monospace_font
 
 STOP_GRACE_MS = 3000  # after terminate(), kill() if the process is still there
@@ -25,10 +26,11 @@ class RunPanel(QWidget):
     checkpointTaken = Signal(str)
     progressed = Signal(object)  # Event
 
-    def __init__(self, request: RestoreRequest, title: str = "", parent=None):
+    def __init__(self, request: ChildRun, title: str = "", parent=None):
         super().__init__(parent)
         self.request = request
-        self.title = title or f"Restore of {request.checkpoint}"
+        self.title = title or (f"Restore of {request.label}" if isinstance(request, RestoreRequest)
+                               else f"Boot of {request.label}")
         self.errors: list[str] = []
         self.checkpoints: list[str] = []
         self.exit_code: int | None = None
@@ -305,7 +307,8 @@ class RunsPage(QWidget):
         self.tabs.setTabsClosable(True)
         self.tabs.setDocumentMode(True)
         self.tabs.tabCloseRequested.connect(self._close_tab)
-        empty = QLabel("No runs yet.\n\nSelect a checkpoint in the library and choose “Restore with…”.")
+        empty = QLabel("No runs yet.\n\nBoot a machine (“Boot machine…”), or select a checkpoint in the library "
+                       "and choose “Restore with…”.")
         empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         empty.setObjectName("subtle")
         self.stack = QStackedWidget()
@@ -318,12 +321,12 @@ class RunsPage(QWidget):
     def panels(self) -> list[RunPanel]:
         return [self.tabs.widget(i) for i in range(self.tabs.count())]
 
-    def start(self, request: RestoreRequest, title: str = "", tab_label: str = "") -> RunPanel:
+    def start(self, request: ChildRun, title: str = "", tab_label: str = "") -> RunPanel:
         panel = RunPanel(request, title)
         panel.checkpointTaken.connect(self.checkpointTaken)
         panel.finished.connect(lambda _code: self._panel_finished(panel))
-        index = self.tabs.addTab(panel, "● " + (tab_label or title or request.checkpoint)[:40])
-        self.tabs.setTabToolTip(index, title or request.checkpoint)
+        index = self.tabs.addTab(panel, "● " + (tab_label or panel.title)[:40])
+        self.tabs.setTabToolTip(index, panel.title)
         self.tabs.setCurrentIndex(index)
         self.stack.setCurrentIndex(1)
         panel.start()

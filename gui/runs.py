@@ -1,8 +1,9 @@
-"""Restore runs as separate processes: the command line, and reading what they print.
+"""Runs as separate processes: the command line, and reading what they print.
 
 Pure Python, no Qt: `RestoreRequest.argv()` builds the ``graphsim restore``
-command, `StatusParser` turns the process's stderr into events (progress,
-checkpoint taken, restored, error, other messages).
+command, `BootRequest.argv()` the ``graphsim run`` of a fresh boot, and
+`StatusParser` turns the process's stderr into events (progress, checkpoint
+taken, restored, error, other messages).
 """
 
 from __future__ import annotations
@@ -30,8 +31,49 @@ def safe_cwd() -> str:
     return os.path.expanduser("~")
 
 
+def _run_options(max_insts, checkpoint_at_inst, checkpoint_on_console, note) -> list[str]:
+    """The limit, checkpoint triggers and note, which a run and a restore take alike."""
+    args = []
+    if max_insts:
+        args += ["--max-insts", str(max_insts)]
+    for pattern in checkpoint_on_console:
+        args += ["--checkpoint-on-console", pattern]
+    for inst in checkpoint_at_inst:
+        args += ["--checkpoint-at-inst", str(inst)]
+    if note:
+        args += ["--note", note]
+    return args
+
+
+def new_run_dir(runs_dir: str, stem: str) -> str:
+    """A run directory of its own under ``runs_dir``: STEM-DATE-TIME."""
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    return os.path.join(runs_dir, f"{stem}-{stamp}")
+
+
+class ChildRun:
+    """What the app starts for a request: this Python with -P (so that the working directory,
+    which may hold a folder named graphsim, never shadows the installed package)."""
+
+    outdir: str
+
+    def argv(self) -> list[str]:
+        raise NotImplementedError
+
+    def command(self) -> list[str]:
+        return child_python() + self.argv()
+
+    def shell_line(self) -> str:
+        import shlex
+
+        return "graphsim " + shlex.join(self.argv()[2:])
+
+    def _tail(self) -> list[str]:
+        return ["--progress", "--console", "--outdir", os.path.abspath(self.outdir) if self.outdir else "RUNDIR"]
+
+
 @dataclass
-class RestoreRequest:
+class RestoreRequest(ChildRun):
     checkpoint: str
     library: str
     outdir: str = ""
@@ -45,10 +87,13 @@ class RestoreRequest:
     note: str = ""
     allow_warnings: bool = False  # the user ticked "restore despite the warnings"
 
+    @property
+    def label(self) -> str:
+        return self.checkpoint
+
     def with_outdir(self, runs_dir: str) -> "RestoreRequest":
         if not self.outdir:
-            stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-            self.outdir = os.path.join(runs_dir, f"{self.checkpoint}-{stamp}")
+            self.outdir = new_run_dir(runs_dir, self.checkpoint)
         return self
 
     def argv(self) -> list[str]:
@@ -61,30 +106,49 @@ class RestoreRequest:
         for name, image in self.disks.items():
             if image:
                 args += ["--disk", f"{name}={image}"]
-        if self.max_insts:
-            args += ["--max-insts", str(self.max_insts)]
-        for pattern in self.checkpoint_on_console:
-            args += ["--checkpoint-on-console", pattern]
-        for inst in self.checkpoint_at_inst:
-            args += ["--checkpoint-at-inst", str(inst)]
+        args += _run_options(self.max_insts, self.checkpoint_at_inst, self.checkpoint_on_console, self.note)
         if self.strict != "features":
             args += ["--strict", self.strict]
-        if self.note:
-            args += ["--note", self.note]
         if self.allow_warnings:
             args.append("--allow-warnings")
-        args += ["--progress", "--console", "--outdir", os.path.abspath(self.outdir) if self.outdir else "RUNDIR"]
-        return args
+        return args + self._tail()
 
-    def command(self) -> list[str]:
-        """What the app starts: this Python, with -P so that the working directory (which may hold
-        a folder named graphsim) never shadows the installed package."""
-        return child_python() + self.argv()
 
-    def shell_line(self) -> str:
-        import shlex
+@dataclass
+class BootRequest(ChildRun):
+    """A fresh boot of a machine file (``graphsim run``): how a library begins. Checkpoints it
+    takes go to ``library``; the first one gets ``name``."""
 
-        return "graphsim " + shlex.join(self.argv()[2:])
+    config: str
+    library: str
+    outdir: str = ""
+    cpu: str | None = None
+    kernel: str = ""  # empty: the machine file's [workload]
+    disks: dict[str, str] = field(default_factory=dict)
+    max_insts: int | None = None
+    checkpoint_at_inst: list[int] = field(default_factory=list)
+    checkpoint_on_console: list[str] = field(default_factory=list)
+    name: str = ""
+    note: str = ""
+
+    @property
+    def label(self) -> str:
+        return os.path.splitext(os.path.basename(self.config))[0]
+
+    def argv(self) -> list[str]:
+        """Arguments after the Python executable."""
+        args = ["-m", "graphsim.cli", "run", os.path.abspath(self.config), "--library", os.path.abspath(self.library)]
+        if self.cpu:
+            args += ["--cpu", self.cpu]
+        if self.kernel:
+            args += ["--kernel", os.path.abspath(self.kernel)]
+        for name, image in self.disks.items():
+            if image:
+                args += ["--disk", f"{name}={os.path.abspath(image)}"]
+        args += _run_options(self.max_insts, self.checkpoint_at_inst, self.checkpoint_on_console, self.note)
+        if self.name:
+            args += ["--name", self.name]
+        return args + self._tail()
 
 
 @dataclass

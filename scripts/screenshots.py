@@ -5,7 +5,8 @@
 
 Without --library it builds a demo library by really running guests through the
 CLI (sieve with checkpoints and a restore, virtio_blk_read on a disk machine),
-then drives the app into each main view and saves ``QWidget.grab()`` of it.
+then drives the app into each main view (a restore and a fresh boot included) and
+saves ``QWidget.grab()`` of it.
 """
 
 from __future__ import annotations
@@ -97,6 +98,14 @@ def main() -> int:
         widget.grab().save(str(path))
         print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
+    def start_and_save(dialog, name: str):
+        """Start the dialog's run; once it has ended and its checkpoints are listed, save the window."""
+        dialog.start.click()
+        panel = win.runs.panels()[-1]
+        until(lambda: panel.exit_code is not None, timeout=600)
+        until(lambda: all(i in catalog.by_id for i in panel.checkpoints))
+        save(win, name)
+
     catalog = win.catalog
     entries = [catalog.entry(i) for i in catalog.ids()]
     if not entries:
@@ -132,8 +141,8 @@ def main() -> int:
     win.tabs.setCurrentWidget(win.compat)
     win.compat.set_source(first)
     win.compat.findings.show_same.setChecked(True)
-    win.compat.form.set_file(str(variant))
-    win.compat.run()
+    win.compat.form.set_file(str(variant))  # compares once the form's debounce has passed
+    spin(500)
     until(lambda: win.compat.result is not None)
     save(win, "compat.png")
 
@@ -156,22 +165,31 @@ def main() -> int:
     if "disk0" in dialog.form.disk_rows and swapped.exists() and catalog.entry(blk).name == "blk-before-probe":
         dialog.form.set_disk("disk0", str(swapped))
         until(lambda: dialog.comparison is not None and dialog.comparison.code == 1)
-        dialog.note.setText("same driver, the other disk")
+        dialog.options.note.setText("same driver, the other disk")
     if dialog.comparison.code == 1:
         dialog.allow.setChecked(True)
-    dialog.at_inst.setText("200_000")
-    dialog.max_insts.setText("2M")  # any library's guest stops
+    dialog.options.at_inst.setText("200_000")
+    dialog.options.max_insts.setText("2M")  # any library's guest stops
     spin(200)
     save(dialog, "restore-dialog.png")
 
     # 6. the run it starts
-    dialog.start.click()
-    panel = win.runs.panels()[-1]
-    until(lambda: panel.exit_code is not None, timeout=600)
-    until(lambda: any(i in catalog.by_id for i in panel.checkpoints))
-    save(win, "run.png")
+    start_and_save(dialog, "run.png")
 
-    # 7. the machine editor with a mistake marked at its line, and the last valid diagram
+    # 7. a fresh boot of a shipped machine (how a library begins), checkpointing on the way
+    win.tabs.setCurrentWidget(win.library_page)
+    boot = win.boot_machine(str(CONFIGS / "virt-rv64.toml"))
+    boot.resize(900, 640)
+    until(lambda: boot.check is not None)
+    boot.kernel.set_text(str(GUESTS / "build" / "sieve.elf"))
+    boot.options.at_inst.setText("1M, 2M")
+    boot.options.name.setText("sieve-fresh")
+    boot.options.note.setText("a fresh boot from the app")
+    spin(200)
+    save(boot, "boot-dialog.png")
+    start_and_save(boot, "boot-run.png")
+
+    # 8. the machine editor with a mistake marked at its line, and the last valid diagram
     editor = win.editor
     editor.load(str(CONFIGS / "virt-rv64.toml"))  # the shipped machine, whatever the library
     until(lambda: editor.current is not None and editor.current.ok and editor.diagram.svg)

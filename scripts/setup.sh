@@ -44,6 +44,8 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 
-# Compile every CPU model's kernels now (numba caches them), so that the first run
-# starts at once; prints a progress line per model with an estimate.
+# Byte-compile graphsim (a first run then parses no source, even where PYTHONDONTWRITEBYTECODE
+# is set), and compile every CPU model's kernels now (numba caches them), so that the first
+# run starts at once; precompile prints a progress line per model with an estimate.
+.venv/bin/python -m compileall -q graphsim gui >/dev/null
 .venv/bin/graphsim precompile

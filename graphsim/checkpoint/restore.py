@@ -110,6 +110,13 @@ def target_graph(manifest: dict, config: str | None, overrides: list[str], cpu: 
     return elaborate(source)
 
 
+def _identity(path: str, named_by: str) -> dict:
+    try:
+        return image_identity(path)
+    except DiskError as exc:
+        raise DiskError(f"{named_by}: {exc}") from None
+
+
 def target_disks(graph: MachineGraph, disk_overrides: dict[str, str],
                  checkpoint_disks: dict | None = None, config_from_user: bool = True) -> tuple[dict[str, str], dict]:
     """Image path and identity of every disk of the target (hashing each image once).
@@ -129,7 +136,7 @@ def target_disks(graph: MachineGraph, disk_overrides: dict[str, str],
         recorded = (checkpoint_disks or {}).get(name)
         if name in disk_overrides:
             path = disk_overrides[name]
-            identity = image_identity(path)
+            identity = _identity(path, f"--disk {name}")
         elif recorded is not None:
             path = recorded.get("path", "")
             identity = recorded_image(path, recorded)
@@ -140,7 +147,7 @@ def target_disks(graph: MachineGraph, disk_overrides: dict[str, str],
                                 f"give --disk {name}=PATH")
         elif config_from_user and component.params.image:
             path = component.params.image
-            identity = image_identity(path)
+            identity = _identity(path, graph.setting("components", graph.declared_as.get(name, name), "image"))
         else:
             raise GraphsimError(f"{name}: no disk image (give --disk {name}=IMAGE)")
         identities[name] = {**identity, "path": os.path.abspath(path)}

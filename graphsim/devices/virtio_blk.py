@@ -52,8 +52,9 @@ class VirtioBlk(VirtioMmio):
         super().__init__(name, params)
         self.disk: Disk | None = None
 
-    def open_disk(self, path: str | None = None):
-        """Open the image (the param's, or a replacement given at run/restore time)."""
+    def open_disk(self, path: str | None = None, named_by: str = ""):
+        """Open the image (the param's, or a replacement given at run/restore time); errors about the
+        image start with ``named_by``, the option or key that named it."""
         path = path or self.params.image
         if path:  # absolute, so that a checkpoint restores from any directory
             path = os.path.abspath(path)
@@ -61,9 +62,13 @@ class VirtioBlk(VirtioMmio):
         if not path:
             raise DiskError(f"{self.name}: no disk image (give --disk {self.name}=IMAGE or "
                             f"components.{self.name}.image)")
-        self.disk = Disk(path)
+        where = f"{named_by}: " if named_by else f"{self.name}: "
+        try:
+            self.disk = Disk(path)
+        except DiskError as exc:
+            raise DiskError(f"{where}{exc}") from None
         if self.disk.size % SECTOR:
-            raise DiskError(f"{self.name}: disk image {path} is {self.disk.size} bytes, not a multiple of {SECTOR}")
+            raise DiskError(f"{where}disk image {path} is {self.disk.size} bytes, not a multiple of {SECTOR}")
 
     @property
     def device_features(self) -> int:

@@ -75,6 +75,10 @@ class MachineGraph:
     workload: dict = field(default_factory=dict)
     declared_as: dict[str, str] = field(default_factory=dict)  # member name → the table that declared it
 
+    def setting(self, *key: str) -> str:
+        """``FILE: a.b.c``: a key of this machine and the file that set it, for errors about what it names."""
+        return f"{self.source.origin(*key)}: {'.'.join(key)}"
+
     def of_role(self, role: str) -> list[Component]:
         return [c for c in self.components.values() if c.role == role]
 

@@ -4,6 +4,7 @@ binaries, each checked against the machine's memory map before a byte is copied.
 from __future__ import annotations
 
 import struct
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +37,15 @@ class Program:
     entry: int
     images: list[Image]
     xlen: int | None  # from the ELF class; None for a raw binary
+
+
+@contextmanager
+def named_by(where: str):
+    """Errors about a file start with the option or machine-file key that named it."""
+    try:
+        yield
+    except LoadError as exc:
+        raise LoadError(f"{where}: {exc}") from None
 
 
 def _read(path: str) -> bytes:

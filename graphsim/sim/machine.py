@@ -40,6 +40,19 @@ PANIC_END = b"---[ end Kernel panic"
 # After the panic line, the kernel prints its stack and "---[ end Kernel panic"; with panic=N it
 # reboots first. The run stops at the end line, a reset, or this many instructions later.
 PANIC_GRACE_INSTS = 50_000_000
+# What the core's exit counters (system.core.exits.NAME) count, for the statistics dump.
+EXIT_DOCS = {
+    "mmio": "Kernel exits for accesses to devices served in Python (virtio, simctl, the test finisher); "
+            "the UART, CLINT and PLIC are served inside the compiled core and never exit",
+    "budget": "Kernel exits at the end of a slice of instructions",
+    "m5op": "Kernel exits for m5ops (custom-3 instructions)",
+    "uart_tx_full": "Kernel exits to drain a full UART transmit buffer",
+    "idle": "Kernel exits with every hart in WFI and no timer due to wake one",
+    "tick_limit": "Kernel exits at a simulated time limit or a due event",
+    "trace_full": "Kernel exits to print a full instruction-trace buffer",
+    "debug": "Kernel exits for the debugger (breakpoints, watchpoints, single steps)",
+}
+
 OOPS_MARKERS = (b"Oops", b"Unable to handle kernel", b"BUG: ", b"WARNING: CPU: ")
 FIRMWARE_KERNEL_OFFSET = 0x20_0000  # OpenSBI fw_jump's FW_JUMP_ADDR on the generic platform (RAM + 2 MiB)
 DTB_ALIGN = 0x20_0000
@@ -114,8 +127,13 @@ class Machine:
             if name not in self.components or self.components[name].kind != "virtio_blk":
                 raise MachineError(f"--disk {name}: the machine has no virtio_blk named {name!r}")
         for component in graph.of_kind("virtio_blk"):
-            component.open_disk((disks or {}).get(component.name))
+            given = (disks or {}).get(component.name)
+            table = graph.declared_as.get(component.name, component.name)
+            component.open_disk(given, f"--disk {component.name}" if given else graph.setting("components", table,
+                                                                                              "image"))
         self.compile_seconds = 0.0  # compiling or loading the CPU model's kernels (not simulation time)
+        self.uart = next(iter(graph.of_kind("uart16550")), None)
+        self.uart_bytes = [0, 0]  # transmitted, received: the UART is served in the kernel, so no exit counts them
         self.core = self._build_core()
         self.stats_log = StatsLog()
         self.reset_stats()
@@ -197,6 +215,11 @@ class Machine:
              bootargs: str | None = None, load_address: int | None = None):
         """Load the workload (arguments override the machine file's [workload]) and reset the harts."""
         workload = self.graph.workload
+        given = {"kernel": kernel, "firmware": firmware, "initrd": initrd}
+
+        def named_by(key: str):  # errors about a file name the option or the machine file's key that gave it
+            return boot.named_by(f"--{key}" if given[key] else self.graph.setting("workload", key))
+
         kernel = kernel or workload.get("kernel")
         firmware = firmware or workload.get("firmware")
         initrd = initrd or workload.get("initrd")
@@ -209,13 +232,16 @@ class Machine:
             raise MachineError("nothing to run: give --kernel (or [workload] kernel in the machine file)")
         images = []
         if firmware:
-            fw = boot.read_program(firmware, self.ram_base)
+            with named_by("firmware"):
+                fw = boot.read_program(firmware, self.ram_base)
             images += fw.images
             entry = fw.entry
             if kernel:
-                images.append(boot.read_blob(kernel, self.ram_base + FIRMWARE_KERNEL_OFFSET))
+                with named_by("kernel"):
+                    images.append(boot.read_blob(kernel, self.ram_base + FIRMWARE_KERNEL_OFFSET))
         else:
-            program = boot.read_program(kernel, load_address)
+            with named_by("kernel"):
+                program = boot.read_program(kernel, load_address)
             xlen = 32 if self.cpus[0].params.isa.startswith("rv32") else 64
             if program.xlen is not None and program.xlen != xlen:
                 raise MachineError(f"{kernel}: a {program.xlen}-bit ELF cannot run on this RV{xlen} machine")
@@ -227,7 +253,8 @@ class Machine:
         # Linux and OpenSBI expect them and the boot log matches QEMU's.
         initrd_range = None
         if initrd:
-            blob = boot.read_blob(initrd, 0)
+            with named_by("initrd"):
+                blob = boot.read_blob(initrd, 0)
             kernel_start = self.ram_base + FIRMWARE_KERNEL_OFFSET if firmware else entry
             blob.address = kernel_start + min(len(self.ram) // 2, 128 << 20)
             images.append(blob)
@@ -387,10 +414,12 @@ class Machine:
             # No more than the receive queue can take: a megabyte of pasted input costs per exit what fits.
             accepted = self.core.uart_push_rx(bytes(self.console.pending_input[:UART_FEED]))
             del self.console.pending_input[:accepted]
+            self.uart_bytes[1] += accepted
 
     def _drain_uart(self):
         data = self.core.uart_drain()
         if data:
+            self.uart_bytes[0] += len(data)
             self.console.write(data)
 
     def _handle(self, event) -> Stop | None:
@@ -546,7 +575,12 @@ class Machine:
             add(f"{prefix}.ipc", round(insts / cycles, 6) if cycles else 0.0, "IPC: instructions per cycle",
                 "inst/cycle")
         for name, value, desc, unit in self.core.stats():
-            add(name, value, desc, unit)
+            add(name, value, EXIT_DOCS.get(name.removeprefix("system.core.exits."), desc), unit)
+        if self.uart is not None:
+            tx, rx = (now - then for now, then in zip(self.uart_bytes, self.stats_uart_bytes))
+            add(f"system.{self.uart.name}.txBytes", tx, "Bytes the guest transmitted (the UART is served inside "
+                "the compiled core: its accesses are not exits)", "byte")
+            add(f"system.{self.uart.name}.rxBytes", rx, "Bytes delivered to the guest", "byte")
         return dump
 
     def dump_stats(self, reason: str):
@@ -555,6 +589,7 @@ class Machine:
     def reset_stats(self):
         self.core.reset_stats()
         self.stats_reset_at = (self.instret, self.tick)
+        self.stats_uart_bytes = list(self.uart_bytes)
         self.stats_hart_insts = [int(v) for v in self.core.harts[:, S.ICOUNT]]
 
     # --- state ----------------------------------------------------------------

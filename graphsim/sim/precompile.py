@@ -29,59 +29,11 @@ import threading
 import time
 from pathlib import Path
 
+from ..config.templates import WARM_UP_MACHINE
+
 DEFAULT_ESTIMATE = 30.0  # seconds, for a model never compiled on this machine (2 cores)
 
 _prepared: set[str] = set()  # CPU kinds whose kernels this process has compiled or loaded
-
-WARM_UP_MACHINE = """
-version = 1
-[machine]
-name = "graphsim-precompile"
-[components.cpu]
-type = "{kind}"
-isa = "rv64imac_zicsr_zifencei"
-icache_port = "l1i.cpu_side"
-dcache_port = "l1d.cpu_side"
-[components.l1i]
-type = "cache"
-size = "4KiB"
-mem_side = "l2.cpu_side"
-[components.l1d]
-type = "cache"
-size = "4KiB"
-mem_side = "l2.cpu_side"
-[components.l2]
-type = "cache"
-size = "16KiB"
-mem_side = "membus.cpu_side"
-[components.membus]
-type = "bus"
-[components.ram]
-type = "memory"
-base = "0x8000_0000"
-size = "1MiB"
-port = "membus.mem_side"
-[components.clint]
-type = "clint"
-base = "0x200_0000"
-port = "membus.mem_side"
-harts = "cpu.irq"
-[components.plic]
-type = "plic"
-base = "0xc00_0000"
-port = "membus.mem_side"
-harts = "cpu.irq"
-[components.uart0]
-type = "uart16550"
-base = "0x1000_0000"
-irq = 10
-port = "membus.mem_side"
-irq_line = "plic.sources"
-[components.simctl]
-type = "simctl"
-base = "0x1001_0000"
-port = "membus.mem_side"
-"""
 
 
 # --- the warm-up program (RV64I/M/A/Zicsr; hand-encoded so no assembler is needed) ---------------

@@ -1,7 +1,10 @@
 """A checkpoint writer for the crash test: writes checkpoints of changing memory into a
-library until it is killed. Usage: python -m tests.checkpoint.writer LIBRARY SEED"""
+library until it is killed, saying on stdout when each write begins and when it has been
+committed (with its id and how long it took), so that the test can kill it at a chosen
+moment of a write whatever the machine's load. Usage: python -m tests.checkpoint.writer LIBRARY SEED"""
 
 import sys
+import time
 
 import numpy as np
 
@@ -25,7 +28,10 @@ def main():
                             "regs": ComponentState("memory", 1, {"data": rng.integers(0, 256, 70000, np.uint8)})},
                            disks={"disk0": {"base": {"size": 1 << 20, "sha256": "0" * 64},
                                             "overlay": {int(s): bytes(512) for s in rng.integers(0, 2048, 4)}}})
-        library.add(state, HEADER)
+        print("writing", flush=True)
+        started = time.monotonic()
+        cpt_id, _ = library.add(state, HEADER)
+        print(f"saved {cpt_id} {time.monotonic() - started:.6f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -99,3 +99,27 @@ def test_fifo_kernel_and_disk_are_refused(tmp_path):
                                 capture_output=True, text=True, cwd=ROOT, timeout=120)
         assert result.returncode != 0 and "not a regular file" in result.stderr, result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_a_missing_kernel_or_image_is_named_by_its_key_and_path(tmp_path):
+    """The one-line error says which option or machine-file key named the file, and the file."""
+    machine = tmp_path / "m.toml"
+    machine.write_text(f'version = 1\ninclude = ["{CONFIGS / "virt-rv64-disk.toml"}"]\n'
+                       '[workload]\nkernel = "no-kernel.elf"\n[components.disk0]\nimage = "no-disk.img"\n')
+    hello = str(ROOT / "assets" / "guest" / "build" / "hello.elf")
+    image = str(ROOT / "assets" / "guest" / "disk" / "test.img")
+    cases = [
+        ([], f"{machine}: components.disk0.image: disk image {tmp_path / 'no-disk.img'}: No such file"),
+        (["--disk", f"disk0={image}"], f"{machine}: workload.kernel: {tmp_path / 'no-kernel.elf'}: file not found"),
+        (["--disk", f"disk0={image}", "--kernel", "/none.elf"], "--kernel: /none.elf: file not found"),
+        (["--kernel", hello, "--disk", "disk0=/none.img"], "--disk disk0: disk image /none.img: No such file"),
+        (["--kernel", hello, "--set", "components.disk0.image=/none.img"],
+         "--set: components.disk0.image: disk image /none.img: No such file"),
+    ]
+    for args, message in cases:
+        result = subprocess.run([sys.executable, "-m", "graphsim.cli", "run", str(machine), "--quiet",
+                                 "--outdir", str(tmp_path / "run"), *args],
+                                capture_output=True, text=True, cwd=ROOT, timeout=120)
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode != 0 and len(lines) == 1 and lines[0].startswith(f"error: {message}"), \
+            (args, result.stderr)

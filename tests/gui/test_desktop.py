@@ -1,6 +1,6 @@
 """The app as a person starts it: `graphsim gui` on a real X display (Xvfb, through Qt's xcb
-plugin and the libraries `make setup` installs) as well as offscreen, and Ctrl-C in the
-terminal quits it."""
+plugin and the libraries `make setup` installs) as well as offscreen, a library begun by
+booting a machine there, and Ctrl-C in the terminal quits it."""
 
 import os
 import shutil
@@ -24,6 +24,32 @@ for _ in range(50):
     app.processEvents()
 window.grab().save(sys.argv[2])
 print(app.platformName(), window.isVisible())
+"""
+
+BOOT = """
+import sys, time
+from gui.app import application, create_window
+app = application()
+window = create_window(sys.argv[1])
+window.resize(1280, 800)
+window.show()
+dialog = window.boot_machine(sys.argv[2])
+def until(condition, what):
+    deadline = time.monotonic() + 120
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit("timed out waiting for " + what)
+        app.processEvents()
+        time.sleep(0.02)
+until(lambda: dialog.check is not None, "the machine check")
+dialog.kernel.set_text(sys.argv[3])
+dialog.options.at_inst.setText("100k")
+dialog.start.click()
+(panel,) = window.runs.panels()
+until(lambda: panel.exit_code is not None, "the run")
+until(lambda: window.catalog.ids(), "the library refresh")
+window.grab().save(sys.argv[4])
+print(app.platformName(), panel.exit_code, len(window.catalog.ids()), "primes=22044" in panel.console.toPlainText())
 """
 
 
@@ -79,6 +105,17 @@ def test_the_app_shows_on_an_x_display(library_copy, xvfb, tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["xcb", "True"]
     assert shot.stat().st_size > 10_000  # a real picture of the window
+
+
+def test_a_library_begins_with_a_boot_on_an_x_display(xvfb, tmp_path):
+    shot = tmp_path / "boot.png"
+    machine, kernel = ROOT / "configs" / "virt-rv64.toml", ROOT / "assets" / "guest" / "build" / "sieve.elf"
+    result = subprocess.run([sys.executable, "-P", "-c", BOOT, str(tmp_path / "lib"), str(machine), str(kernel),
+                             str(shot)], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                            env=_env(DISPLAY=xvfb, QT_QPA_PLATFORM="xcb"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["xcb", "0", "1", "True"]
+    assert shot.stat().st_size > 10_000
 
 
 @pytest.mark.parametrize("platform", ["offscreen", "xcb"])

@@ -9,7 +9,7 @@ from graphsim.checkpoint.compat import Finding
 from graphsim.checkpoint.library import Entry
 from gui import settings as settings_mod
 from gui.catalog import COLUMN_STYLE, NOT_COLUMNS, build_forest, columns
-from gui.runs import RestoreRequest, StatusParser, console_text
+from gui.runs import BootRequest, RestoreRequest, StatusParser, console_text
 from gui.words import explain, verdict_line
 
 
@@ -68,6 +68,23 @@ def test_restore_command_line():
     assert "--allow-warnings" in RestoreRequest("c", "/l", allow_warnings=True).argv()
     assert request.command()[1] == "-P"  # the working directory never shadows the package
     assert RestoreRequest("c", "/l").with_outdir("/runs").outdir.startswith("/runs/c-")
+
+
+def test_boot_command_line():
+    request = BootRequest("configs/virt-rv64-disk.toml", "/lib", cpu="pipelined", kernel="/k.elf",
+                          disks={"disk0": "/b.img", "x": ""}, max_insts=5_000_000, checkpoint_at_inst=[7],
+                          checkpoint_on_console=["# $"], name="first", note="n", outdir="/runs/b1")
+    args = request.argv()
+    assert args[:6] == ["-m", "graphsim.cli", "run", os.path.abspath("configs/virt-rv64-disk.toml"), "--library",
+                        "/lib"]
+    joined = " ".join(args)
+    for part in ("--cpu pipelined", "--kernel /k.elf", "--disk disk0=/b.img", "--max-insts 5000000 ",
+                 "--checkpoint-at-inst 7", "--checkpoint-on-console # $", "--name first", "--note n",
+                 "--progress --console --outdir /runs/b1"):
+        assert part in joined
+    assert "x=" not in joined and request.label == "virt-rv64-disk"
+    assert "--kernel" not in BootRequest("m.toml", "/l").argv()  # the machine file's [workload] then
+    assert request.command()[1] == "-P" and request.shell_line().startswith("graphsim run /")
 
 
 def test_status_lines():

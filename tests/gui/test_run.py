@@ -42,7 +42,7 @@ def test_relaunch_with_a_swapped_disk_prints_its_content_and_adds_a_child(window
     assert "--allow-warnings" not in dialog.command.text()
     dialog.allow.setChecked(True)
     assert dialog.start.isEnabled() and "--allow-warnings" in dialog.command.text()
-    dialog.at_inst.setText("200_000")
+    dialog.options.at_inst.setText("200_000")
     assert "--disk disk0=" in dialog.command.text() and "--checkpoint-at-inst 200000" in dialog.command.text()
     dialog.copy.click()
     copied = QGuiApplication.clipboard().text()
@@ -99,8 +99,8 @@ def test_incompatible_target_cannot_be_started(window, built_library, tmp_path, 
     qtbot.waitUntil(lambda: dialog.comparison is not None and dialog.comparison.code == 2, timeout=WAIT)
     assert not dialog.start.isEnabled() and not dialog.allow.isEnabled()
     assert dialog.findings.verdict.text().startswith("Incompatible")
-    dialog.max_insts.setText("12x")
-    assert "'12x' is not a count" in dialog.option_error.text()
+    dialog.options.max_insts.setText("12x")
+    assert "'12x' is not a count" in dialog.options.error.text()
     dialog.reject()
 
 

@@ -331,3 +331,18 @@ def test_progress_through_a_pipe_has_no_terminal_escapes(capsys):
     console.write(b"guest output\n")
     err = capsys.readouterr().err
     assert "\x1b" not in err and err == "\n" and not progress.open
+
+
+def test_console_traffic_is_in_the_statistics_and_exits_say_what_they_count(tmp_path):
+    """exits.mmio stays 0 on console I/O because the UART never exits: its bytes are counted
+    apart, and the dump says what the exit counter counts."""
+    privtest = ROOT / "assets" / "guest" / "build" / "privtest.elf"
+    result = graphsim("run", MACHINE, "--kernel", privtest, "--input", "Z", "--quiet", "--outdir", tmp_path)
+    assert result.returncode == 0, result.stderr
+    stats = json.loads((tmp_path / "stats.json").read_text())[-1]["stats"]
+    console = (tmp_path / "console.log").read_bytes()
+    assert stats["system.uart0.txBytes"] == len(console) > 1000
+    assert stats["system.uart0.rxBytes"] == 1  # the "Z" the PLIC check reads
+    text = (tmp_path / "stats.txt").read_text()
+    assert re.search(r"system\.core\.exits\.mmio +\d+ +# Kernel exits for accesses to devices served in Python", text)
+    assert re.search(r"system\.uart0\.txBytes +%d +# Bytes the guest transmitted" % len(console), text)

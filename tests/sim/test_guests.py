@@ -84,7 +84,7 @@ def test_missing_disk_image(tmp_path):
                       "assets/guest/build/virtio_blk_read.elf", "--disk", "disk0=/nonexistent.img",
                       "--outdir", str(tmp_path))
     assert result.returncode == 5
-    assert result.stderr.strip() == "error: disk image /nonexistent.img: No such file or directory"
+    assert result.stderr.strip() == "error: --disk disk0: disk image /nonexistent.img: No such file or directory"
 
 
 def test_trace_lines_up_with_the_program(tmp_path):
