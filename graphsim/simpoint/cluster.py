@@ -75,6 +75,7 @@ def cluster(outdir: str, max_k: int = 10, k: int | None = None, dims: int = 15, 
             bic_threshold: float = 0.9, init: int = 5, tolerance: float = 0.05) -> dict:
     """Cluster the profile in ``outdir``; write simpoints, weights and clusters.json; return the result."""
     from sklearn.cluster import KMeans
+    from threadpoolctl import threadpool_limits
 
     prof = read_profile(outdir)
     vectors = read_bbv(os.path.join(outdir, BBV_FILE))
@@ -100,7 +101,9 @@ def cluster(outdir: str, max_k: int = 10, k: int | None = None, dims: int = 15, 
     for kk in candidates:
         if k is None and kk > distinct:
             break
-        with warnings.catch_warnings():
+        # One thread: a few hundred points in 15 dimensions take microseconds, and OpenMP threads
+        # spinning for work on a busy machine made each fit take ~0.3 s.
+        with warnings.catch_warnings(), threadpool_limits(1):
             warnings.simplefilter("ignore")  # k-means' note on duplicate points: they are expected here
             km = KMeans(n_clusters=kk, n_init=init, random_state=seed).fit(fit_points)
         tried[kk] = (km, bic(fit_points, km.labels_, km.cluster_centers_))
@@ -114,7 +117,8 @@ def cluster(outdir: str, max_k: int = 10, k: int | None = None, dims: int = 15, 
     else:
         chosen = k
     km = tried[chosen][0]
-    labels = km.predict(points)
+    with threadpool_limits(1):
+        labels = km.predict(points)
     labels[fitted] = km.labels_
     total = float(sum(lengths))
     simpoints = []
