@@ -3,7 +3,7 @@ parallel on Dask (as sweep points: each checkpoint shipped to the workers as its
 file, graphsim/sweep/worker.py's `run_point`), then combined.
 
 Each sample warms up functionally on cpu.atomic_warm (caches' tags, replacement and
-prefetchers) for its warm-up, switches to the measured model and runs its interval. The
+prefetchers, the branch predictor) for its warm-up, switches to the measured model and runs its interval. The
 combination, per cluster c of weight w_c (its share of the region's instructions) and
 samples i:
 

@@ -165,8 +165,8 @@ def _run(task: dict, archive, archive_sha256, files, cache, rundir) -> dict:
     start_insts, start_tick = machine.instret, machine.tick
     try:
         if task["warmup_insts"]:
-            # Fast-forward with the caches warming (cpu.atomic_warm: atomic timing), then measure on
-            # the point's model from warm caches.
+            # Fast-forward with the caches and the predictor warming (cpu.atomic_warm: atomic timing),
+            # then measure on the point's model from warm state.
             machine.switch_cpu(WARM_MODEL)
             stop = machine.run(RunLimits(max_insts=start_insts + task["warmup_insts"]))
             if stop.reason != "max_insts":
