@@ -51,8 +51,9 @@ def plan_samples(prof: dict, clusters: dict, samples: int, warmup: int) -> list[
     return sorted(out, key=lambda x: (x["position"], x["cluster"], x["sample"]))
 
 
-def take_sample_checkpoints(outdir: str, samples: int = 2, warmup: int = 0, progress=None) -> dict:
-    """Take (or, on a re-run with the same options, reuse) one checkpoint per sample."""
+def take_sample_checkpoints(outdir: str, samples: int = 2, warmup: int = 0, progress=None, taken=None) -> dict:
+    """Take (or, on a re-run with the same options, reuse) one checkpoint per sample; ``taken``
+    is called with each sample as soon as its checkpoint exists (the detailed runs start then)."""
     prof = read_profile(outdir)
     clusters = read_clusters(outdir)
     plan = plan_samples(prof, clusters, samples, warmup)
@@ -83,6 +84,8 @@ def take_sample_checkpoints(outdir: str, samples: int = 2, warmup: int = 0, prog
                 note=f"SimPoint sample: cluster {sample['cluster']} (weight {sample['weight']:.3f}), "
                      f"interval {sample['interval_index']}", records={"simpoint": record})
             sample["checkpoint"] = cpt_id
+            if taken is not None:
+                taken(sample)
             if progress is not None:
                 progress(f"checkpoint {i + 1}/{len(plan)}: {cpt_id} at {sample['position']:,} instructions")
     finally:

@@ -116,6 +116,17 @@ def collect(dumps, patterns: list[str], until: str, stop_reason: str) -> dict:
     return out
 
 
+def prepare_models(models: list[str]) -> int:
+    """Load (or compile) the kernels of these CPU models in this worker process, before its first
+    point needs them (``Client.run`` calls it on every worker); returns the process id."""
+    from ..sim.precompile import prepare
+
+    with open(os.devnull, "w") as quiet:
+        for model in models:
+            prepare(f"cpu.{model}", stream=quiet)
+    return os.getpid()
+
+
 def run_point(task: dict, archive: bytes | None = None, archive_sha256: str = "",
               files: dict[str, bytes] | None = None) -> dict:
     """Run one point; never raises for the point's own failure (the result says ``failed``)."""
