@@ -1,7 +1,8 @@
 """One checkpoint per sample, at (interval start − warm-up), in a single atomic pass of the
 region from its start checkpoint. Each is a child of the start checkpoint in the library;
-its manifest's `simpoint` table holds the cluster, weight, interval and warm-up, so the
-library (and the desktop app) can show the set as a sample of the region.
+its manifest's `simpoint` table holds the cluster, weight, interval and warm-up, and the
+profile directory (whose results.json is the set's report), so the library (and the
+desktop app) can show the set as a sample of the region.
 
 A cluster is sampled by its simpoint (the interval nearest its centroid) and, with
 samples = 2, by the next nearest too: two samples give each cluster a variance, hence an
@@ -78,7 +79,8 @@ def take_sample_checkpoints(outdir: str, samples: int = 2, warmup: int = 0, prog
             record = {"role": "sample", "workload": prof["workload"]["identity"], "start_checkpoint": start_id,
                       **{k: sample[k] for k in ("cluster", "sample", "interval_index", "weight", "members",
                                                 "start", "warmup", "insts")},
-                      "interval": prof["interval"], "region_insts": prof["region_insts"]}
+                      "interval": prof["interval"], "region_insts": prof["region_insts"],
+                      "outdir": os.path.abspath(outdir)}
             cpt_id, _, _ = take_checkpoint(
                 machine, library, {"kind": "simpoint", "detail": f"cluster {sample['cluster']}"}, parent=start_id,
                 note=f"SimPoint sample: cluster {sample['cluster']} (weight {sample['weight']:.3f}), "
