@@ -26,6 +26,7 @@ from numba import njit
 from ..isa import decoder_gen as D
 from ..isa.state import PC
 from ..mem import _cachedir
+from ..mem import cachemodel as CM
 from ..mem import tlayout as T
 from . import layout as L
 from .pipelined import PipelinedCore, PipelinedCPU, predict_and_train
@@ -34,7 +35,7 @@ from .timing import timing_batch
 _cachedir.use()
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def train(t, h, npc):
     """Train hart h's predictor on its pending control instruction, whose successor is npc."""
     hs = t[T.H_HS] + h * T.HS_W
@@ -45,9 +46,24 @@ def train(t, h, npc):
     predict_and_train(t, h, t[hs + T.HS_P_PC], ilen, ob, (d >> 8) & 31, (d >> 13) & 31, d >> 32, npc)
 
 
+@njit(cache=True, inline='always')
+def may_be_control(insn):
+    """From the encoding alone: a branch, jal or jalr, or a compressed instruction that may be one
+    (c.j, c.jal, c.beqz, c.bnez; c.jr and c.jalr share their funct3 with c.mv, c.add, c.ebreak)."""
+    q = insn & 3
+    if q == 3:
+        op = insn & 0x7F
+        return op == 0x63 or op == 0x6F or op == 0x67
+    f3 = (insn >> 13) & 7
+    if q == 1:
+        return f3 == 1 or f3 >= 5
+    return q == 2 and f3 == 4
+
+
 @njit(cache=True)
-def warm_predictors(t, work, n):
+def warm_predictors(t0, work, n):
     """Train the predictors on n records: a control instruction waits for its hart's next record."""
+    t = CM.raw_view(t0)
     trb = work[L.C_TRACE]
     dec = t[T.H_DEC]
     control = T.OPB_COND | T.OPB_JAL | T.OPB_JALR
@@ -59,6 +75,8 @@ def warm_predictors(t, work, n):
         hs = t[T.H_HS] + h * T.HS_W
         if t[hs + T.HS_P_VALID]:
             train(t, h, pc)
+        if not may_be_control(insn):
+            continue
         flags = t[t[T.H_HC] + h * T.HC_W + T.HC_DFLAGS]
         key = (insn & 0xFFFFFFFF) | (flags << 32) | (1 << 40)
         e = dec + 2 * (((insn >> 2) ^ (insn >> 15) ^ flags) & (T.DEC_ENTRIES - 1))
