@@ -5,8 +5,9 @@ profile directory (whose results.json is the set's report), so the library (and 
 desktop app) can show the set as a sample of the region.
 
 A cluster is sampled by its simpoint (the interval nearest its centroid) and, with
-samples = 2, by the next nearest too: two samples give each cluster a variance, hence an
-error estimate for the weighted result (see run.py).
+samples = 2, by the nearest in the other half of its span too (cluster.py's `sample_order`):
+two samples give each cluster a variance, hence an error estimate for the weighted result
+(see run.py).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ CHECKPOINTS_FILE = "checkpoints.json"
 def plan_samples(prof: dict, clusters: dict, samples: int, warmup: int) -> list[dict]:
     """The samples to checkpoint, in region order (checked, nothing run yet)."""
     if samples not in (1, 2):
-        raise SimpointError(f"--samples {samples}: 1 (the simpoint) or 2 (and the next nearest interval)")
+        raise SimpointError(f"--samples {samples}: 1 (the simpoint) or 2 (and one from the other half of the cluster)")
     if warmup < 0:
         raise SimpointError(f"--warmup {warmup}: must not be negative")
     if warmup >= prof["region_insts"]:

@@ -17,7 +17,7 @@ import os
 from ..checkpoint.library import Library
 from ..checkpoint.restore import cpu_model_name
 from .checkpoints import take_sample_checkpoints
-from .cluster import CLUSTERS_FILE
+from .cluster import CLUSTERS_FILE, CLUSTERS_VERSION
 from .cluster import cluster as cluster_intervals
 from .profile import PROFILE_FILE, SimpointError, Workload, profile, say
 from .run import RESULTS_FILE, Cluster, DetailedRuns, format_report, run_samples
@@ -78,7 +78,8 @@ def _steps(workload, library, outdir, interval, max_k, k, seed, dims, samples, w
         say(f"profile: reusing {os.path.join(outdir, PROFILE_FILE)}")
     say(f"profile: {len(prof['interval_insts'])} intervals, {prof['region_insts']:,} instructions "
         f"({prof['profile_seconds']:.1f} s); start checkpoint {prof['start_checkpoint']}")
-    options = {"max_k": max_k, "k": k, "dims": dims, "seed": seed, "bic_threshold": 0.9, "init": 5, "tolerance": 0.05}
+    options = {"max_k": max_k, "k": k, "dims": dims, "seed": seed, "bic_threshold": 0.9, "init": 5, "tolerance": 0.05,
+               "version": CLUSTERS_VERSION}
     clusters = _load(os.path.join(outdir, CLUSTERS_FILE))
     if clusters is None or clusters.get("options") != options:
         clusters = cluster_intervals(outdir, max_k=max_k, k=k, dims=dims, seed=seed)
