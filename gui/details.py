@@ -121,7 +121,7 @@ class DetailsPane(QWidget):
                     f"weight <b>{record.get('weight', 0):.4f}</b> ({record.get('members')} intervals), "
                     f"interval {record.get('interval_index')} of {record.get('insts', 0):,} instructions "
                     f"starting at {record.get('start', 0):,}, after {record.get('warmup', 0):,} instructions "
-                    f"of cache warm-up; region of {record.get('region_insts', 0):,} instructions.")
+                    f"of cache and predictor warm-up; region of {record.get('region_insts', 0):,} instructions.")
         return (f"<h4 style='margin:2px 0'>Sampled set</h4><p style='margin-top:0'>{text}</p>"
                 + DetailsPane._simpoint_report_html(record.get("outdir")))
 

@@ -25,7 +25,7 @@ def test_details_show_the_sampled_set(qtbot, tmp_path):
     text = pane.overview.toPlainText()
     assert "Sampled set" in text
     assert f"cluster {sample['cluster']}" in text and f"weight {sample['weight']:.4f}" in text
-    assert f"{sample['warmup']:,} instructions of cache warm-up" in text
+    assert f"{sample['warmup']:,} instructions of cache and predictor warm-up" in text
     assert "no report yet" in text
     assert main(["simpoint", "run", outdir, "--workers", "1"]) == 0
     report = json.load(open(f"{outdir}/results.json"))
