@@ -55,9 +55,10 @@ def cache_dir() -> str:
 
 
 class WorkerLibrary(Library):
-    """The worker's library, keeping the last checkpoint it loaded verified in memory: the points
-    of a sweep restore the same checkpoint one after another, and reading and verifying it
-    (manifest, every chunk decompressed and hashed) was most of a point's overhead. Each load
+    """The worker's library, keeping the last checkpoint it loaded verified in memory from its
+    second load on: the points of a sweep restore the same checkpoint one after another, and
+    reading and verifying it (manifest, every chunk decompressed and hashed) was most of a
+    point's overhead. It costs a copy of the guest's memory per worker process. Each load
     returns its own copy of the memory contents, which a restored machine adopts as its RAM:
     zero pages stay untouched (as in a load from the chunk store), only the blocks holding data
     are copied."""
@@ -67,10 +68,14 @@ class WorkerLibrary(Library):
     def __init__(self, root: str):
         super().__init__(root)
         self._last = None  # (checkpoint id, manifest, state, {memory name: its non-zero blocks})
+        self._seen = ""  # the checkpoint loaded last, when it is not kept (loaded once so far)
 
     def load(self, cpt_id: str, kinds: dict) -> tuple[dict, SavedState]:
         if self._last is None or self._last[0] != cpt_id:
             self._last = None  # one checkpoint's state at a time in memory
+            if self._seen != cpt_id:  # a checkpoint loaded once (a SimPoint sample) is not worth keeping
+                self._seen = cpt_id
+                return super().load(cpt_id, kinds)
             manifest, state = super().load(cpt_id, kinds)
             blocks = {}
             for name, saved in state.components.items():
