@@ -178,7 +178,7 @@ def prepare_models(models: list[str]) -> int:
 def run_point(task: dict, archive: bytes | None = None, archive_sha256: str = "",
               files: dict[str, bytes] | None = None) -> dict:
     """Run one point; never raises for the point's own failure (the result says ``failed``)."""
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     result = {"point": task["point"], "index": task["index"], "status": "failed", "error": "",
               "worker": f"{socket.gethostname()}:{os.getpid()}"}
     try:
@@ -197,6 +197,7 @@ def run_point(task: dict, archive: bytes | None = None, archive_sha256: str = ""
     except Exception as exc:  # noqa: BLE001 — a point's crash is its result, not the sweep's end
         result["error"] = _client_names(f"{type(exc).__name__}: {exc}")
     result["wall_seconds"] = round(time.perf_counter() - started, 4)
+    result["cpu_seconds"] = round(time.process_time() - cpu_started, 4)  # what it cost on a shared machine
     return result
 
 
