@@ -1,6 +1,6 @@
 """Sweeps: parallel speed-up on this machine and the per-point overhead.
 
-    python benchmarks/sweep.py            # prints JSON
+    python benchmarks/sweep.py [--parts grid,warming,linux] [--insts N]   # prints JSON
 
 1. A 12-point sweep (L1D size x L2 size x CPU model) of a benchmark guest from a checkpoint,
    run on a LocalCluster of 2 worker processes (`graphsim sweep`'s default here, cluster start
@@ -17,6 +17,7 @@
 The machine may be shared: the load averages before and after are part of the output.
 """
 
+import argparse
 import os
 import re
 import statistics
@@ -111,6 +112,11 @@ def warming_cost() -> dict:
 
 
 def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--parts", default="grid,warming,linux", help="which measurements (default: all three)")
+    parser.add_argument("--insts", type=int, default=POINT_INSTS, help="instructions per grid point")
+    args = parser.parse_args()
+    parts = set(args.parts.split(","))
     load_before = os.getloadavg()
     out = {"benchmark": "sweep", "targets": {"parallel_over_sequential": 0.6, "linux_point_overhead_seconds": 0.5},
            "cores": os.cpu_count()}
@@ -121,56 +127,65 @@ def main():
         machine.boot(kernel=str(GUEST_BUILD / "matmul_long.elf"))
         machine.run(RunLimits(max_insts=1_000_000))
         take_checkpoint(machine, library, {"kind": "bench", "detail": ""}, name="matmul")
-        grid = write(tmp / "grid.toml", library.root, "matmul", f"insts = {POINT_INSTS}", GRID)
-        seq_seconds, seq_walls = sequential(grid)
-        proc_seconds = as_processes(grid, library.root, tmp / "restores")
-        par_seconds, rows, connect = parallel(grid, str(tmp / "grid-out"))
-        by_worker: dict[str, list[float]] = {}
-        for row in sorted(rows.values(), key=lambda r: r["index"]):
-            by_worker.setdefault(row["worker"], []).append(row["wall_seconds"])
-        out["grid"] = {"points": 12, "insts_per_point": POINT_INSTS, "guest": "matmul_long",
-                       "sequential_seconds": round(seq_seconds, 3),
-                       "parallel_seconds_localcluster_2_workers": round(par_seconds, 3),
-                       "parallel_over_sequential": round(par_seconds / seq_seconds, 3),
-                       "sequential_restore_commands_seconds": round(proc_seconds, 3),
-                       "parallel_over_sequential_restore_commands": round(par_seconds / proc_seconds, 3),
-                       "sequential_point_seconds_median": round(statistics.median(seq_walls), 3),
-                       "localcluster_start_seconds": round(connect, 3),
-                       "worker_point_seconds_median": round(statistics.median(
-                           w for walls in by_worker.values() for w in walls), 3),
-                       "worker_first_point_seconds": [round(walls[0], 3) for walls in by_worker.values()]}
-
-        out["warming"] = {"insts": WARM_INSTS, **warming_cost()}
-
-        linux = build_machine("linux.toml")
-        linux.boot()
-        stop = linux.run(RunLimits(max_insts=200_000_000), [Trigger("console", re.compile("graphsim:/# "))])
-        assert stop.reason == "checkpoint", stop
-        cpt, manifest, _ = take_checkpoint(linux, library, {"kind": "bench", "detail": "prompt"}, name="prompt")
-        linux.close()
-        axes = '[axes]\ncpu = ["atomic", "timing"]\n"components.l2.size" = ' \
-               '["256KiB", "512KiB", "1MiB", "2MiB", "4MiB", "8MiB"]\n'
-        path = write(tmp / "linux.toml", library.root, "prompt", "insts = 1000", axes)
-        started = time.perf_counter()
-        _, rows, _ = parallel(path, str(tmp / "linux-out"))
-        total = time.perf_counter() - started
-        by_worker: dict[str, list[float]] = {}
-        for row in sorted(rows.values(), key=lambda r: r["index"]):
-            by_worker.setdefault(row["worker"], []).append(row["wall_seconds"])
-        firsts = [walls[0] for walls in by_worker.values()]
-        later = [w for walls in by_worker.values() for w in walls[1:]]
-        archive = Path(tmp / "prompt.tar")
-        library.export(cpt, str(archive))
-        out["linux_prompt"] = {
-            "checkpoint_instret": manifest["position"]["instret"], "exported_bytes": archive.stat().st_size,
-            "points": len(rows), "insts_per_point": 1000,
-            "point_overhead_seconds_median": round(statistics.median(later), 3),
-            "point_overhead_seconds_max": round(max(later), 3),
-            "first_point_per_worker_seconds": [round(f, 3) for f in firsts],
-            "sweep_seconds_including_cluster_start": round(total, 3)}
+        grid = write(tmp / "grid.toml", library.root, "matmul", f"insts = {args.insts}", GRID)
+        if "grid" in parts:
+            out["grid"] = measure_grid(grid, library, tmp, args.insts)
+        if "warming" in parts:
+            out["warming"] = {"insts": WARM_INSTS, **warming_cost()}
+        if "linux" in parts:
+            out["linux_prompt"] = measure_linux(library, tmp)
     out["load_average_before"] = [round(v, 2) for v in load_before]
     out["load_average_after"] = [round(v, 2) for v in os.getloadavg()]
     emit(out)
+
+
+def measure_grid(grid: str, library: Library, tmp: Path, insts: int) -> dict:
+    seq_seconds, seq_walls = sequential(grid)
+    proc_seconds = as_processes(grid, library.root, tmp / "restores")
+    par_seconds, rows, connect = parallel(grid, str(tmp / "grid-out"))
+    by_worker: dict[str, list[float]] = {}
+    for row in sorted(rows.values(), key=lambda r: r["index"]):
+        by_worker.setdefault(row["worker"], []).append(row["wall_seconds"])
+    return {"points": 12, "insts_per_point": insts, "guest": "matmul_long",
+            "sequential_seconds": round(seq_seconds, 3),
+            "parallel_seconds_localcluster_2_workers": round(par_seconds, 3),
+            "parallel_over_sequential": round(par_seconds / seq_seconds, 3),
+            "sequential_restore_commands_seconds": round(proc_seconds, 3),
+            "parallel_over_sequential_restore_commands": round(par_seconds / proc_seconds, 3),
+            "sequential_point_seconds_median": round(statistics.median(seq_walls), 3),
+            "localcluster_start_seconds": round(connect, 3),
+            "worker_point_seconds_median": round(statistics.median(w for walls in by_worker.values() for w in walls), 3),
+            "worker_first_point_seconds": [round(walls[0], 3) for walls in by_worker.values()]}
+
+
+def measure_linux(library: Library, tmp: Path) -> dict:
+    linux = build_machine("linux.toml")
+    linux.boot()
+    stop = linux.run(RunLimits(max_insts=200_000_000), [Trigger("console", re.compile("graphsim:/# "))])
+    assert stop.reason == "checkpoint", stop
+    cpt, manifest, _ = take_checkpoint(linux, library, {"kind": "bench", "detail": "prompt"}, name="prompt")
+    linux.close()
+    axes = '[axes]\ncpu = ["atomic", "timing"]\n"components.l2.size" = ' \
+           '["256KiB", "512KiB", "1MiB", "2MiB", "4MiB", "8MiB"]\n'
+    path = write(tmp / "linux.toml", library.root, "prompt", "insts = 1000", axes)
+    started = time.perf_counter()
+    _, rows, _ = parallel(path, str(tmp / "linux-out"))
+    total = time.perf_counter() - started
+    by_worker: dict[str, list[tuple[float, float]]] = {}
+    for row in sorted(rows.values(), key=lambda r: r["index"]):
+        by_worker.setdefault(row["worker"], []).append((row["wall_seconds"], row["cpu_seconds"]))
+    firsts = [walls[0][0] for walls in by_worker.values()]
+    later = [w for walls in by_worker.values() for w, _ in walls[1:]]
+    later_cpu = [c for walls in by_worker.values() for _, c in walls[1:]]
+    archive = Path(tmp / "prompt.tar")
+    library.export(cpt, str(archive))
+    return {"checkpoint_instret": manifest["position"]["instret"], "exported_bytes": archive.stat().st_size,
+            "points": len(rows), "insts_per_point": 1000,
+            "point_overhead_seconds_median": round(statistics.median(later), 3),
+            "point_overhead_seconds_max": round(max(later), 3),
+            "point_overhead_cpu_seconds_median": round(statistics.median(later_cpu), 3),
+            "first_point_per_worker_seconds": [round(f, 3) for f in firsts],
+            "sweep_seconds_including_cluster_start": round(total, 3)}
 
 
 if __name__ == "__main__":

@@ -109,7 +109,8 @@ class DetailsPane(QWidget):
 
     @staticmethod
     def _simpoint_html(record: dict | None) -> str:
-        """A SimPoint sample (graphsim simpoint): its place in the sampled set."""
+        """A SimPoint checkpoint (graphsim simpoint): its place in the sampled set, and the set's
+        report when its detailed runs are done (results.json in the profile directory)."""
         if not isinstance(record, dict):
             return ""
         if record.get("role") == "region start":
@@ -120,8 +121,38 @@ class DetailsPane(QWidget):
                     f"weight <b>{record.get('weight', 0):.4f}</b> ({record.get('members')} intervals), "
                     f"interval {record.get('interval_index')} of {record.get('insts', 0):,} instructions "
                     f"starting at {record.get('start', 0):,}, after {record.get('warmup', 0):,} instructions "
-                    f"of cache warm-up; region of {record.get('region_insts', 0):,} instructions.")
-        return f"<h4 style='margin:2px 0'>Sampled set</h4><p style='margin-top:0'>{text}</p>"
+                    f"of cache and predictor warm-up; region of {record.get('region_insts', 0):,} instructions.")
+        return (f"<h4 style='margin:2px 0'>Sampled set</h4><p style='margin-top:0'>{text}</p>"
+                + DetailsPane._simpoint_report_html(record.get("outdir")))
+
+    @staticmethod
+    def _simpoint_report_html(outdir) -> str:
+        """The sampled set's report and its samples, from the profile directory's results.json."""
+        import json
+        import os
+
+        from graphsim.simpoint.run import RESULTS_FILE, format_report
+
+        if not isinstance(outdir, str):
+            return ""
+        try:
+            with open(os.path.join(outdir, RESULTS_FILE), encoding="utf-8") as f:
+                report = json.load(f)
+            summary = format_report(report)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            missing = isinstance(exc, FileNotFoundError)
+            return (f"<p style='color:#5c636a'>{html.escape(outdir)}: "
+                    + ("no report yet (<code>graphsim simpoint run</code> writes it)" if missing
+                       else f"report unreadable ({html.escape(str(exc))})") + "</p>")
+        rows = "".join(
+            f"<tr><td>{s['cluster']}</td><td>{s['sample'] + 1}</td><td>{s['weight']:.4f}</td>"
+            f"<td>{s['interval_index']}</td><td>{s['measures']['cpi']:.4f}</td>"
+            f"<td><code>{html.escape(s['checkpoint'])}</code></td></tr>" for s in report["samples"])
+        return ("<h4 style='margin:6px 0 2px 0'>Report</h4>"
+                f"<pre style='font-size:9pt; margin:0; white-space:pre-wrap'>{html.escape(summary)}</pre>"
+                "<table cellspacing='0' cellpadding='2' style='font-size:9pt'>"
+                "<tr><th>cluster</th><th>sample</th><th>weight</th><th>interval</th><th>CPI</th>"
+                f"<th>checkpoint</th></tr>{rows}</table>")
 
     def _tab_changed(self, _index):
         if self.tabs.currentWidget() is self.diagram and self.manifest is not None:

@@ -599,7 +599,7 @@ class Machine:
         (dirty lines written back, pending time applied); a core of the other model is built over
         the same hart, device and memory state. The caches keep their (clean) warm state where the
         new model has them with the same geometry, as a checkpoint's warm state would be restored;
-        predictors start cold."""
+        so do the branch predictors (cpu.atomic_warm's and cpu.pipelined's, of the same geometry)."""
         from ..checkpoint.restore import cpu_models, set_cpu_model
         from ..config.schema import Params
 
@@ -615,6 +615,8 @@ class Machine:
         from ..cpu import layout as CL
         rx = (old.work[queue:queue + old.work[CL.C_RXQCAP]].copy(), int(old.work[CL.C_RXQHEAD]),
               int(old.work[CL.C_RXQCOUNT]))
+        predictors = {cpu.name: {f.name: cpu.state_arrays[f.name].copy() for f in cpu.state if not f.architectural}
+                      for cpu in self.cpus}  # warm predictor state: carried where the new model has it
         cpus = []
         for cpu in self.cpus:
             params = Params({name: cpu.params[name] if name in cpu.params else decl.default_value()
@@ -644,6 +646,12 @@ class Machine:
                 for field_name, value in fields.items():
                     if value.shape == component.state_arrays[field_name].shape:
                         component.state_arrays[field_name][...] = value
+        for cpu in self.cpus:
+            fields = predictors[cpu.name]
+            if fields and _warm_state_matches(cpu, fields):
+                for field_name, value in fields.items():
+                    if field_name in cpu.state_arrays and value.shape == cpu.state_arrays[field_name].shape:
+                        cpu.state_arrays[field_name][...] = value
         self.core.harts[:] = harts
         self.core.dev[:] = dev
         queue = self.core._offs["rxq"]

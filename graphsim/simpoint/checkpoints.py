@@ -1,11 +1,13 @@
 """One checkpoint per sample, at (interval start − warm-up), in a single atomic pass of the
 region from its start checkpoint. Each is a child of the start checkpoint in the library;
-its manifest's `simpoint` table holds the cluster, weight, interval and warm-up, so the
-library (and the desktop app) can show the set as a sample of the region.
+its manifest's `simpoint` table holds the cluster, weight, interval and warm-up, and the
+profile directory (whose results.json is the set's report), so the library (and the
+desktop app) can show the set as a sample of the region.
 
 A cluster is sampled by its simpoint (the interval nearest its centroid) and, with
-samples = 2, by the next nearest too: two samples give each cluster a variance, hence an
-error estimate for the weighted result (see run.py).
+samples = 2, by the nearest in the other half of its span too (cluster.py's `sample_order`):
+two samples give each cluster a variance, hence an error estimate for the weighted result
+(see run.py).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ CHECKPOINTS_FILE = "checkpoints.json"
 def plan_samples(prof: dict, clusters: dict, samples: int, warmup: int) -> list[dict]:
     """The samples to checkpoint, in region order (checked, nothing run yet)."""
     if samples not in (1, 2):
-        raise SimpointError(f"--samples {samples}: 1 (the simpoint) or 2 (and the next nearest interval)")
+        raise SimpointError(f"--samples {samples}: 1 (the simpoint) or 2 (and one from the other half of the cluster)")
     if warmup < 0:
         raise SimpointError(f"--warmup {warmup}: must not be negative")
     if warmup >= prof["region_insts"]:
@@ -51,8 +53,9 @@ def plan_samples(prof: dict, clusters: dict, samples: int, warmup: int) -> list[
     return sorted(out, key=lambda x: (x["position"], x["cluster"], x["sample"]))
 
 
-def take_sample_checkpoints(outdir: str, samples: int = 2, warmup: int = 0, progress=None) -> dict:
-    """Take (or, on a re-run with the same options, reuse) one checkpoint per sample."""
+def take_sample_checkpoints(outdir: str, samples: int = 2, warmup: int = 0, progress=None, taken=None) -> dict:
+    """Take (or, on a re-run with the same options, reuse) one checkpoint per sample; ``taken``
+    is called with each sample as soon as its checkpoint exists (the detailed runs start then)."""
     prof = read_profile(outdir)
     clusters = read_clusters(outdir)
     plan = plan_samples(prof, clusters, samples, warmup)
@@ -77,12 +80,15 @@ def take_sample_checkpoints(outdir: str, samples: int = 2, warmup: int = 0, prog
             record = {"role": "sample", "workload": prof["workload"]["identity"], "start_checkpoint": start_id,
                       **{k: sample[k] for k in ("cluster", "sample", "interval_index", "weight", "members",
                                                 "start", "warmup", "insts")},
-                      "interval": prof["interval"], "region_insts": prof["region_insts"]}
+                      "interval": prof["interval"], "region_insts": prof["region_insts"],
+                      "outdir": os.path.abspath(outdir)}
             cpt_id, _, _ = take_checkpoint(
                 machine, library, {"kind": "simpoint", "detail": f"cluster {sample['cluster']}"}, parent=start_id,
                 note=f"SimPoint sample: cluster {sample['cluster']} (weight {sample['weight']:.3f}), "
                      f"interval {sample['interval_index']}", records={"simpoint": record})
             sample["checkpoint"] = cpt_id
+            if taken is not None:
+                taken(sample)
             if progress is not None:
                 progress(f"checkpoint {i + 1}/{len(plan)}: {cpt_id} at {sample['position']:,} instructions")
     finally:

@@ -41,7 +41,7 @@ def add_parser(sub):
     c.add_argument("--dims", type=int, default=15, help="dimensions of the random projection (default 15)")
     k = p.add_argument_group("checkpoint")
     k.add_argument("--warmup", type=int, default=None, metavar="N",
-                   help="instructions of functional cache warm-up before each sample "
+                   help="instructions of functional cache and predictor warm-up before each sample "
                         "(default: one interval, at least 1,000,000)")
     k.add_argument("--samples", type=int, default=2, choices=[1, 2],
                    help="intervals run per cluster: 2 gives an error estimate (default 2)")

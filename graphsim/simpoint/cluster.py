@@ -13,7 +13,8 @@ Calder 2005), with scikit-learn:
    at the smallest clustering where that holds, so a program with one phase gets one cluster
    (its intervals differ only where a loop iteration straddles their boundaries);
 5. each cluster's simpoint is its full-length interval nearest the centroid, weighted by
-   the cluster's share of the region's instructions.
+   the cluster's share of the region's instructions; a second sample (`--samples 2`) is the
+   nearest in the other half of the cluster's intervals by position (`sample_order`).
 
 The same profile and seed always give the same simpoints. The files `simpoints` and
 `weights` are SimPoint's (`<interval> <cluster>` and `<weight> <cluster>` lines);
@@ -33,6 +34,7 @@ from .bbv import matrix, read_bbv
 from .profile import BBV_FILE, SimpointError, read_profile, write_json
 
 CLUSTERS_FILE = "clusters.json"
+CLUSTERS_VERSION = 2  # 2: the second sample of a cluster comes from the other half of its span
 
 
 def project(freq: np.ndarray, dims: int, seed: int) -> np.ndarray:
@@ -71,10 +73,26 @@ def within(freq: np.ndarray, labels: np.ndarray, k: int, tolerance: float) -> bo
     return True
 
 
+def sample_order(by_distance: list[int]) -> list[int]:
+    """A cluster's intervals in the order they are sampled: the simpoint (nearest the centroid),
+    then the nearest in the other half of the cluster's intervals by position in the region, then
+    the rest by distance. Intervals with the same code can still behave differently when what
+    changes is the data (sieve's inner loop: the same instructions, a stride growing past the
+    cache line); a second sample from the other end of the cluster's span catches such a drift,
+    or at least widens the error estimate to show it."""
+    first = by_distance[0]
+    earlier = set(sorted(by_distance)[:len(by_distance) // 2])
+    other = next((i for i in by_distance if (i in earlier) != (first in earlier)), None)
+    if other is None:
+        return by_distance
+    return [first, other] + [i for i in by_distance[1:] if i != other]
+
+
 def cluster(outdir: str, max_k: int = 10, k: int | None = None, dims: int = 15, seed: int = 1,
             bic_threshold: float = 0.9, init: int = 5, tolerance: float = 0.05) -> dict:
     """Cluster the profile in ``outdir``; write simpoints, weights and clusters.json; return the result."""
     from sklearn.cluster import KMeans
+    from threadpoolctl import threadpool_limits
 
     prof = read_profile(outdir)
     vectors = read_bbv(os.path.join(outdir, BBV_FILE))
@@ -100,7 +118,9 @@ def cluster(outdir: str, max_k: int = 10, k: int | None = None, dims: int = 15, 
     for kk in candidates:
         if k is None and kk > distinct:
             break
-        with warnings.catch_warnings():
+        # One thread: a few hundred points in 15 dimensions take microseconds, and OpenMP threads
+        # spinning for work on a busy machine made each fit take ~0.3 s.
+        with warnings.catch_warnings(), threadpool_limits(1):
             warnings.simplefilter("ignore")  # k-means' note on duplicate points: they are expected here
             km = KMeans(n_clusters=kk, n_init=init, random_state=seed).fit(fit_points)
         tried[kk] = (km, bic(fit_points, km.labels_, km.cluster_centers_))
@@ -114,7 +134,8 @@ def cluster(outdir: str, max_k: int = 10, k: int | None = None, dims: int = 15, 
     else:
         chosen = k
     km = tried[chosen][0]
-    labels = km.predict(points)
+    with threadpool_limits(1):
+        labels = km.predict(points)
     labels[fitted] = km.labels_
     total = float(sum(lengths))
     simpoints = []
@@ -124,12 +145,12 @@ def cluster(outdir: str, max_k: int = 10, k: int | None = None, dims: int = 15, 
             continue
         eligible = members[full[members]] if full[members].any() else members
         distance = ((points[eligible] - km.cluster_centers_[c]) ** 2).sum(axis=1)
-        order = eligible[np.argsort(distance, kind="stable")]
-        simpoints.append({"cluster": len(simpoints), "label": c, "interval": int(order[0]),
+        order = [int(i) for i in eligible[np.argsort(distance, kind="stable")]]
+        simpoints.append({"cluster": len(simpoints), "label": c, "interval": order[0],
                           "weight": sum(lengths[i] for i in members) / total, "members": int(len(members)),
-                          "ranked": [int(i) for i in order]})
+                          "ranked": sample_order(order)})
     result = {"options": {"max_k": max_k, "k": k, "dims": dims, "seed": seed, "bic_threshold": bic_threshold,
-                          "init": init, "tolerance": tolerance},
+                          "init": init, "tolerance": tolerance, "version": CLUSTERS_VERSION},
               "k": len(simpoints), "bic": {str(kk): round(v[1], 6) for kk, v in tried.items()},
               "labels": [int(x) for x in labels], "simpoints": simpoints}
     # SimPoint's own files: the chosen interval and the weight of each cluster, one line each

@@ -3,6 +3,10 @@ command. Every step writes its result into the directory and a re-run with the s
 options reuses it, so an interrupted flow resumes where it stopped; a step whose options
 changed is done again (and the ones after it). A directory holding another workload's
 profile is refused.
+
+The passes overlap where they can on a machine of a few cores: the Dask workers start and
+load the compiled kernels while this process profiles (on one core), and each sample's
+detailed run is submitted as soon as the checkpoint pass has taken its checkpoint.
 """
 
 from __future__ import annotations
@@ -11,10 +15,12 @@ import json
 import os
 
 from ..checkpoint.library import Library
+from ..checkpoint.restore import cpu_model_name
 from .checkpoints import take_sample_checkpoints
-from .cluster import CLUSTERS_FILE, cluster
+from .cluster import CLUSTERS_FILE, CLUSTERS_VERSION
+from .cluster import cluster as cluster_intervals
 from .profile import PROFILE_FILE, SimpointError, Workload, profile, say
-from .run import RESULTS_FILE, format_report, run_samples
+from .run import RESULTS_FILE, Cluster, DetailedRuns, format_report, run_samples
 
 
 def _load(path: str) -> dict | None:
@@ -44,6 +50,22 @@ def existing_profile(outdir: str, workload: Workload, interval: int) -> dict | N
 def simpoint_flow(workload: Workload, library: Library, outdir: str, interval: int, max_k: int, k: int | None,
                   seed: int, dims: int, samples: int, warmup: int, cpu: str, config: str | None, overrides,
                   scheduler: str | None, workers: int | None, verify: bool) -> dict:
+    previous = _load(os.path.join(outdir, RESULTS_FILE))
+    wanted = {"cpu": cpu, "config": config, "set": list(overrides)}
+    reusable = bool(previous) and {k_: previous.get(k_) for k_ in wanted} == wanted and \
+        bool(previous.get("verify") or not verify)
+    # The workers start, and load the compiled kernels, while this process profiles on the other core.
+    cluster = None if reusable else Cluster(scheduler, workers, ["atomic_warm", cpu_model_name(cpu)])
+    try:
+        return _steps(workload, library, outdir, interval, max_k, k, seed, dims, samples, warmup, cpu, config,
+                      overrides, scheduler, workers, verify, previous if reusable else None, cluster)
+    finally:
+        if cluster is not None:
+            cluster.close()
+
+
+def _steps(workload, library, outdir, interval, max_k, k, seed, dims, samples, warmup, cpu, config, overrides,
+           scheduler, workers, verify, previous, cluster) -> dict:
     prof = existing_profile(outdir, workload, interval)
     if prof is None:
         say(f"profiling {workload.describe()} on cpu.atomic, intervals of {interval:,} instructions")
@@ -51,26 +73,37 @@ def simpoint_flow(workload: Workload, library: Library, outdir: str, interval: i
         for name in (CLUSTERS_FILE, "checkpoints.json", RESULTS_FILE):
             if os.path.exists(os.path.join(outdir, name)):
                 os.unlink(os.path.join(outdir, name))
+        previous = None
     else:
         say(f"profile: reusing {os.path.join(outdir, PROFILE_FILE)}")
     say(f"profile: {len(prof['interval_insts'])} intervals, {prof['region_insts']:,} instructions "
         f"({prof['profile_seconds']:.1f} s); start checkpoint {prof['start_checkpoint']}")
-    options = {"max_k": max_k, "k": k, "dims": dims, "seed": seed, "bic_threshold": 0.9, "init": 5, "tolerance": 0.05}
+    options = {"max_k": max_k, "k": k, "dims": dims, "seed": seed, "bic_threshold": 0.9, "init": 5, "tolerance": 0.05,
+               "version": CLUSTERS_VERSION}
     clusters = _load(os.path.join(outdir, CLUSTERS_FILE))
     if clusters is None or clusters.get("options") != options:
-        clusters = cluster(outdir, max_k=max_k, k=k, dims=dims, seed=seed)
+        clusters = cluster_intervals(outdir, max_k=max_k, k=k, dims=dims, seed=seed)
     say(f"clusters: k = {clusters['k']}; simpoints (interval: weight) "
         + ", ".join(f"{s['interval']}: {s['weight']:.3f}" for s in clusters["simpoints"]))
-    taken = take_sample_checkpoints(outdir, samples=samples, warmup=warmup, progress=say)
+    runs = None
+    if cluster is not None:  # each sample runs in detail as soon as its checkpoint is taken
+        runs = DetailedRuns(outdir, cpu, config, overrides)
+        runs.start(cluster, verify)
+    taken = take_sample_checkpoints(outdir, samples=samples, warmup=warmup, progress=say,
+                                    taken=runs.submit if runs is not None else None)
     say(f"checkpoints: {len(taken['samples'])} samples, children of {prof['start_checkpoint']}")
-    previous = _load(os.path.join(outdir, RESULTS_FILE))
-    wanted = {"cpu": cpu, "config": config, "set": list(overrides)}
-    if previous and {k_: previous.get(k_) for k_ in wanted} == wanted and (previous.get("verify") or not verify) \
-            and [s["checkpoint"] for s in previous["samples"]] == [s["checkpoint"] for s in taken["samples"]]:
+    if previous is not None and [s["checkpoint"] for s in previous["samples"]] == \
+            [s["checkpoint"] for s in taken["samples"]]:
         say(f"results: reusing {os.path.join(outdir, RESULTS_FILE)}")
         return previous
-    return run_samples(outdir, cpu=cpu, config=config, overrides=overrides, scheduler=scheduler, workers=workers,
-                       verify=verify, progress=say)
+    if runs is None:
+        return run_samples(outdir, cpu=cpu, config=config, overrides=overrides, scheduler=scheduler, workers=workers,
+                           verify=verify, progress=say)
+    if not any(sample is not None for _, sample in runs.jobs):  # the checkpoints were taken by an earlier run
+        runs.check(taken["samples"])
+        for sample in taken["samples"]:
+            runs.submit(sample)
+    return runs.finish(progress=say)
 
 
 __all__ = ["simpoint_flow", "format_report"]

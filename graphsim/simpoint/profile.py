@@ -136,7 +136,8 @@ def profile(workload: Workload, library: Library, outdir: str, interval: int, pr
         start_id, _, _ = take_checkpoint(machine, library, {"kind": "simpoint", "detail": "region start"},
                                          parent=parent, note=f"SimPoint region start of {workload.describe()}",
                                          records={"simpoint": {"role": "region start",
-                                                               "workload": workload.identity}})
+                                                               "workload": workload.identity,
+                                                               "outdir": os.path.abspath(outdir)}})
         machine.stop_at_work_end = workload.work_region
         region_start = machine.instret
         counter = BlockCounter(machine.core)

@@ -3,7 +3,7 @@ parallel on Dask (as sweep points: each checkpoint shipped to the workers as its
 file, graphsim/sweep/worker.py's `run_point`), then combined.
 
 Each sample warms up functionally on cpu.atomic_warm (caches' tags, replacement and
-prefetchers) for its warm-up, switches to the measured model and runs its interval. The
+prefetchers, the branch predictor) for its warm-up, switches to the measured model and runs its interval. The
 combination, per cluster c of weight w_c (its share of the region's instructions) and
 samples i:
 
@@ -120,98 +120,169 @@ def truth(m: dict) -> dict:
                           for c, v in sorted(m["caches"].items())}}
 
 
-def run_samples(outdir: str, cpu: str = "pipelined", config: str | None = None, overrides=(),
-                scheduler: str | None = None, workers: int | None = None, verify: bool = False,
-                progress=None) -> dict:
-    """Run every sample (and with ``verify`` the whole region) on Dask; write and return results.json."""
-    from distributed import as_completed
+class Cluster:
+    """A Dask client (to ``scheduler``, or a new LocalCluster) reached in a background thread, so
+    that starting the workers, and their loading the compiled kernels of ``models``, overlaps
+    the profile and checkpoint passes (which use one core)."""
 
-    from ..sweep.execute import _connect
+    def __init__(self, scheduler: str | None, workers: int | None, models=()):
+        import threading
 
-    started = time.perf_counter()
-    prof = read_profile(outdir)
-    path = os.path.join(outdir, CHECKPOINTS_FILE)
-    if not os.path.exists(path):
-        raise SimpointError(f"{outdir}: no sample checkpoints yet (run 'graphsim simpoint checkpoint' first)")
-    with open(path, encoding="utf-8") as f:
-        samples = json.load(f)["samples"]
-    library = Library(prof["library"])
-    start_id = prof["start_checkpoint"]
-    check_start(library, start_id, prof)
-    for s in samples:  # every sample must belong to this profile's region, before anything runs
+        self.started = time.perf_counter()
+        self._result = None
+        self._thread = threading.Thread(target=self._connect, args=(scheduler, workers, tuple(models)), daemon=True)
+        self._thread.start()
+
+    def _connect(self, scheduler, workers, models):
+        from ..sweep.execute import _connect
+        from ..sweep.worker import prepare_models
+
         try:
-            record = library.manifest(library.resolve(s["checkpoint"])).get("simpoint", {})
-        except GraphsimError as exc:
-            raise SimpointError(f"sample checkpoint {s['checkpoint']}: {exc}") from None
-        if record.get("workload") != prof["workload"]["identity"] or record.get("start_checkpoint") != start_id:
-            raise SimpointError(f"checkpoint {s['checkpoint']}: a checkpoint of another workload or region "
-                                f"(its simpoint record names start {record.get('start_checkpoint')!r})")
-    machine_toml, disk_paths = _target(library, start_id, config, overrides, cpu)
-    disk_hashes = {name: image_identity(p)["sha256"] for name, p in disk_paths.items()}
-    jobs = [(f"sample-{i}", _task(f"sample-{i}", i, cpu, machine_toml, s["checkpoint"], disk_hashes, s["insts"],
-                                  s["warmup"]), s) for i, s in enumerate(samples)]
-    if verify:
-        jobs.insert(0, ("full", _task("full", -1, cpu, machine_toml, start_id, disk_hashes, prof["region_insts"], 0),
-                        None))
-    client, cluster = _connect(scheduler, workers)
-    connected = time.perf_counter() - started
-    results = {}
-    try:
-        archives = {}
-        for cpt_id in {task["checkpoint"] for _, task, _ in jobs}:
-            with tempfile.TemporaryDirectory(prefix="graphsim-simpoint-") as tmp:
-                archive = os.path.join(tmp, "checkpoint.tar")
-                library.export(cpt_id, archive)
-                with open(archive, "rb") as f:
-                    data = f.read()
-            archives[cpt_id] = (client.scatter(data), hashlib.sha256(data).hexdigest())
-        files = {}
-        for name, sha in disk_hashes.items():
-            with open(disk_paths[name], "rb") as f:
-                files[sha] = client.scatter(f.read())
-        futures = {}
-        for key, task, sample in jobs:
-            future_archive, sha = archives[task["checkpoint"]]
-            future = client.submit(run_point, task, future_archive, sha, files, pure=False,
-                                   key=f"graphsim-simpoint-{start_id}-{key}-{time.time_ns()}")
-            futures[future] = (key, sample)
-        finished = 0
-        for future in as_completed(list(futures)):
-            key, sample = futures[future]
+            client, cluster = _connect(scheduler, workers)
+            if models:
+                client.run(prepare_models, list(models))
+            self._result = (client, cluster, time.perf_counter() - self.started)
+        except BaseException as exc:  # noqa: BLE001 — re-raised in the caller's thread by client()
+            self._result = exc
+
+    def client(self):
+        self._thread.join()
+        if isinstance(self._result, BaseException):
+            raise self._result
+        return self._result[0]
+
+    @property
+    def connect_seconds(self) -> float:
+        self._thread.join()
+        return 0.0 if isinstance(self._result, BaseException) else round(self._result[2], 3)
+
+    def close(self):
+        self._thread.join()
+        if not isinstance(self._result, BaseException):
+            client, cluster, _ = self._result
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+class DetailedRuns:
+    """The detailed runs of one profile on Dask: each sample is submitted as soon as it is known
+    (``submit``; the checkpoint pass submits each as it takes it), ``finish`` collects and combines."""
+
+    def __init__(self, outdir: str, cpu: str = "pipelined", config: str | None = None, overrides=()):
+        self.started = time.perf_counter()
+        self.outdir, self.cpu, self.config, self.overrides = outdir, cpu, config, list(overrides)
+        self.prof = read_profile(outdir)
+        self.library = Library(self.prof["library"])
+        self.start_id = self.prof["start_checkpoint"]
+        check_start(self.library, self.start_id, self.prof)
+        # the target machine, checked against the start checkpoint's compatibility record before anything runs
+        self.machine_toml, self.disk_paths = _target(self.library, self.start_id, config, self.overrides, cpu)
+        self.disk_hashes = {name: image_identity(p)["sha256"] for name, p in self.disk_paths.items()}
+        self.cluster: Cluster | None = None
+        self.jobs: list[tuple[str, dict | None]] = []
+        self.futures = {}
+        self._files = None
+
+    def start(self, cluster: Cluster, verify: bool = False):
+        """Run on ``cluster`` from now on; with ``verify``, the whole region first (the longest run)."""
+        self.cluster = cluster
+        if verify:
+            self._submit("full", _task("full", -1, self.cpu, self.machine_toml, self.start_id, self.disk_hashes,
+                                       self.prof["region_insts"], 0), None)
+
+    def check(self, samples: list[dict]):
+        """Every sample checkpoint (of a checkpoints.json written earlier) must belong to this
+        profile's region: checked for all before any runs."""
+        for s in samples:
+            try:
+                record = self.library.manifest(self.library.resolve(s["checkpoint"])).get("simpoint", {})
+            except GraphsimError as exc:
+                raise SimpointError(f"sample checkpoint {s['checkpoint']}: {exc}") from None
+            if record.get("workload") != self.prof["workload"]["identity"] or \
+                    record.get("start_checkpoint") != self.start_id:
+                raise SimpointError(f"checkpoint {s['checkpoint']}: a checkpoint of another workload or region "
+                                    f"(its simpoint record names start {record.get('start_checkpoint')!r})")
+
+    def submit(self, sample: dict):
+        key = f"sample-{sum(1 for _, s in self.jobs if s is not None)}"
+        self._submit(key, _task(key, len(self.jobs), self.cpu, self.machine_toml, sample["checkpoint"],
+                                self.disk_hashes, sample["insts"], sample["warmup"]), sample)
+
+    def _submit(self, key: str, task: dict, sample: dict | None):
+        client = self.cluster.client()
+        if self._files is None:
+            self._files = {}
+            for name, sha in self.disk_hashes.items():
+                with open(self.disk_paths[name], "rb") as f:
+                    self._files[sha] = client.scatter(f.read())
+        with tempfile.TemporaryDirectory(prefix="graphsim-simpoint-") as tmp:
+            archive = os.path.join(tmp, "checkpoint.tar")
+            self.library.export(task["checkpoint"], archive)
+            with open(archive, "rb") as f:
+                data = f.read()
+        future = client.submit(run_point, task, client.scatter(data), hashlib.sha256(data).hexdigest(), self._files,
+                               pure=False, key=f"graphsim-simpoint-{self.start_id}-{key}-{time.time_ns()}")
+        self.futures[future] = key
+        self.jobs.append((key, sample))
+
+    def finish(self, progress=None) -> dict:
+        """Wait for every run; write results.json and return the report."""
+        from distributed import as_completed
+
+        results = {}
+        for n, future in enumerate(as_completed(list(self.futures)), 1):
+            key = self.futures[future]
             result = future.result()
             result.pop("files", None)
             if result["status"] != "ok":
                 raise SimpointError(f"{key}: the detailed run failed: {result['error']}")
             results[key] = result
-            finished += 1
             if progress is not None:
-                progress(f"detailed runs: {finished}/{len(jobs)} ({key} in {result['wall_seconds']:.1f} s)")
+                progress(f"detailed runs: {n}/{len(self.futures)} ({key} in {result['wall_seconds']:.1f} s)")
+        measured = [{**sample, "measures": measures(results[key]["stats"]), "wall_seconds": results[key]["wall_seconds"]}
+                    for key, sample in self.jobs if sample is not None]
+        estimate = combine(measured)
+        detailed = sum(s["insts"] for s in measured)
+        region = self.prof["region_insts"]
+        report = {"cpu": self.cpu, "config": self.config, "set": self.overrides, "estimate": estimate,
+                  "samples": measured, "detailed_insts": detailed, "region_insts": region,
+                  "detailed_fraction": detailed / region, "seconds": round(time.perf_counter() - self.started, 3),
+                  "connect_seconds": self.cluster.connect_seconds,
+                  "sample_seconds": round(sum(s["wall_seconds"] for s in measured), 3)}
+        if "full" in results:
+            full = measures(results["full"]["stats"])
+            true = truth(full)
+            report["verify"] = {"true": true, "full_insts": full["insts"], "seconds": results["full"]["wall_seconds"],
+                                "cpi_error": (estimate["cpi"] - true["cpi"]) / true["cpi"],
+                                "ipc_error": (estimate["ipc"] - true["ipc"]) / true["ipc"],
+                                "miss_rate_error": {c: estimate["miss_rate"].get(c, 0.0) - v
+                                                    for c, v in true["miss_rate"].items()}}
+        write_json(os.path.join(self.outdir, RESULTS_FILE), report)
+        return report
+
+
+def run_samples(outdir: str, cpu: str = "pipelined", config: str | None = None, overrides=(),
+                scheduler: str | None = None, workers: int | None = None, verify: bool = False,
+                progress=None) -> dict:
+    """Run every sample of ``outdir``'s checkpoints (and with ``verify`` the whole region) on Dask;
+    write and return results.json."""
+    path = os.path.join(outdir, CHECKPOINTS_FILE)
+    if not os.path.exists(path):
+        raise SimpointError(f"{outdir}: no sample checkpoints yet (run 'graphsim simpoint checkpoint' first)")
+    with open(path, encoding="utf-8") as f:
+        samples = json.load(f)["samples"]
+    read_profile(outdir)
+    runs = DetailedRuns(outdir, cpu, config, overrides)
+    runs.check(samples)
+    cluster = Cluster(scheduler, workers)
+    try:
+        runs.start(cluster, verify)
+        for sample in samples:
+            runs.submit(sample)
+        return runs.finish(progress)
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-    measured = []
-    for key, _, sample in jobs:
-        if sample is not None:
-            measured.append({**sample, "measures": measures(results[key]["stats"]),
-                             "wall_seconds": results[key]["wall_seconds"]})
-    estimate = combine(measured)
-    detailed = sum(s["insts"] for s in samples)
-    report = {"cpu": cpu, "config": config, "set": list(overrides), "estimate": estimate,
-              "samples": measured, "detailed_insts": detailed, "region_insts": prof["region_insts"],
-              "detailed_fraction": detailed / prof["region_insts"], "seconds": round(time.perf_counter() - started, 3),
-              "connect_seconds": round(connected, 3),
-              "sample_seconds": round(sum(results[k]["wall_seconds"] for k, _, s in jobs if s is not None), 3)}
-    if verify:
-        full = measures(results["full"]["stats"])
-        true = truth(full)
-        report["verify"] = {"true": true, "full_insts": full["insts"], "seconds": results["full"]["wall_seconds"],
-                            "cpi_error": (estimate["cpi"] - true["cpi"]) / true["cpi"],
-                            "ipc_error": (estimate["ipc"] - true["ipc"]) / true["ipc"],
-                            "miss_rate_error": {c: estimate["miss_rate"].get(c, 0.0) - v
-                                                for c, v in true["miss_rate"].items()}}
-    write_json(os.path.join(outdir, RESULTS_FILE), report)
-    return report
+        cluster.close()
 
 
 def format_report(report: dict) -> str:

@@ -113,7 +113,8 @@ def _archive(plan: SweepPlan) -> bytes | None:
 def _row(task, result: dict) -> dict:
     return {"point": task.point, "index": task.index, "dir": os.path.join("points", task.dirname),
             "values": task.values, "status": result.get("status", "failed"), "error": result.get("error", ""),
-            "wall_seconds": result.get("wall_seconds", 0.0), "insts": result.get("insts", 0),
+            "wall_seconds": result.get("wall_seconds", 0.0), "cpu_seconds": result.get("cpu_seconds", 0.0),
+            "insts": result.get("insts", 0),
             "stop": result.get("stop", ""), "digest": result.get("digest", ""),
             "worker": result.get("worker", ""), "stats": result.get("stats", {})}
 

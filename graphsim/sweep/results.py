@@ -17,7 +17,7 @@ from ..errors import GraphsimError
 
 RESULTS_VERSION = 1
 FIXED_COLUMNS = ("point", "index", "status")
-TRAILING_COLUMNS = ("wall_seconds", "insts", "stop", "digest", "worker", "error")
+TRAILING_COLUMNS = ("wall_seconds", "cpu_seconds", "insts", "stop", "digest", "worker", "error")
 
 
 class ResultsError(GraphsimError):

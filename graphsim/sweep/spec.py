@@ -21,7 +21,7 @@ A sweep file (TOML, versioned like machine files)::
     insts = 1_000_000                      # instructions from the start point (all harts) ...
     tick = 5_000_000_000                   # ... or simulated ticks (ps) from the start point
     until = "exit"                         # or "workend": stop at the guest's m5 work_end
-    warmup_insts = 0                       # fast-forward on cpu.atomic_warm first (caches warm, no timing)
+    warmup_insts = 0                       # fast-forward on cpu.atomic_warm first (caches, predictor warm)
     digest = false                         # record each point's state digest (hashes all of RAM: ~0.5 s)
     [axes]                                 # the full product of the lists ...
     cpu = ["timing", "pipelined"]

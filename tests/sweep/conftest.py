@@ -133,22 +133,42 @@ def loopback_cluster(tmp_path):
     cluster.close()
 
 
-def sweep_in_process(path: str, outdir) -> str:
-    """Run a sweep's points one after another in this process (the workers' code, no Dask):
-    results for tests of what reads them."""
-    from graphsim.sweep.execute import _archive, _row
+def booted_sweep(directory, guest: str, body: str, name: str = "boot.toml") -> str:
+    """A sweep file whose start is a boot of ``guest`` on configs/virt-rv64.toml (``body``: the
+    [run], [axes] and [stats] tables)."""
+    path = directory / name
+    path.write_text(f"""version = 1
+[start]
+machine = "{ROOT / 'configs' / 'virt-rv64.toml'}"
+kernel = "{ROOT / 'assets' / 'guest' / 'build' / f'{guest}.elf'}"
+{body}""")
+    return str(path)
+
+
+def in_process(path: str):
+    """A sweep's checked plan and a function that runs one of its tasks in this process, with
+    the shipped files a worker would receive (the workers' code, no Dask)."""
+    from graphsim.sweep.execute import _archive
     from graphsim.sweep.plan import check_points, sha256_bytes
-    from graphsim.sweep.results import Results
     from graphsim.sweep.spec import load_sweep
     from graphsim.sweep.worker import run_point
 
-    spec = load_sweep(path)
-    plan = check_points(spec)
+    plan = check_points(load_sweep(path))
     archive = _archive(plan)
-    results = Results.open(str(outdir), spec, plan.start_record())
-    files = {sha: open(path, "rb").read() for sha, path in plan.files.items()}
+    sha = sha256_bytes(archive) if archive else ""
+    files = {digest: open(file, "rb").read() for digest, file in plan.files.items()}
+    return plan, lambda task: run_point(task.as_dict(), archive, sha, files)
+
+
+def sweep_in_process(path: str, outdir) -> str:
+    """Run a sweep's points one after another in this process: results for tests of what reads them."""
+    from graphsim.sweep.execute import _row
+    from graphsim.sweep.results import Results
+
+    plan, run = in_process(path)
+    results = Results.open(str(outdir), plan.spec, plan.start_record())
     for task in plan.tasks:
-        result = run_point(task.as_dict(), archive, sha256_bytes(archive) if archive else "", files)
+        result = run(task)
         files = result.pop("files", None)
         results.record(_row(task, result), files)
     return str(outdir)

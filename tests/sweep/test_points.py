@@ -1,25 +1,15 @@
 """Single points run in this process (as a worker runs them): warm-up on cpu.atomic_warm before
 measuring, a booted start, and a run that ends at the guest's m5 work_end."""
 
+import os
 import re
 
-from graphsim.sweep.execute import _archive
-from graphsim.sweep.plan import check_points, sha256_bytes
-from graphsim.sweep.spec import load_sweep
-from graphsim.sweep.worker import run_point
-from tests.conftest import CONFIGS
-from tests.guests import GUEST_DIR
+from tests.sweep.conftest import booted_sweep, in_process
 
 
 def run_all(path) -> list[dict]:
-    plan = check_points(load_sweep(path))
-    archive = _archive(plan)
-    files = {}
-    for sha, file in plan.files.items():
-        with open(file, "rb") as f:
-            files[sha] = f.read()
-    sha = sha256_bytes(archive) if archive else ""
-    results = [run_point(task.as_dict(), archive, sha, files) for task in plan.tasks]
+    plan, run = in_process(path)
+    results = [run(task) for task in plan.tasks]
     for result in results:
         assert result["status"] == "ok", result["error"]
     return results
@@ -40,12 +30,7 @@ def test_a_warm_up_on_atomic_warm_before_measuring(sweep_file):
 
 
 def test_a_booted_start_runs_until_the_guest_exits(tmp_path):
-    path = tmp_path / "boot.toml"
-    path.write_text(f"""version = 1
-[start]
-machine = "{CONFIGS / 'virt-rv64.toml'}"
-kernel = "{GUEST_DIR / 'build' / 'hello.elf'}"
-[axes]
+    path = booted_sweep(tmp_path, "hello", """[axes]
 cpu = ["atomic", "pipelined"]
 [stats]
 collect = ["simInsts", "system.cpu.*Insts"]
@@ -57,12 +42,7 @@ collect = ["simInsts", "system.cpu.*Insts"]
 
 
 def test_a_run_until_the_work_region_ends(tmp_path):
-    path = tmp_path / "roi.toml"
-    path.write_text(f"""version = 1
-[start]
-machine = "{CONFIGS / 'virt-rv64.toml'}"
-kernel = "{GUEST_DIR / 'build' / 'm5ops.elf'}"
-[run]
+    path = booted_sweep(tmp_path, "m5ops", """[run]
 until = "workend"
 [axes]
 cpu = ["timing"]
@@ -77,31 +57,18 @@ collect = ["simInsts"]
 
 
 def test_a_point_that_fails_is_a_failed_row_with_its_error(tmp_path):
-    path = tmp_path / "fail.toml"
-    path.write_text(f"""version = 1
-[start]
-machine = "{CONFIGS / 'virt-rv64.toml'}"
-kernel = "{GUEST_DIR / 'build' / 'hello.elf'}"
-[axes]
+    path = booted_sweep(tmp_path, "hello", """[axes]
 "components.ram.size" = ["128MiB", "4KiB"]
 """)
-    plan = check_points(load_sweep(path))
-    files = {sha: open(p, "rb").read() for sha, p in plan.files.items()}
-    good, bad = (run_point(task.as_dict(), None, "", files) for task in plan.tasks)
+    plan, run = in_process(path)
+    good, bad = (run(task) for task in plan.tasks)
     assert good["status"] == "ok" and good["stop"] == "exit", good["error"]
     assert bad["status"] == "failed" and re.search(
         r"hello\.elf: loads at 0x80000000, overlapping <device tree> \(0x80000000-0x8000[0-9a-f]{4}\)$", bad["error"])
 
 
 def test_checkpoints_the_guest_asks_for_stay_out_of_any_library(tmp_path):
-    import os
-
-    path = tmp_path / "m5.toml"
-    path.write_text(f"""version = 1
-[start]
-machine = "{CONFIGS / 'virt-rv64.toml'}"
-kernel = "{GUEST_DIR / 'build' / 'm5ops.elf'}"
-[axes]
+    path = booted_sweep(tmp_path, "m5ops", """[axes]
 cpu = ["atomic"]
 """)
     (result,) = run_all(path)

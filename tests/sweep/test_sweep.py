@@ -17,7 +17,7 @@ import pytest
 from graphsim.sweep.execute import run_sweep
 from graphsim.sweep.spec import load_sweep
 from tests.conftest import ROOT
-from tests.sweep.conftest import LoopbackCluster, graphsim, write_sweep
+from tests.sweep.conftest import LoopbackCluster, booted_sweep, graphsim, write_sweep
 
 HOST_STATS = ("hostSeconds", "hostInstRate")
 SAME = ("point", "index", "values", "status", "stats", "digest", "insts", "stop", "error")
@@ -155,15 +155,10 @@ def test_killing_the_client_and_rerunning_resumes(local_sweep, benchmark_library
 
 @pytest.mark.slow
 def test_a_failed_point_is_reported_and_the_others_run(tmp_path):
-    path = tmp_path / "fail.toml"
-    path.write_text(f"""version = 1
-[start]
-machine = "{ROOT / 'configs' / 'virt-rv64.toml'}"
-kernel = "{ROOT / 'assets' / 'guest' / 'build' / 'hello.elf'}"
-[axes]
+    path = booted_sweep(tmp_path, "hello", """[axes]
 "components.ram.size" = ["4KiB", "128MiB", "64MiB"]
-""")
-    done = graphsim("sweep", str(path), "--outdir", str(tmp_path / "out"), "--workers", "1")
+""", name="fail.toml")
+    done = graphsim("sweep", path, "--outdir", str(tmp_path / "out"), "--workers", "1")
     assert done.returncode == 1
     assert "point 0 (components.ram.size=4KiB) failed: hello.elf: loads at 0x80000000" in done.stderr
     assert "2 done, 1 failed, 0 incompatible" in done.stderr

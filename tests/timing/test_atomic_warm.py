@@ -70,3 +70,19 @@ def test_a_checkpoint_taken_on_atomic_warm_carries_warm_caches(tmp_path, geometr
         assert misses["atomic_warm"] < misses["atomic"] / 2
     else:  # the L1D starts cold on another geometry; the L2 (same geometry) is still warm
         assert misses["atomic_warm"] < misses["atomic"]
+
+
+def test_a_switch_from_atomic_warm_keeps_the_predictor_warm_and_the_pipelined_parameters():
+    """Warmed on atomic_warm, cpu.pipelined mispredicts exactly as in a straight pipelined run."""
+    overrides = ("components.cpu.bp_entries=1024", "components.cpu.mul_latency=7")
+    mispredicts = {}
+    for cpu in ("atomic", "atomic_warm", "pipelined"):
+        machine = boot_guest("qsort", on(cpu, *overrides) if cpu != "atomic" else on(cpu))
+        machine.run(RunLimits(max_insts=1_000_000))
+        machine.switch_cpu("pipelined")
+        machine.reset_stats()
+        machine.run(RunLimits(max_insts=machine.instret + 200_000))
+        mispredicts[cpu] = stats_of(machine)["system.cpu.branchPred.mispredicts"]
+        if cpu != "atomic":
+            assert (machine.cpus[0].params.bp_entries, machine.cpus[0].params.mul_latency) == (1024, 7)
+    assert mispredicts["atomic_warm"] == mispredicts["pipelined"] < mispredicts["atomic"]
