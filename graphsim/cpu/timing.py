@@ -112,67 +112,111 @@ def data_latency(t, h, pc, maddr, minfo, now, tpc):
 
 
 @njit(cache=True)
-def timing_batch(t0, work, n):
-    """Time n records of the kernel's trace buffer, one instruction at a time."""
-    t = CM.raw_view(t0)
+def _time_hart_run(t, work, i, n):
+    """Time the records from i on while they belong to the same hart; returns the index of the
+    first record of another hart (or n). The hart's hot state — its last fetch and data lines,
+    its cycle and instruction counts, the first-level hits of the fast paths — lives in locals
+    for the run: it is written back to `t` around the full paths (which read and reset the last
+    lines) and at the end."""
     trb = work[L.C_TRACE]
     shift = t[T.H_SHIFT]
     ram0 = t[T.H_RAM_BASE]
     ram1 = t[T.H_RAM_END]
-    hs0 = t[T.H_HS]
-    hc0 = t[T.H_HC]
-    cc0 = t[T.H_CC]
-    cs0 = t[T.H_CSTAT]
-    for i in range(n):
+    h = work[trb + i * L.TR_WORDS + L.TR_HART]
+    hs = t[T.H_HS] + h * T.HS_W
+    hc = t[T.H_HC] + h * T.HC_W
+    ci = t[hc + T.HC_L1I]
+    cd = t[hc + T.HC_L1D]
+    hit_i = t[t[T.H_CC] + ci * T.CC_W + T.CC_HIT] if ci >= 0 else 0
+    hit_d = t[t[T.H_CC] + cd * T.CC_W + T.CC_HIT] if cd >= 0 else 0
+    tpc = t[hc + T.HC_TPC]
+    base = t[hs + T.HS_BASE]
+    cyc = t[hs + T.HS_CYC]
+    count = t[hs + T.HS_N]
+    lastf = t[hs + T.HS_LASTF]
+    lastd = t[hs + T.HS_LASTD]
+    lastdw = t[hs + T.HS_LASTDW]
+    ifast = 0  # first-level hits of the fast paths, added to the caches' statistics at the end
+    drfast = 0
+    dwfast = 0
+    while i < n:
         r = trb + i * L.TR_WORDS
-        h = work[r + L.TR_HART]
+        if work[r + L.TR_HART] != h:
+            break
         pc = work[r + L.TR_FETCH_PA]  # the physical address fetched (the record's pc may be virtual)
         insn = work[r + L.TR_INSN]
-        hs = hs0 + h * T.HS_W
-        hc = hc0 + h * T.HC_W
-        # fetch: the hart's last line again (the common case), else the full path
+        # fetch: the hart's last line again (the common case), else a plain first-level hit, else
+        # the full path
         line = pc >> shift
-        c = t[hc + T.HC_L1I]
         lat = -1
-        if c >= 0 and pc >= 0 and ((insn & 3) != 3 or ((pc + 3) >> shift) == line):
-            if line == t[hs + T.HS_LASTF]:
-                t[cs0 + c * T.NCS + T.CS_RD_ACC] += 1
-                lat = t[cc0 + c * T.CC_W + T.CC_HIT]
+        if ci >= 0 and pc >= 0 and ((insn & 3) != 3 or ((pc + 3) >> shift) == line):
+            if line == lastf:
+                ifast += 1
+                lat = hit_i
             else:
-                lat = CM.l1_hit(t, c, line, False)
+                lat = CM.l1_hit(t, ci, line, False)
                 if lat >= 0:
-                    t[hs + T.HS_LASTF] = line
+                    lastf = line
         if lat < 0:
-            tpc = t[hc + T.HC_TPC]
-            lat, _hit = fetch_latency(t, h, pc, insn, t[hs + T.HS_BASE] + t[hs + T.HS_CYC] * tpc, tpc)
-        # data: a plain first-level hit inline, else the full path
+            t[hs + T.HS_LASTF] = lastf
+            t[hs + T.HS_LASTD] = lastd
+            lat, _hit = fetch_latency(t, h, pc, insn, base + cyc * tpc, tpc)
+            lastf = t[hs + T.HS_LASTF]
+            lastd = t[hs + T.HS_LASTD]
+        # data: the hart's last data line again, else a plain first-level hit, else the full path
         maddr = work[r + L.TR_MEM_ADDR]
         if maddr >= 0:
             minfo = work[r + L.TR_MEM_INFO]
             size = minfo & 0xFF
-            c = t[hc + T.HC_L1D]
             dl = -1
             dline = maddr >> shift
             write = (minfo >> 8) >= 2
-            if c >= 0 and maddr >= ram0 and maddr + size <= ram1 and ((maddr + size - 1) >> shift) == dline:
-                if dline == t[hs + T.HS_LASTD] and (not write or t[hs + T.HS_LASTDW]):
+            if cd >= 0 and maddr >= ram0 and maddr + size <= ram1 and ((maddr + size - 1) >> shift) == dline:
+                if dline == lastd and (not write or lastdw):
                     # the line of this hart's last data hit, unchanged since: a hit, and already the
                     # most recently used way of its set
-                    t[cs0 + c * T.NCS + (T.CS_WR_ACC if write else T.CS_RD_ACC)] += 1
-                    dl = t[cc0 + c * T.CC_W + T.CC_HIT]
+                    if write:
+                        dwfast += 1
+                    else:
+                        drfast += 1
+                    dl = hit_d
                 else:
-                    dl = CM.l1_hit(t, c, dline, write)
+                    dl = CM.l1_hit(t, cd, dline, write)
                     if dl >= 0:
-                        t[hs + T.HS_LASTD] = dline
-                        t[hs + T.HS_LASTDW] = 1 if write else 0
+                        lastd = dline
+                        lastdw = 1 if write else 0
             if dl < 0:
+                t[hs + T.HS_LASTF] = lastf
                 t[hs + T.HS_LASTD] = -1
-                tpc = t[hc + T.HC_TPC]
-                now = t[hs + T.HS_BASE] + (t[hs + T.HS_CYC] + lat) * tpc
-                dl, _dhit = data_latency(t, h, pc, maddr, minfo, now, tpc)
+                dl, _dhit = data_latency(t, h, pc, maddr, minfo, base + (cyc + lat) * tpc, tpc)
+                lastf = t[hs + T.HS_LASTF]
+                lastd = t[hs + T.HS_LASTD]
             lat += dl
-        t[hs + T.HS_CYC] += lat
-        t[hs + T.HS_N] += 1
+        cyc += lat
+        count += 1
+        i += 1
+    t[hs + T.HS_CYC] = cyc
+    t[hs + T.HS_N] = count
+    t[hs + T.HS_LASTF] = lastf
+    t[hs + T.HS_LASTD] = lastd
+    t[hs + T.HS_LASTDW] = lastdw
+    cs0 = t[T.H_CSTAT]
+    if ifast:
+        t[cs0 + ci * T.NCS + T.CS_RD_ACC] += ifast
+    if drfast:
+        t[cs0 + cd * T.NCS + T.CS_RD_ACC] += drfast
+    if dwfast:
+        t[cs0 + cd * T.NCS + T.CS_WR_ACC] += dwfast
+    return i
+
+
+@njit(cache=True)
+def timing_batch(t0, work, n):
+    """Time n records of the kernel's trace buffer, one instruction at a time."""
+    t = CM.raw_view(t0)
+    i = 0
+    while i < n:
+        i = _time_hart_run(t, work, i, n)
 
 
 @njit(cache=True)
