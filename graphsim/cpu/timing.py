@@ -44,6 +44,7 @@ from . import layout as L
 from .base import CPU
 from .core import Core, Exit, _decoder_flags
 
+_U = np.uint64  # record indices as unsigned: no negative-index wrap-around code
 BATCH = 1 << 16  # instructions per timing batch (and records per kernel call)
 INTRINSIC_EXITS = ("mmio", "m5op", "idle")  # exits the guest causes: batches end there
 
@@ -112,12 +113,28 @@ def data_latency(t, h, pc, maddr, minfo, now, tpc):
 
 
 @njit(cache=True)
+def fetch_second_line(t, h, hs, c, line, pc, lastd, now, tpc):
+    """The full path of the second line of an instruction across two lines (the first line hit
+    in the first level): its cycles, and the hart's last data line after it (the full path may
+    forget it)."""
+    t[hs + T.HS_LASTF] = line
+    t[hs + T.HS_LASTD] = lastd
+    more = CM.access(t, h, c, line + 1, 0, pc, now, tpc)
+    return more, t[hs + T.HS_LASTD]
+
+
+@njit(cache=True)
 def _time_hart_run(t, work, i, n):
     """Time the records from i on while they belong to the same hart; returns the index of the
-    first record of another hart (or n). The hart's hot state — its last fetch and data lines,
-    its cycle and instruction counts, the first-level hits of the fast paths — lives in locals
-    for the run: it is written back to `t` around the full paths (which read and reset the last
-    lines) and at the end."""
+    first record of another hart (or n).
+
+    The hart's hot state — its last fetch and data lines, cycle and instruction counts, the
+    first-level hits of the fast paths — lives in locals for the run, the first levels'
+    geometry too (cachemodel.l1_geometry). Fetches and data accesses that hit the first level
+    are timed inline (the same bookkeeping as `fetch_latency` / `data_latency`); the rest take
+    the full path, around which the last lines are written back to `t` and read again (the full
+    path reads and resets them). The fast paths are written out here, not in helpers: inlined
+    helpers returning tuples cost ~40% more."""
     trb = work[L.C_TRACE]
     shift = t[T.H_SHIFT]
     ram0 = t[T.H_RAM_BASE]
@@ -127,8 +144,10 @@ def _time_hart_run(t, work, i, n):
     hc = t[T.H_HC] + h * T.HC_W
     ci = t[hc + T.HC_L1I]
     cd = t[hc + T.HC_L1D]
-    hit_i = t[t[T.H_CC] + ci * T.CC_W + T.CC_HIT] if ci >= 0 else 0
-    hit_d = t[t[T.H_CC] + cd * T.CC_W + T.CC_HIT] if cd >= 0 else 0
+    gi = CM.l1_geometry(t, ci)
+    gd = CM.l1_geometry(t, cd)
+    hit_i = gi[10]
+    hit_d = gd[10]
     tpc = t[hc + T.HC_TPC]
     base = t[hs + T.HS_BASE]
     cyc = t[hs + T.HS_CYC]
@@ -136,37 +155,45 @@ def _time_hart_run(t, work, i, n):
     lastf = t[hs + T.HS_LASTF]
     lastd = t[hs + T.HS_LASTD]
     lastdw = t[hs + T.HS_LASTDW]
-    ifast = 0  # first-level hits of the fast paths, added to the caches' statistics at the end
-    drfast = 0
-    dwfast = 0
+    same_f = 0  # first-level hits of the last lines, added to the caches' statistics at the end
+    same_r = 0
+    same_w = 0
     while i < n:
-        r = trb + i * L.TR_WORDS
-        if work[r + L.TR_HART] != h:
+        r = _U(trb + i * L.TR_WORDS)
+        if work[r + _U(L.TR_HART)] != h:
             break
-        pc = work[r + L.TR_FETCH_PA]  # the physical address fetched (the record's pc may be virtual)
-        insn = work[r + L.TR_INSN]
-        # fetch: the hart's last line again (the common case), else a plain first-level hit, else
-        # the full path
+        pc = work[r + _U(L.TR_FETCH_PA)]  # the physical address fetched (the record's pc may be virtual)
+        insn = work[r + _U(L.TR_INSN)]
+        # fetch: the last line again (the common case), else a plain first-level hit, else the full path
         line = pc >> shift
         lat = -1
-        if ci >= 0 and pc >= 0 and ((insn & 3) != 3 or ((pc + 3) >> shift) == line):
+        if ci >= 0 and pc >= 0:
             if line == lastf:
-                ifast += 1
+                same_f += 1
                 lat = hit_i
             else:
-                lat = CM.l1_hit(t, ci, line, False)
+                lat = CM.l1_hit_at(t, gi, line, False)
                 if lat >= 0:
                     lastf = line
+            if lat >= 0 and (insn & 3) == 3 and ((pc + 3) >> shift) != line:
+                # across two lines: the second line's access follows the first's
+                more = CM.l1_hit_at(t, gi, line + 1, False)
+                if more < 0:
+                    more, lastd = fetch_second_line(t, h, hs, ci, line, pc, lastd, base + (cyc + lat) * tpc, tpc)
+                lastf = line + 1
+                lat += more
+                if lat > hit_i:
+                    t[t[T.H_HSTAT] + h * T.NHS + T.HT_FETCH_STALL] += lat - hit_i
         if lat < 0:
             t[hs + T.HS_LASTF] = lastf
             t[hs + T.HS_LASTD] = lastd
             lat, _hit = fetch_latency(t, h, pc, insn, base + cyc * tpc, tpc)
             lastf = t[hs + T.HS_LASTF]
             lastd = t[hs + T.HS_LASTD]
-        # data: the hart's last data line again, else a plain first-level hit, else the full path
-        maddr = work[r + L.TR_MEM_ADDR]
+        # data: the last data line again, else a plain first-level hit, else the full path
+        maddr = work[r + _U(L.TR_MEM_ADDR)]
         if maddr >= 0:
-            minfo = work[r + L.TR_MEM_INFO]
+            minfo = work[r + _U(L.TR_MEM_INFO)]
             size = minfo & 0xFF
             dl = -1
             dline = maddr >> shift
@@ -176,12 +203,12 @@ def _time_hart_run(t, work, i, n):
                     # the line of this hart's last data hit, unchanged since: a hit, and already the
                     # most recently used way of its set
                     if write:
-                        dwfast += 1
+                        same_w += 1
                     else:
-                        drfast += 1
+                        same_r += 1
                     dl = hit_d
                 else:
-                    dl = CM.l1_hit(t, cd, dline, write)
+                    dl = CM.l1_hit_at(t, gd, dline, write)
                     if dl >= 0:
                         lastd = dline
                         lastdw = 1 if write else 0
@@ -200,13 +227,12 @@ def _time_hart_run(t, work, i, n):
     t[hs + T.HS_LASTF] = lastf
     t[hs + T.HS_LASTD] = lastd
     t[hs + T.HS_LASTDW] = lastdw
-    cs0 = t[T.H_CSTAT]
-    if ifast:
-        t[cs0 + ci * T.NCS + T.CS_RD_ACC] += ifast
-    if drfast:
-        t[cs0 + cd * T.NCS + T.CS_RD_ACC] += drfast
-    if dwfast:
-        t[cs0 + cd * T.NCS + T.CS_WR_ACC] += dwfast
+    if same_f:
+        t[gi[9] + T.CS_RD_ACC] += same_f
+    if same_r:
+        t[gd[9] + T.CS_RD_ACC] += same_r
+    if same_w:
+        t[gd[9] + T.CS_WR_ACC] += same_w
     return i
 
 
