@@ -50,7 +50,7 @@ from ..mem import _cachedir
 from ..mem import cachemodel as CM
 from ..mem import tlayout as T
 from . import layout as L
-from .timing import TimedCore, TimingCPU, _ratio, data_latency, fetch_latency
+from .timing import TimedCore, TimingCPU, _ratio, _U, data_latency, fetch_latency, fetch_second_line
 
 STALL_STATS = (T.HT_LOAD_USE, T.HT_MULDIV_STALL, T.HT_FP_STALL, T.HT_STALL_FETCH, T.HT_STALL_MEM,
                T.HT_STALL_BRANCH, T.HT_STALL_SERIAL)
@@ -149,270 +149,372 @@ def predict_and_train(t, h, pc, ilen, ob, rd, rs1, imm, npc):
     return pred, redirect
 
 
-@njit(cache=True, inline='always')  # inlined into the batch loop: calls cost ~10% here
-def finalize(t, h, npc):
-    """Time the hart's pending instruction now that its successor's pc (npc) is known."""
-    hs = t[T.H_HS] + h * T.HS_W
-    hc = t[T.H_HC] + h * T.HC_W
-    ht = t[T.H_HSTAT] + h * T.NHS
-    t[hs + T.HS_P_VALID] = 0
-    d = t[hs + T.HS_P_DEC]
-    op = d & 0xFF
-    rs1 = (d >> 13) & 31
-    rs2 = (d >> 18) & 31
-    drd = (d >> 8) & 31
-    ilen = 2 if (d >> 23) & 1 else 4
-    imm = d >> 32
-    ob = t[t[T.H_OPS] + op]
-    itype = (ob >> T.OPB_ITYPE_SHIFT) & 15
-    t[ht + T.HT_ITYPE + itype] += 1
-    pc = t[hs + T.HS_P_PC]
-    lf = t[hs + T.HS_P_LF]
-    ld = t[hs + T.HS_P_LD]
-    rd = t[hs + T.HS_P_RD]
-    wprev = t[hs + T.HS_WPREV]
-    # IF
-    f = t[hs + T.HS_FNEXT]
-    if t[hs + T.HS_DPREV] > f:
-        f = t[hs + T.HS_DPREV]
-    focc = 1 if t[hs + T.HS_P_FHIT] else lf
-    # ID
-    dd = f + lf
-    if t[hs + T.HS_DPREV] + 1 > dd:
-        dd = t[hs + T.HS_DPREV] + 1
-    if t[hs + T.HS_XPREV] > dd:
-        dd = t[hs + T.HS_XPREV]
-    # EX
-    x = dd + 1
-    if t[hs + T.HS_MPREV] > x:
-        x = t[hs + T.HS_MPREV]
-    xr = x
-    src = 0
-    s1 = rs1 + (32 if ob & T.OPB_F1 else 0)  # register index: x0..x31, f0..f31 as 32..63
-    s2 = rs2 + (32 if ob & T.OPB_F2 else 0)
-    if (ob & T.OPB_RS1) and s1 != 0 and t[hs + T.HS_READY + s1] > xr:
-        xr = t[hs + T.HS_READY + s1]
-        src = s1
-    if (ob & T.OPB_RS2) and s2 != 0 and t[hs + T.HS_READY + s2] > xr:
-        xr = t[hs + T.HS_READY + s2]
-        src = s2
-    if ob & T.OPB_RS3:
-        s3 = 32 + ((imm >> 3) & 31)
-        if t[hs + T.HS_READY + s3] > xr:
-            xr = t[hs + T.HS_READY + s3]
-            src = s3
-    xbusy = x - (dd + 1)  # EX still held by the previous instruction
-    xwait = 0  # waiting for an operand
-    xwho = T.HT_STALL_FETCH
-    if xr > x:
-        xwait = xr - x
-        if (t[hs + T.HS_LOADMASK] >> src) & 1:
-            xwho = T.HT_LOAD_USE
-        elif (t[hs + T.HS_MULMASK] >> src) & 1:
-            xwho = T.HT_MULDIV_STALL
-        elif (t[hs + T.HS_FPMASK] >> src) & 1:
-            xwho = T.HT_FP_STALL
-        else:
-            xwho = T.HT_STALL_MEM
-        x = xr
-    exlat = 1
-    ready = 0  # a pipelined FP result: ready this many cycles after EX entry
-    if ob & T.OPB_MUL:
-        exlat = t[hc + T.HC_MUL_LAT]
-    elif ob & T.OPB_DIV:
-        exlat = t[hc + T.HC_DIV_LAT]
-    elif itype >= T.ITYPE_FP_FIRST:
-        if ob & T.OPB_UNPIPELINED:
-            exlat = t[hc + T.HC_ITYPE_LAT + itype]
-        else:
-            ready = t[hc + T.HC_ITYPE_LAT + itype]
-    excause = T.HT_FP_STALL if itype >= T.ITYPE_FP_FIRST else T.HT_MULDIV_STALL  # who a long EX is charged to
-    # MEM, WB
-    m = x + exlat
-    if wprev > m:
-        m = wprev
-    mocc = 1
-    if ld > 0 and not t[hs + T.HS_P_DHIT]:
-        mocc = ld
-    w = m + mocc
-    if wprev + 1 > w:
-        w = wprev + 1
-    # stall accounting: the cycles this instruction commits after wprev + 1, charged from WB
-    # backwards to the first stage that explains them
-    lost = w - wprev - 1
-    if lost > 0:
-        part = min(mocc - 1, lost)
-        t[ht + T.HT_STALL_MEM] += part
-        lost -= part
-        part = min(exlat - 1, lost)
-        t[ht + excause] += part
-        lost -= part
-        part = min(xwait, lost)
-        t[ht + xwho] += part
-        lost -= part
-        part = min(xbusy, lost) if xbusy > 0 else 0
-        cause = t[hs + T.HS_XCAUSE]
-        t[ht + (cause if cause else T.HT_STALL_FETCH)] += part  # 0: nothing recorded since a drain
-        lost -= part
-        part = min(lf - 1, lost) if lf > 1 else 0
-        t[ht + T.HT_STALL_FETCH] += part
-        lost -= part
-        cause = t[hs + T.HS_FCAUSE]
-        t[ht + (cause if cause else T.HT_STALL_FETCH)] += lost
-    # what holds EX for the next instruction
-    if exlat > 1:
-        t[hs + T.HS_XCAUSE] = excause
-    elif m > x + exlat or xwait > 0:
-        t[hs + T.HS_XCAUSE] = T.HT_STALL_MEM if m > x + exlat else xwho
-    else:
-        t[hs + T.HS_XCAUSE] = T.HT_STALL_FETCH
-    if rd > 0:
-        bit = 1 << rd
-        if ld > 0:
-            t[hs + T.HS_READY + rd] = m + ld
-            t[hs + T.HS_LOADMASK] |= bit
-            t[hs + T.HS_MULMASK] &= ~bit
-            t[hs + T.HS_FPMASK] &= ~bit
-        else:
-            t[hs + T.HS_READY + rd] = x + max(exlat, ready)
-            t[hs + T.HS_LOADMASK] &= ~bit
-            if ob & (T.OPB_MUL | T.OPB_DIV):
-                t[hs + T.HS_MULMASK] |= bit
-            else:
-                t[hs + T.HS_MULMASK] &= ~bit
-            if max(exlat, ready) > 1 and itype >= T.ITYPE_FP_FIRST:
-                t[hs + T.HS_FPMASK] |= bit
-            else:
-                t[hs + T.HS_FPMASK] &= ~bit
-    # the next fetch
-    fnext = f + focc
-    pred = pc + ilen
-    redirect = False
-    control = (ob & (T.OPB_COND | T.OPB_JAL | T.OPB_JALR)) != 0
-    if control:
-        pred, redirect = predict_and_train(t, h, pc, ilen, ob, drd, rs1, imm, npc)
-    fcause = T.HT_STALL_FETCH
-    if npc != pred:
-        legit = False
-        if ob & T.OPB_COND:
-            legit = npc == pc + imm or npc == pc + ilen
-        elif ob & T.OPB_JAL:
-            legit = npc == pc + imm
-        elif ob & T.OPB_JALR:
-            legit = True
-        if legit:
-            red = x + t[hc + T.HC_PENALTY] - 1
-        else:
-            red = w + 1
-            t[ht + T.HT_TRAPS] += 1
-        if red > fnext:
-            t[ht + T.HT_SQUASH_CYC] += red - fnext
-            fnext = red
-            fcause = T.HT_STALL_BRANCH if legit else T.HT_STALL_SERIAL
-    elif redirect:
-        t[ht + T.HT_DECODE_REDIRECT] += 1
-        if dd + 1 > fnext:
-            t[ht + T.HT_SQUASH_CYC] += dd + 1 - fnext
-            fnext = dd + 1
-            fcause = T.HT_STALL_BRANCH
-    if (ob & T.OPB_FLUSH) and w + 1 > fnext:
-        fnext = w + 1
-        fcause = T.HT_STALL_SERIAL
-    t[hs + T.HS_FCAUSE] = fcause
-    t[hs + T.HS_FNEXT] = fnext
-    t[hs + T.HS_DPREV] = dd
-    t[hs + T.HS_XPREV] = x
-    t[hs + T.HS_MPREV] = m
-    t[hs + T.HS_WPREV] = w
-    t[hs + T.HS_CYC] += w - wprev
-    t[hs + T.HS_N] += 1
-
-
 @njit(cache=True)
-def pipelined_batch(t0, work, n):
-    """Time n records: cache accesses now (in the interleaved order), pipeline timing when the
-    hart's next record tells where it went."""
-    t = CM.raw_view(t0)
+def _pipe_hart_run(t, work, h, i, n, settle, settle_pc):
+    """Time hart h's records from i on while they are its own; returns the index of the first
+    record of another hart (or n). With `settle` (and no records): finish the hart's pending
+    instruction, whose successor is at settle_pc.
+
+    A record's cache accesses are made at once (in the interleaved order of the harts); its
+    pipeline timing when the hart's next record tells where it went (the pending instruction).
+    The hart's pipeline state, pending instruction, last fetch and data lines and the first
+    levels' geometry live in locals for the run and are written back to `t` at its end; around
+    the caches' full paths the last lines are written back and read again (as in
+    timing._time_hart_run, whose fast paths these are)."""
     trb = work[L.C_TRACE]
     shift = t[T.H_SHIFT]
     ram0 = t[T.H_RAM_BASE]
     ram1 = t[T.H_RAM_END]
     dec = t[T.H_DEC]
-    for i in range(n):
-        r = trb + i * L.TR_WORDS
-        h = work[r + L.TR_HART]
-        pc = work[r + L.TR_PC]
-        insn = work[r + L.TR_INSN]
-        hs = t[T.H_HS] + h * T.HS_W
-        hc = t[T.H_HC] + h * T.HC_W
-        tpc = t[hc + T.HC_TPC]
-        if t[hs + T.HS_P_VALID]:
-            finalize(t, h, pc)
-        now = t[hs + T.HS_BASE] + t[hs + T.HS_CYC] * tpc
-        fpa = work[r + L.TR_FETCH_PA]  # physical (pc may be virtual: the predictor uses pc)
+    ops = t[T.H_OPS]
+    hs = t[T.H_HS] + h * T.HS_W
+    hc = t[T.H_HC] + h * T.HC_W
+    ht = t[T.H_HSTAT] + h * T.NHS
+    rdy = hs + T.HS_READY  # the scoreboard stays in t: cycle at which each register can be forwarded
+    ci = t[hc + T.HC_L1I]
+    cd = t[hc + T.HC_L1D]
+    gi = CM.l1_geometry(t, ci)
+    gd = CM.l1_geometry(t, cd)
+    hit_i = gi[10]
+    hit_d = gd[10]
+    tpc = t[hc + T.HC_TPC]
+    dflags = t[hc + T.HC_DFLAGS]
+    mul_lat = t[hc + T.HC_MUL_LAT]
+    div_lat = t[hc + T.HC_DIV_LAT]
+    penalty = t[hc + T.HC_PENALTY]
+    base = t[hs + T.HS_BASE]
+    cyc = t[hs + T.HS_CYC]
+    count = t[hs + T.HS_N]
+    lastf = t[hs + T.HS_LASTF]
+    lastd = t[hs + T.HS_LASTD]
+    lastdw = t[hs + T.HS_LASTDW]
+    fnext = t[hs + T.HS_FNEXT]
+    dprev = t[hs + T.HS_DPREV]
+    xprev = t[hs + T.HS_XPREV]
+    mprev = t[hs + T.HS_MPREV]
+    wprev = t[hs + T.HS_WPREV]
+    fcause = t[hs + T.HS_FCAUSE]
+    xcause = t[hs + T.HS_XCAUSE]
+    loadmask = t[hs + T.HS_LOADMASK]
+    mulmask = t[hs + T.HS_MULMASK]
+    fpmask = t[hs + T.HS_FPMASK]
+    p_valid = t[hs + T.HS_P_VALID]
+    p_pc = t[hs + T.HS_P_PC]
+    p_insn = t[hs + T.HS_P_INSN]
+    p_dec = t[hs + T.HS_P_DEC]
+    p_lf = t[hs + T.HS_P_LF]
+    p_fhit = t[hs + T.HS_P_FHIT]
+    p_ld = t[hs + T.HS_P_LD]
+    p_dhit = t[hs + T.HS_P_DHIT]
+    p_rd = t[hs + T.HS_P_RD]
+    same_f = 0  # first-level hits of the last lines, added to the caches' statistics at the end
+    same_r = 0
+    same_w = 0
+    while True:
+        r = _U(trb + i * L.TR_WORDS)
+        if i < n and work[r + _U(L.TR_HART)] == h:
+            npc = work[r + _U(L.TR_PC)]
+        elif settle:
+            npc = settle_pc
+        else:
+            break
+        if p_valid:
+            # ---- time the pending instruction, now that its successor (npc) is known ----
+            p_valid = 0
+            d = p_dec
+            op = d & 0xFF
+            rs1 = (d >> 13) & 31
+            rs2 = (d >> 18) & 31
+            drd = (d >> 8) & 31
+            ilen = 2 if (d >> 23) & 1 else 4
+            imm = d >> 32
+            ob = t[ops + op]
+            itype = (ob >> T.OPB_ITYPE_SHIFT) & 15
+            t[ht + T.HT_ITYPE + itype] += 1
+            pc = p_pc
+            lf = p_lf
+            ld = p_ld
+            rd = p_rd
+            # IF
+            f = fnext
+            if dprev > f:
+                f = dprev
+            focc = 1 if p_fhit else lf
+            # ID
+            dd = f + lf
+            if dprev + 1 > dd:
+                dd = dprev + 1
+            if xprev > dd:
+                dd = xprev
+            # EX
+            x = dd + 1
+            if mprev > x:
+                x = mprev
+            xr = x
+            src = 0
+            s1 = rs1 + (32 if ob & T.OPB_F1 else 0)  # register index: x0..x31, f0..f31 as 32..63
+            s2 = rs2 + (32 if ob & T.OPB_F2 else 0)
+            if (ob & T.OPB_RS1) and s1 != 0 and t[rdy + s1] > xr:
+                xr = t[rdy + s1]
+                src = s1
+            if (ob & T.OPB_RS2) and s2 != 0 and t[rdy + s2] > xr:
+                xr = t[rdy + s2]
+                src = s2
+            if ob & T.OPB_RS3:
+                s3 = 32 + ((imm >> 3) & 31)
+                if t[rdy + s3] > xr:
+                    xr = t[rdy + s3]
+                    src = s3
+            xbusy = x - (dd + 1)  # EX still held by the previous instruction
+            xwait = 0  # waiting for an operand
+            xwho = T.HT_STALL_FETCH
+            if xr > x:
+                xwait = xr - x
+                if (loadmask >> src) & 1:
+                    xwho = T.HT_LOAD_USE
+                elif (mulmask >> src) & 1:
+                    xwho = T.HT_MULDIV_STALL
+                elif (fpmask >> src) & 1:
+                    xwho = T.HT_FP_STALL
+                else:
+                    xwho = T.HT_STALL_MEM
+                x = xr
+            exlat = 1
+            ready = 0  # a pipelined FP result: ready this many cycles after EX entry
+            if ob & T.OPB_MUL:
+                exlat = mul_lat
+            elif ob & T.OPB_DIV:
+                exlat = div_lat
+            elif itype >= T.ITYPE_FP_FIRST:
+                if ob & T.OPB_UNPIPELINED:
+                    exlat = t[hc + T.HC_ITYPE_LAT + itype]
+                else:
+                    ready = t[hc + T.HC_ITYPE_LAT + itype]
+            excause = T.HT_FP_STALL if itype >= T.ITYPE_FP_FIRST else T.HT_MULDIV_STALL  # who a long EX is charged to
+            # MEM, WB
+            m = x + exlat
+            if wprev > m:
+                m = wprev
+            mocc = 1
+            if ld > 0 and not p_dhit:
+                mocc = ld
+            w = m + mocc
+            if wprev + 1 > w:
+                w = wprev + 1
+            # stall accounting: the cycles this instruction commits after wprev + 1, charged from WB
+            # backwards to the first stage that explains them
+            lost = w - wprev - 1
+            if lost > 0:
+                part = min(mocc - 1, lost)
+                t[ht + T.HT_STALL_MEM] += part
+                lost -= part
+                part = min(exlat - 1, lost)
+                t[ht + excause] += part
+                lost -= part
+                part = min(xwait, lost)
+                t[ht + xwho] += part
+                lost -= part
+                part = min(xbusy, lost) if xbusy > 0 else 0
+                t[ht + (xcause if xcause else T.HT_STALL_FETCH)] += part  # 0: nothing recorded since a drain
+                lost -= part
+                part = min(lf - 1, lost) if lf > 1 else 0
+                t[ht + T.HT_STALL_FETCH] += part
+                lost -= part
+                t[ht + (fcause if fcause else T.HT_STALL_FETCH)] += lost
+            # what holds EX for the next instruction
+            if exlat > 1:
+                xcause = excause
+            elif m > x + exlat or xwait > 0:
+                xcause = T.HT_STALL_MEM if m > x + exlat else xwho
+            else:
+                xcause = T.HT_STALL_FETCH
+            if rd > 0:
+                bit = 1 << rd
+                if ld > 0:
+                    t[rdy + rd] = m + ld
+                    loadmask |= bit
+                    mulmask &= ~bit
+                    fpmask &= ~bit
+                else:
+                    t[rdy + rd] = x + max(exlat, ready)
+                    loadmask &= ~bit
+                    if ob & (T.OPB_MUL | T.OPB_DIV):
+                        mulmask |= bit
+                    else:
+                        mulmask &= ~bit
+                    if max(exlat, ready) > 1 and itype >= T.ITYPE_FP_FIRST:
+                        fpmask |= bit
+                    else:
+                        fpmask &= ~bit
+            # the next fetch
+            fn = f + focc
+            pred = pc + ilen
+            redirect = False
+            if ob & (T.OPB_COND | T.OPB_JAL | T.OPB_JALR):
+                pred, redirect = predict_and_train(t, h, pc, ilen, ob, drd, rs1, imm, npc)
+            fcause = T.HT_STALL_FETCH
+            if npc != pred:
+                legit = False
+                if ob & T.OPB_COND:
+                    legit = npc == pc + imm or npc == pc + ilen
+                elif ob & T.OPB_JAL:
+                    legit = npc == pc + imm
+                elif ob & T.OPB_JALR:
+                    legit = True
+                if legit:
+                    red = x + penalty - 1
+                else:
+                    red = w + 1
+                    t[ht + T.HT_TRAPS] += 1
+                if red > fn:
+                    t[ht + T.HT_SQUASH_CYC] += red - fn
+                    fn = red
+                    fcause = T.HT_STALL_BRANCH if legit else T.HT_STALL_SERIAL
+            elif redirect:
+                t[ht + T.HT_DECODE_REDIRECT] += 1
+                if dd + 1 > fn:
+                    t[ht + T.HT_SQUASH_CYC] += dd + 1 - fn
+                    fn = dd + 1
+                    fcause = T.HT_STALL_BRANCH
+            if (ob & T.OPB_FLUSH) and w + 1 > fn:
+                fn = w + 1
+                fcause = T.HT_STALL_SERIAL
+            fnext = fn
+            dprev = dd
+            xprev = x
+            mprev = m
+            cyc += w - wprev
+            wprev = w
+            count += 1
+        if settle:
+            break
+        # ---- the record's cache accesses (now, in the harts' interleaved order) ----
+        pc = npc
+        insn = work[r + _U(L.TR_INSN)]
+        now = base + cyc * tpc
+        fpa = work[r + _U(L.TR_FETCH_PA)]  # physical (pc may be virtual: the predictor uses pc)
         line = fpa >> shift
-        c = t[hc + T.HC_L1I]
         lf = -1
         fhit = True
-        if c >= 0 and fpa >= 0 and ((insn & 3) != 3 or ((fpa + 3) >> shift) == line):
-            if line == t[hs + T.HS_LASTF]:
-                t[t[T.H_CSTAT] + c * T.NCS + T.CS_RD_ACC] += 1
-                lf = t[t[T.H_CC] + c * T.CC_W + T.CC_HIT]
+        if ci >= 0 and fpa >= 0:
+            if line == lastf:
+                same_f += 1
+                lf = hit_i
             else:
-                lf = CM.l1_hit(t, c, line, False)
+                lf = CM.l1_hit_at(t, gi, line, False)
                 if lf >= 0:
-                    t[hs + T.HS_LASTF] = line
+                    lastf = line
+            if lf >= 0 and (insn & 3) == 3 and ((fpa + 3) >> shift) != line:
+                # across two lines: the second line's access follows the first's
+                more = CM.l1_hit_at(t, gi, line + 1, False)
+                if more < 0:
+                    more, lastd = fetch_second_line(t, h, hs, ci, line, fpa, lastd, now + lf * tpc, tpc)
+                lastf = line + 1
+                lf += more
+                if lf > hit_i:
+                    fhit = False
+                    t[ht + T.HT_FETCH_STALL] += lf - hit_i
         if lf < 0:
+            t[hs + T.HS_LASTF] = lastf
+            t[hs + T.HS_LASTD] = lastd
             lf, fhit = fetch_latency(t, h, fpa, insn, now, tpc)
+            lastf = t[hs + T.HS_LASTF]
+            lastd = t[hs + T.HS_LASTD]
         ld = 0
         dhit = True
-        maddr = work[r + L.TR_MEM_ADDR]
+        maddr = work[r + _U(L.TR_MEM_ADDR)]
         if maddr >= 0:
-            minfo = work[r + L.TR_MEM_INFO]
+            minfo = work[r + _U(L.TR_MEM_INFO)]
             size = minfo & 0xFF
-            c = t[hc + T.HC_L1D]
             ld = -1
             dline = maddr >> shift
             write = (minfo >> 8) >= 2
-            if c >= 0 and maddr >= ram0 and maddr + size <= ram1 and ((maddr + size - 1) >> shift) == dline:
-                if dline == t[hs + T.HS_LASTD] and (not write or t[hs + T.HS_LASTDW]):
-                    t[t[T.H_CSTAT] + c * T.NCS + (T.CS_WR_ACC if write else T.CS_RD_ACC)] += 1
-                    ld = t[t[T.H_CC] + c * T.CC_W + T.CC_HIT]
+            if cd >= 0 and maddr >= ram0 and maddr + size <= ram1 and ((maddr + size - 1) >> shift) == dline:
+                if dline == lastd and (not write or lastdw):
+                    if write:
+                        same_w += 1
+                    else:
+                        same_r += 1
+                    ld = hit_d
                 else:
-                    ld = CM.l1_hit(t, c, dline, write)
+                    ld = CM.l1_hit_at(t, gd, dline, write)
                     if ld >= 0:
-                        t[hs + T.HS_LASTD] = dline
-                        t[hs + T.HS_LASTDW] = 1 if write else 0
+                        lastd = dline
+                        lastdw = 1 if write else 0
             if ld < 0:
+                t[hs + T.HS_LASTF] = lastf
                 t[hs + T.HS_LASTD] = -1
                 ld, dhit = data_latency(t, h, pc, maddr, minfo, now + tpc, tpc)
+                lastf = t[hs + T.HS_LASTF]
+                lastd = t[hs + T.HS_LASTD]
         # decode (cached by instruction word)
-        flags = t[hc + T.HC_DFLAGS]
-        key = (insn & 0xFFFFFFFF) | (flags << 32) | (1 << 40)
-        e = dec + 2 * (((insn >> 2) ^ (insn >> 15) ^ flags) & (T.DEC_ENTRIES - 1))
+        key = (insn & 0xFFFFFFFF) | (dflags << 32) | (1 << 40)
+        e = dec + 2 * (((insn >> 2) ^ (insn >> 15) ^ dflags) & (T.DEC_ENTRIES - 1))
         if t[e] == key:
             d = t[e + 1]
         else:
-            d = D.decode(insn, flags)
+            d = D.decode(insn, dflags)
             t[e] = key
             t[e + 1] = d
-        t[hs + T.HS_P_VALID] = 1
-        t[hs + T.HS_P_PC] = pc
-        t[hs + T.HS_P_INSN] = insn
-        t[hs + T.HS_P_DEC] = d
-        t[hs + T.HS_P_LF] = lf
-        t[hs + T.HS_P_FHIT] = 1 if fhit else 0
-        t[hs + T.HS_P_LD] = ld
-        t[hs + T.HS_P_DHIT] = 1 if dhit else 0
-        t[hs + T.HS_P_RD] = work[r + L.TR_RD]
+        p_valid = 1
+        p_pc = pc
+        p_insn = insn
+        p_dec = d
+        p_lf = lf
+        p_fhit = 1 if fhit else 0
+        p_ld = ld
+        p_dhit = 1 if dhit else 0
+        p_rd = work[r + _U(L.TR_RD)]
+        i += 1
+    t[hs + T.HS_CYC] = cyc
+    t[hs + T.HS_N] = count
+    t[hs + T.HS_LASTF] = lastf
+    t[hs + T.HS_LASTD] = lastd
+    t[hs + T.HS_LASTDW] = lastdw
+    t[hs + T.HS_FNEXT] = fnext
+    t[hs + T.HS_DPREV] = dprev
+    t[hs + T.HS_XPREV] = xprev
+    t[hs + T.HS_MPREV] = mprev
+    t[hs + T.HS_WPREV] = wprev
+    t[hs + T.HS_FCAUSE] = fcause
+    t[hs + T.HS_XCAUSE] = xcause
+    t[hs + T.HS_LOADMASK] = loadmask
+    t[hs + T.HS_MULMASK] = mulmask
+    t[hs + T.HS_FPMASK] = fpmask
+    t[hs + T.HS_P_VALID] = p_valid
+    t[hs + T.HS_P_PC] = p_pc
+    t[hs + T.HS_P_INSN] = p_insn
+    t[hs + T.HS_P_DEC] = p_dec
+    t[hs + T.HS_P_LF] = p_lf
+    t[hs + T.HS_P_FHIT] = p_fhit
+    t[hs + T.HS_P_LD] = p_ld
+    t[hs + T.HS_P_DHIT] = p_dhit
+    t[hs + T.HS_P_RD] = p_rd
+    if same_f:
+        t[gi[9] + T.CS_RD_ACC] += same_f
+    if same_r:
+        t[gd[9] + T.CS_RD_ACC] += same_r
+    if same_w:
+        t[gd[9] + T.CS_WR_ACC] += same_w
+    return i
 
 
 @njit(cache=True)
-def settle(t, harts, h):
+def pipelined_batch(t0, work, n):
+    """Time n records of the kernel's trace buffer, hart run by hart run."""
+    t = CM.raw_view(t0)
+    trb = work[L.C_TRACE]
+    i = 0
+    while i < n:
+        i = _pipe_hart_run(t, work, work[trb + i * L.TR_WORDS + L.TR_HART], i, n, False, 0)
+
+
+@njit(cache=True)
+def settle(t0, work, harts, h):
     """Finish hart h's pending instruction: its successor is the hart's current pc."""
-    hs = t[T.H_HS] + h * T.HS_W
-    if t[hs + T.HS_P_VALID]:
-        finalize(t, h, harts[h, PC])
+    t = CM.raw_view(t0)
+    if t[t[T.H_HS] + h * T.HS_W + T.HS_P_VALID]:
+        _pipe_hart_run(t, work, h, 0, 0, True, harts[h, PC])
 
 
 _cachedir.done()
@@ -535,7 +637,7 @@ class PipelinedCore(TimedCore):
         pipelined_batch(self.t, self.work, count)
 
     def _settle(self, hart: int):
-        settle(self.t, self.harts, hart)
+        settle(self.t, self.work, self.harts, hart)
 
     def _cpu_stats(self, prefix, row, insts) -> list[tuple]:
         wrong = int(row[T.HT_BP_COND_WRONG] + row[T.HT_RAS_WRONG] + row[T.HT_INDIRECT_WRONG])

@@ -161,6 +161,63 @@ def l1_hit(t, c, line, is_write):
 
 
 @njit(cache=True)
+def l1_hit_call(t, c, line, is_write):
+    """`l1_hit`, not inlined (the rare policies' path out of the hot loops)."""
+    return l1_hit(t, c, line, is_write)
+
+
+_U = np.uint64  # indices as unsigned: no negative-index wrap-around code in the hot paths
+
+
+@njit(cache=True, inline="always")
+def l1_geometry(t, c):
+    """What `l1_hit_at` needs of cache c (-1: none), read once per run of records instead of per
+    access: (c, plain LRU without a stride prefetcher, tags, set mask, ways, flags, ready, LRU
+    stamps, LRU clock, statistics, hit latency, write check: 0 write-through, 1 writable,
+    2 writable when held exclusive)."""
+    if c < 0:
+        return (c, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    cc = t[T.H_CC] + c * T.CC_W
+    l0 = t[cc + T.CC_L0]
+    plain = 1 if t[cc + T.CC_REPL] == T.REPL_LRU and t[cc + T.CC_PF] != T.PF_STRIDE else 0
+    wcheck = 0 if t[cc + T.CC_WB] == 0 else (1 if t[cc + T.CC_COH] == T.COH_NONE else 2)
+    return (c, plain, t[T.H_TAGS] + l0, t[cc + T.CC_SETMASK], t[cc + T.CC_ASSOC], t[T.H_FLAGS] + l0,
+            t[T.H_READY] + l0, t[T.H_LRU] + l0, t[T.H_REPL] + t[cc + T.CC_R0], t[T.H_CSTAT] + c * T.NCS,
+            t[cc + T.CC_HIT], wcheck)
+
+
+@njit(cache=True, inline="always")
+def l1_hit_at(t, g, line, is_write):
+    """`l1_hit` of the cache whose `l1_geometry` is g: the same checks and bookkeeping, with the
+    geometry in registers (other replacement policies and stride prefetchers: `l1_hit`)."""
+    c, plain, tg0, setmask, assoc, fl0, rd0, lru0, rslot, st, hit, wcheck = g
+    if plain == 0:
+        return l1_hit_call(t, c, line, is_write)
+    base = (line & setmask) * assoc
+    idx = -1
+    for w in range(assoc):
+        if t[_U(tg0 + base + w)] == line:
+            idx = base + w
+            break
+    if idx < 0:
+        return -1
+    fl = t[_U(fl0 + idx)]
+    if (fl & T.F_PREF) != 0 or t[_U(rd0 + idx)] != 0:
+        return -1
+    if is_write:
+        if wcheck == 0 or (wcheck == 2 and (fl & T.F_EXCL) == 0):
+            return -1
+        t[_U(fl0 + idx)] = fl | T.F_DIRTY
+        t[_U(st + T.CS_WR_ACC)] += 1
+    else:
+        t[_U(st + T.CS_RD_ACC)] += 1
+    stamp = t[_U(rslot)] + 1
+    t[_U(rslot)] = stamp
+    t[_U(lru0 + idx)] = stamp
+    return hit
+
+
+@njit(cache=True)
 def reset_fetch_lines(t):
     """Forget every hart's last-fetched line (its L1I lost a line)."""
     hs = t[T.H_HS]
