@@ -24,47 +24,47 @@ def fld(v):
 # --- f, f(, f) -> f ---
 @njit(cache=True, inline='always')
 def fmadd_d(a, b, c, rm):
-    return sf.muladd(sf.FMADD, a, b, c, rm, sf.F64)
+    return sf.arith(sf.FMADD, sf.F64, a, b, c, rm)
 
 
 @njit(cache=True, inline='always')
 def fmsub_d(a, b, c, rm):
-    return sf.muladd(sf.FMSUB, a, b, c, rm, sf.F64)
+    return sf.arith(sf.FMSUB, sf.F64, a, b, c, rm)
 
 
 @njit(cache=True, inline='always')
 def fnmsub_d(a, b, c, rm):
-    return sf.muladd(sf.FNMSUB, a, b, c, rm, sf.F64)
+    return sf.arith(sf.FNMSUB, sf.F64, a, b, c, rm)
 
 
 @njit(cache=True, inline='always')
 def fnmadd_d(a, b, c, rm):
-    return sf.muladd(sf.FNMADD, a, b, c, rm, sf.F64)
+    return sf.arith(sf.FNMADD, sf.F64, a, b, c, rm)
 
 
 @njit(cache=True, inline='always')
 def fadd_d(a, b, c, rm):
-    return sf.add(a, b, rm, sf.F64)
+    return sf.arith(sf.ADD, sf.F64, a, b, 0, rm)
 
 
 @njit(cache=True, inline='always')
 def fsub_d(a, b, c, rm):
-    return sf.sub(a, b, rm, sf.F64)
+    return sf.arith(sf.SUB, sf.F64, a, b, 0, rm)
 
 
 @njit(cache=True, inline='always')
 def fmul_d(a, b, c, rm):
-    return sf.mul(a, b, rm, sf.F64)
+    return sf.arith(sf.MUL, sf.F64, a, b, 0, rm)
 
 
 @njit(cache=True, inline='always')
 def fdiv_d(a, b, c, rm):
-    return sf.div(a, b, rm, sf.F64)
+    return sf.arith(sf.DIV, sf.F64, a, b, 0, rm)
 
 
 @njit(cache=True, inline='always')
 def fsqrt_d(a, b, c, rm):
-    return sf.sqrt(a, rm, sf.F64)
+    return sf.arith(sf.SQRT, sf.F64, a, 0, 0, rm)
 
 
 @njit(cache=True, inline='always')

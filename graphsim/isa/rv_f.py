@@ -51,55 +51,55 @@ def flw(v):
 # --- f, f(, f) -> f ---
 @njit(cache=True, inline='always')
 def fmadd_s(a, b, c, rm):
-    r, fl = sf.muladd(sf.FMADD, unbox(a), unbox(b), unbox(c), rm, sf.F32)
+    r, fl = sf.arith(sf.FMADD, sf.F32, unbox(a), unbox(b), unbox(c), rm)
     return box(r), fl
 
 
 @njit(cache=True, inline='always')
 def fmsub_s(a, b, c, rm):
-    r, fl = sf.muladd(sf.FMSUB, unbox(a), unbox(b), unbox(c), rm, sf.F32)
+    r, fl = sf.arith(sf.FMSUB, sf.F32, unbox(a), unbox(b), unbox(c), rm)
     return box(r), fl
 
 
 @njit(cache=True, inline='always')
 def fnmsub_s(a, b, c, rm):
-    r, fl = sf.muladd(sf.FNMSUB, unbox(a), unbox(b), unbox(c), rm, sf.F32)
+    r, fl = sf.arith(sf.FNMSUB, sf.F32, unbox(a), unbox(b), unbox(c), rm)
     return box(r), fl
 
 
 @njit(cache=True, inline='always')
 def fnmadd_s(a, b, c, rm):
-    r, fl = sf.muladd(sf.FNMADD, unbox(a), unbox(b), unbox(c), rm, sf.F32)
+    r, fl = sf.arith(sf.FNMADD, sf.F32, unbox(a), unbox(b), unbox(c), rm)
     return box(r), fl
 
 
 @njit(cache=True, inline='always')
 def fadd_s(a, b, c, rm):
-    r, fl = sf.add(unbox(a), unbox(b), rm, sf.F32)
+    r, fl = sf.arith(sf.ADD, sf.F32, unbox(a), unbox(b), 0, rm)
     return box(r), fl
 
 
 @njit(cache=True, inline='always')
 def fsub_s(a, b, c, rm):
-    r, fl = sf.sub(unbox(a), unbox(b), rm, sf.F32)
+    r, fl = sf.arith(sf.SUB, sf.F32, unbox(a), unbox(b), 0, rm)
     return box(r), fl
 
 
 @njit(cache=True, inline='always')
 def fmul_s(a, b, c, rm):
-    r, fl = sf.mul(unbox(a), unbox(b), rm, sf.F32)
+    r, fl = sf.arith(sf.MUL, sf.F32, unbox(a), unbox(b), 0, rm)
     return box(r), fl
 
 
 @njit(cache=True, inline='always')
 def fdiv_s(a, b, c, rm):
-    r, fl = sf.div(unbox(a), unbox(b), rm, sf.F32)
+    r, fl = sf.arith(sf.DIV, sf.F32, unbox(a), unbox(b), 0, rm)
     return box(r), fl
 
 
 @njit(cache=True, inline='always')
 def fsqrt_s(a, b, c, rm):
-    r, fl = sf.sqrt(unbox(a), rm, sf.F32)
+    r, fl = sf.arith(sf.SQRT, sf.F32, unbox(a), 0, 0, rm)
     return box(r), fl
 
 

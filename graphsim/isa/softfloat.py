@@ -58,6 +58,10 @@ F64_CANON = 0x7FF8000000000000
 # (fraction bits, exponent bits) of each format
 _M32, _E32 = 23, 8
 _M64, _E64 = 52, 11
+# The formats as the interface names them: by fraction width. A binary32
+# operand is its pattern in the low 32 bits (upper bits zero).
+F32 = _M32
+F64 = _M64
 
 M62 = (1 << 62) - 1
 M63 = (1 << 63) - 1
@@ -541,41 +545,53 @@ def _order_key(x, m, ebits, zeros_equal):
 
 
 @njit(cache=True)
-def _minmax(a, b, m, ebits, want_max):
-    na = _is_nan(a, m, ebits)
-    nb = _is_nan(b, m, ebits)
-    flags = NV if (_is_snan(a, m, ebits) or _is_snan(b, m, ebits)) else 0
+def minmax(a, b, fmt, want_max):
+    """RISC-V fmin/fmax: IEEE 754-2019 minimumNumber/maximumNumber (-0 < +0)."""
+    ebits = _E64 if fmt == F64 else _E32
+    na = _is_nan(a, fmt, ebits)
+    nb = _is_nan(b, fmt, ebits)
+    flags = NV if (_is_snan(a, fmt, ebits) or _is_snan(b, fmt, ebits)) else 0
     if na and nb:
-        return _canon(m), flags
+        return _canon(fmt), flags
     if na:
         return b, flags
     if nb:
         return a, flags
-    ka = _order_key(a, m, ebits, False)
-    kb = _order_key(b, m, ebits, False)
+    ka = _order_key(a, fmt, ebits, False)
+    kb = _order_key(b, fmt, ebits, False)
     if want_max:
         return (a if ka > kb else b), 0
     return (a if ka < kb else b), 0
 
 
+# comparison kinds
+EQ = 0  # quiet
+LT = 1  # signalling
+LE = 2  # signalling
+
+
 @njit(cache=True)
-def _compare(a, b, m, ebits, kind):
-    """kind 0: a == b (quiet), 1: a < b, 2: a <= b (signalling)."""
-    if _is_nan(a, m, ebits) or _is_nan(b, m, ebits):
-        if kind != 0 or _is_snan(a, m, ebits) or _is_snan(b, m, ebits):
+def compare(a, b, fmt, kind):
+    """(1 or 0, flags) of a == b, a < b or a <= b."""
+    ebits = _E64 if fmt == F64 else _E32
+    if _is_nan(a, fmt, ebits) or _is_nan(b, fmt, ebits):
+        if kind != EQ or _is_snan(a, fmt, ebits) or _is_snan(b, fmt, ebits):
             return 0, NV
         return 0, 0
-    ka = _order_key(a, m, ebits, True)
-    kb = _order_key(b, m, ebits, True)
-    if kind == 0:
+    ka = _order_key(a, fmt, ebits, True)
+    kb = _order_key(b, fmt, ebits, True)
+    if kind == EQ:
         return (1 if ka == kb else 0), 0
-    if kind == 1:
+    if kind == LT:
         return (1 if ka < kb else 0), 0
     return (1 if ka <= kb else 0), 0
 
 
 @njit(cache=True)
-def _classify(x, m, ebits):
+def classify(x, fmt):
+    """The fclass mask (one bit of ten)."""
+    m = fmt
+    ebits = _E64 if fmt == F64 else _E32
     emask = (1 << ebits) - 1
     sign = (x >> (m + ebits)) & 1
     ef = (x >> m) & emask
@@ -613,8 +629,18 @@ def _int_limit(kind, negative):
 
 
 @njit(cache=True)
-def _to_int(a, rm, m, ebits, kind):
-    c, s, e, mant = _unpack(a, m, ebits)
+def to_int(a, rm, fmt, kind):
+    """a converted to integer kind I32/U32/I64/U64 as written to rd (32-bit
+    results sign-extended), saturating with NV alone."""
+    if fmt == F64 and rm == RTZ:
+        # 1 <= |a| < 2**31: the host's truncating conversion, NX when it dropped a fraction
+        e = (a >> 52) & 0x7FF
+        if 1023 <= e and e <= 1023 + 30 and (a >= 0 or kind == I32 or kind == I64):
+            x = _as_double(a)
+            q = int(x)
+            return q, NX if float(q) != x else 0
+    m = fmt
+    c, s, e, mant = _unpack(a, m, _E64 if fmt == F64 else _E32)
     if c >= _QNAN:
         return _int_limit(kind, 0), NV
     if c == _INF or e >= 64:
@@ -659,7 +685,18 @@ def _to_int(a, rm, m, ebits, kind):
 
 
 @njit(cache=True)
-def _from_int(v, rm, m, ebits, kind):
+def from_int(v, rm, fmt, kind):
+    """The integer register value v, read as kind I32/U32/I64/U64, rounded to fmt."""
+    if fmt == F64:
+        # exact on the host: every 32-bit integer, 64-bit ones up to 2**53
+        if kind == I32:
+            return _double_bits(float(sext32(v))), 0
+        if kind == U32:
+            return _double_bits(float(v & M32)), 0
+        if kind == I64 and -(1 << 53) <= v and v <= (1 << 53):
+            return _double_bits(float(v)), 0
+    m = fmt
+    ebits = _E64 if fmt == F64 else _E32
     sign = 0
     if kind == I32:
         x = sext32(v)
@@ -688,7 +725,19 @@ def _from_int(v, rm, m, ebits, kind):
 
 
 @njit(cache=True)
-def _convert(a, rm, m_from, e_from, m_to, e_to):
+def convert(a, rm, fmt_from, fmt_to):
+    """a rounded from one format to the other (fcvt.s.d, fcvt.d.s)."""
+    if fmt_from == F32:
+        x = _host_operand(a, F32)
+        if x == x:  # normal: widening is exact
+            return _double_bits(x), 0
+    elif rm == RNE and _LO64 <= ((a >> 52) & 0x7FF) <= _HI64:
+        r, fl = _narrow32(_as_double(a), True)
+        if fl >= 0:
+            return r, fl
+    m_from, m_to = fmt_from, fmt_to
+    e_from = _E64 if fmt_from == F64 else _E32
+    e_to = _E64 if fmt_to == F64 else _E32
     c, s, e, mant = _unpack(a, m_from, e_from)
     if c >= _QNAN:
         return _canon(m_to), NV if c == _SNAN else 0
@@ -829,139 +878,30 @@ def fast(op, fmt, a, b, c):
     return _double_bits(r), NX if g + a2 != 0.0 else 0
 
 
-# --- the interface -----------------------------------------------------------------
-# Formats are named by their fraction width; a binary32 operand is its pattern in
-# the low 32 bits (upper bits zero).
-F32 = _M32
-F64 = _M64
+# --- arithmetic: the interface ----------------------------------------------------
 
 
 @njit(cache=True)
-def _ebits(fmt):
-    return _E64 if fmt == F64 else _E32
-
-
-@njit(cache=True)
-def add(a, b, rm, fmt):
-    if rm == RNE:
-        r, fl = fast(ADD, fmt, a, b, 0)
-        if fl >= 0:
-            return r, fl
-    return _add(a, b, rm, fmt, _ebits(fmt))
-
-
-@njit(cache=True)
-def sub(a, b, rm, fmt):
-    if rm == RNE:
-        r, fl = fast(SUB, fmt, a, b, 0)
-        if fl >= 0:
-            return r, fl
-    return _add(a, b ^ _sign_bit(1, fmt), rm, fmt, _ebits(fmt))
-
-
-@njit(cache=True)
-def mul(a, b, rm, fmt):
-    if rm == RNE:
-        r, fl = fast(MUL, fmt, a, b, 0)
-        if fl >= 0:
-            return r, fl
-    return _mul(a, b, rm, fmt, _ebits(fmt))
-
-
-@njit(cache=True)
-def div(a, b, rm, fmt):
-    if rm == RNE:
-        r, fl = fast(DIV, fmt, a, b, 0)
-        if fl >= 0:
-            return r, fl
-    return _div(a, b, rm, fmt, _ebits(fmt))
-
-
-@njit(cache=True)
-def sqrt(a, rm, fmt):
-    if rm == RNE:
-        r, fl = fast(SQRT, fmt, a, 0, 0)
-        if fl >= 0:
-            return r, fl
-    return _sqrt(a, rm, fmt, _ebits(fmt))
-
-
-@njit(cache=True)
-def muladd(op, a, b, c, rm, fmt):
-    """op: FMADD, FMSUB, FNMSUB or FNMADD, one rounding."""
+def arith(op, fmt, a, b, c, rm):
+    """op (FMADD..SQRT) of a, b, c (those it reads), rounded once under rm: (bits, flags)."""
     if rm == RNE:
         r, fl = fast(op, fmt, a, b, c)
         if fl >= 0:
             return r, fl
+    ebits = _E64 if fmt == F64 else _E32
+    if op == ADD:
+        return _add(a, b, rm, fmt, ebits)
+    if op == SUB:
+        return _add(a, b ^ _sign_bit(1, fmt), rm, fmt, ebits)
+    if op == MUL:
+        return _mul(a, b, rm, fmt, ebits)
+    if op == DIV:
+        return _div(a, b, rm, fmt, ebits)
+    if op == SQRT:
+        return _sqrt(a, rm, fmt, ebits)
     sign = _sign_bit(1, fmt)
     if op == FNMSUB or op == FNMADD:
         a ^= sign
     if op == FMSUB or op == FNMADD:
         c ^= sign
-    return _muladd(a, b, c, rm, fmt, _ebits(fmt))
-
-
-@njit(cache=True)
-def minmax(a, b, fmt, want_max):
-    """RISC-V fmin/fmax: IEEE 754-2019 minimumNumber/maximumNumber (-0 < +0)."""
-    return _minmax(a, b, fmt, _ebits(fmt), want_max)
-
-
-# comparison kinds
-EQ = 0  # quiet
-LT = 1  # signalling
-LE = 2  # signalling
-
-
-@njit(cache=True)
-def compare(a, b, fmt, kind):
-    """(1 or 0, flags) of a == b, a < b or a <= b."""
-    return _compare(a, b, fmt, _ebits(fmt), kind)
-
-
-@njit(cache=True)
-def classify(a, fmt):
-    """The fclass mask (one bit of ten)."""
-    return _classify(a, fmt, _ebits(fmt))
-
-
-@njit(cache=True)
-def to_int(a, rm, fmt, kind):
-    """a converted to integer kind I32/U32/I64/U64 as written to rd (32-bit
-    results sign-extended), saturating with NV."""
-    if fmt == F64 and rm == RTZ:
-        # 1 <= |a| < 2**31: the host's truncating conversion, NX when it dropped a fraction
-        e = (a >> 52) & 0x7FF
-        if 1023 <= e and e <= 1023 + 30 and (a >= 0 or kind == I32 or kind == I64):
-            x = _as_double(a)
-            q = int(x)
-            return q, NX if float(q) != x else 0
-    return _to_int(a, rm, fmt, _ebits(fmt), kind)
-
-
-@njit(cache=True)
-def from_int(v, rm, fmt, kind):
-    """The integer register value v, read as kind I32/U32/I64/U64, rounded to fmt."""
-    if fmt == F64:
-        # exact on the host: every 32-bit integer, 64-bit ones up to 2**53
-        if kind == I32:
-            return _double_bits(float(sext32(v))), 0
-        if kind == U32:
-            return _double_bits(float(v & M32)), 0
-        if kind == I64 and -(1 << 53) <= v and v <= (1 << 53):
-            return _double_bits(float(v)), 0
-    return _from_int(v, rm, fmt, _ebits(fmt), kind)
-
-
-@njit(cache=True)
-def convert(a, rm, fmt_from, fmt_to):
-    """a rounded from one format to the other (fcvt.s.d, fcvt.d.s)."""
-    if fmt_from == F32:
-        x = _host_operand(a, F32)
-        if x == x:  # normal: widening is exact
-            return _double_bits(x), 0
-    elif rm == RNE and ((a >> 52) & 0x7FF) >= _LO64 and ((a >> 52) & 0x7FF) <= _HI64:
-        r, fl = _narrow32(_as_double(a), True)
-        if fl >= 0:
-            return r, fl
-    return _convert(a, rm, fmt_from, _ebits(fmt_from), fmt_to, _ebits(fmt_to))
+    return _muladd(a, b, c, rm, fmt, ebits)

@@ -68,12 +68,12 @@ def module(name, op):
     comparisons, min/max and classify)."""
     f = FORMATS[name]
     return {
-        "add": lambda a, b, rm: S.add(a, b, rm, f),
-        "sub": lambda a, b, rm: S.sub(a, b, rm, f),
-        "mul": lambda a, b, rm: S.mul(a, b, rm, f),
-        "div": lambda a, b, rm: S.div(a, b, rm, f),
-        "sqrt": lambda a, rm: S.sqrt(a, rm, f),
-        "muladd": lambda a, b, c, rm: S.muladd(S.FMADD, a, b, c, rm, f),
+        "add": lambda a, b, rm: S.arith(S.ADD, f, a, b, 0, rm),
+        "sub": lambda a, b, rm: S.arith(S.SUB, f, a, b, 0, rm),
+        "mul": lambda a, b, rm: S.arith(S.MUL, f, a, b, 0, rm),
+        "div": lambda a, b, rm: S.arith(S.DIV, f, a, b, 0, rm),
+        "sqrt": lambda a, rm: S.arith(S.SQRT, f, a, 0, 0, rm),
+        "muladd": lambda a, b, c, rm: S.arith(S.FMADD, f, a, b, c, rm),
         "min": lambda a, b: S.minmax(a, b, f, False),
         "max": lambda a, b: S.minmax(a, b, f, True),
         "eq": lambda a, b: S.compare(a, b, f, S.EQ),
@@ -162,10 +162,10 @@ def test_tininess_is_detected_after_rounding():
     b = (fmt.bias << 23) | 1  # 1 + 2**-23
     for rm in MODES:
         want = R.mul(fmt, a, b, rm)
-        check(S.mul(a, b, rm, S.F32), want, f"rm={rm}")
+        check(S.arith(S.MUL, S.F32, a, b, 0, rm), want, f"rm={rm}")
     # RNE: the exact product 2**-126 * (1 - 2**-24 - 2**-47) rounds up to min normal
     # with an unbounded exponent too, so it is not tiny: NX only
-    r, fl = S.mul(a, b, R.RNE, S.F32)
+    r, fl = S.arith(S.MUL, S.F32, a, b, 0, R.RNE)
     assert r == min_normal and fl == R.NX
 
 
@@ -496,20 +496,20 @@ def test_fast_path_matches_exact_path(name):
             if i & 1:  # c near -(a*b)
                 p, _ = S._mul(x, y, 0, m, e)
                 z = ((p ^ sign) + (i % 7) - 3) & mask
-            if S.add(x, y, 0, f) != S._add(x, y, 0, m, e):
+            if S.arith(S.ADD, f, x, y, 0, 0) != S._add(x, y, 0, m, e):
                 bad[0] = i
-            if S.sub(x, y, 0, f) != S._add(x, y ^ sign, 0, m, e):
+            if S.arith(S.SUB, f, x, y, 0, 0) != S._add(x, y ^ sign, 0, m, e):
                 bad[1] = i
-            if S.mul(x, y, 0, f) != S._mul(x, y, 0, m, e):
+            if S.arith(S.MUL, f, x, y, 0, 0) != S._mul(x, y, 0, m, e):
                 bad[2] = i
-            if S.div(x, y, 0, f) != S._div(x, y, 0, m, e):
+            if S.arith(S.DIV, f, x, y, 0, 0) != S._div(x, y, 0, m, e):
                 bad[3] = i
-            if S.sqrt(x, 0, f) != S._sqrt(x, 0, m, e):
+            if S.arith(S.SQRT, f, x, 0, 0, 0) != S._sqrt(x, 0, m, e):
                 bad[4] = i
             for k in range(4):  # the four sign variants of the fused multiply-add
                 xs = x ^ sign if k >= 2 else x
                 zs = z ^ sign if k == 1 or k == 3 else z
-                if S.muladd(fused[k], x, y, z, 0, f) != S._muladd(xs, y, zs, 0, m, e):
+                if S.arith(fused[k], f, x, y, z, 0) != S._muladd(xs, y, zs, 0, m, e):
                     bad[5 + k] = i
         return bad
 
