@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["atomic.py", "fp.py", "timing.py", "checkpoint.py", "linux_boot.py"]
+SCRIPTS = ["atomic.py", "fp.py", "compile.py", "timing.py", "checkpoint.py", "linux_boot.py"]
 
 documents = []
 for script in SCRIPTS:
