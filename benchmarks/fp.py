@@ -11,6 +11,7 @@ them to the end).
 """
 
 import argparse
+import os
 
 from common import LONG_GUESTS, emit, median, qemu_seconds, run_guest
 
@@ -27,6 +28,7 @@ def main():
     args = parser.parse_args()
     limit = 200_000_000 if args.quick else None
     run_guest(CONFIG, "fpbench.elf", RV64GC)  # compile (or load) the kernel before timing
+    load_before = os.getloadavg()[0]
 
     fp = run_guest(CONFIG, f"{FP_GUEST}.elf", RV64GC, max_insts=limit)
     fp.pop("machine")
@@ -47,7 +49,9 @@ def main():
     int_mips = integer["rv64imac"]["median_mips"]
     emit({"benchmark": "fp", "target_mips": 100, "target_ratio_to_integer": 0.5, "target_ratio_to_qemu": 0.15,
           "fp_mips": fp["mips"], "fp_over_integer": round(fp["mips"] / int_mips, 3) if int_mips else None,
-          "fp_ratio_to_qemu": fp.get("ratio_to_qemu"), "fp": fp, "integer": integer})
+          "fp_ratio_to_qemu": fp.get("ratio_to_qemu"),
+          "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],  # (2 cores: above 2 is contention)
+          "fp": fp, "integer": integer})
 
 
 if __name__ == "__main__":

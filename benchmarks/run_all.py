@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["first_run.py", "atomic.py", "fp.py", "timing.py", "checkpoint.py", "linux_boot.py"]
+SCRIPTS = ["first_run.py", "atomic.py", "fp.py", "compile.py", "timing.py", "checkpoint.py", "linux_boot.py"]
 
 documents = []
 for script in SCRIPTS:

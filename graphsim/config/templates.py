@@ -5,7 +5,8 @@ QEMU-virt platform in one file, built here from one template with the difference
 from __future__ import annotations
 
 
-def virt_machine(name: str, description: str = "", cpu: str = "cpu.atomic", ram: str = "128MiB",
+def virt_machine(name: str, description: str = "", cpu: str = "cpu.atomic", isa: str = "rv64imac_zicsr_zifencei",
+                 ram: str = "128MiB",
                  caches: dict[str, str] | None = None, simctl: bool = False, comment: str = "") -> str:
     """One hart on the QEMU virt map (RAM at 0x8000_0000, finisher, CLINT, PLIC, UART at irq 10).
 
@@ -19,7 +20,7 @@ def virt_machine(name: str, description: str = "", cpu: str = "cpu.atomic", ram:
     if description:
         lines.append(f'description = "{description}"')
     icache, dcache = ("l1i.cpu_side", "l1d.cpu_side") if caches else ("membus.cpu_side", "membus.cpu_side")
-    lines += ["", "[components.cpu]", f'type = "{cpu}"', 'isa = "rv64imac_zicsr_zifencei"', 'frequency = "1GHz"',
+    lines += ["", "[components.cpu]", f'type = "{cpu}"', f'isa = "{isa}"', 'frequency = "1GHz"',
               f'icache_port = "{icache}"', f'dcache_port = "{dcache}"']
     for cache, size in caches.items():
         mem_side = "membus.cpu_side" if cache == "l2" else below_l1
@@ -44,7 +45,8 @@ NEW_MACHINE = virt_machine(
     comment="A whole machine in one file, so it validates wherever it is saved. Larger machines\n"
             'share a platform with  include = ["include/virt-devices.toml"]  (relative to this file).')
 
-# The machine `graphsim precompile` warms each CPU model up on (``{kind}``: the model's kind): caches
+# The machine `graphsim precompile` warms each CPU model up on (``{kind}``, ``{isa}``: the model's
+# kind and ISA, once without and once with F/D, the kernel's two compilations): caches
 # and simctl so that every kernel entry a run can use is compiled; 1 MiB of RAM so it builds fast.
-WARM_UP_MACHINE = virt_machine("graphsim-precompile", cpu="{kind}", ram="1MiB",
+WARM_UP_MACHINE = virt_machine("graphsim-precompile", cpu="{kind}", isa="{isa}", ram="1MiB",
                                caches={"l1i": "4KiB", "l1d": "4KiB", "l2": "16KiB"}, simctl=True)

@@ -37,14 +37,15 @@ from ..devices import plic as PL
 from ..devices import uart16550 as UA
 from ..isa import csr as CSR
 from ..isa import decoder_gen as D
+from ..isa import fpexec as FX
 from ..isa import mmu as MMU
 from ..isa import priv as PV
 from ..isa import zicsr as ZC
 from ..isa.bits import sext16, sext32, sext8
 from ..isa.state import (
-    FCSR, ICOUNT, LR_ADDR, LR_VALID, LR_VALUE, MCOUNTEREN, MCOUNTINHIBIT, MCYCLE, MENVCFG, MIE, MINSTRET, MIP, MSTATUS,
-    PC, PRIV, PRV_M, PRV_S, PRV_U, SATP, SEIP_SW, STIMECMP, TICK, USED, USED_A, USED_D, USED_F, USED_M, USED_PAGING,
-    USED_PAGING_SHIFT, USED_SSTC, USED_ZIHINTPAUSE, WFI,
+    FCSR, ICOUNT, LR_ADDR, LR_VALID, LR_VALUE, MCOUNTEREN, MCOUNTINHIBIT, MCYCLE, MENVCFG, MIE, MINSTRET, MIP, MISA,
+    MSTATUS, PC, PRIV, PRV_M, PRV_S, PRV_U, SATP, SEIP_SW, STIMECMP, TICK, USED, USED_A, USED_D, USED_F, USED_M,
+    USED_PAGING, USED_PAGING_SHIFT, USED_SSTC, USED_ZIHINTPAUSE, WFI,
 )
 from ..isa.state import F as FREG
 from . import layout as L
@@ -675,35 +676,20 @@ def exec_rare(harts, h, st, ram8, ram16, ram32, ram64, dev, work, op, rd, rs1, r
     return exc, tval, npc, brk, exit_reason, maddr, minfo
 
 
-@njit(cache=True)
-def exec_fp(st, op, rd, rs1, rs2, imm):
+@njit(cache=True, inline='always')
+def exec_fp(op, rd, imm, fa, fb, fc, xa, fcsr):
     """Execute an F/D computation (decoder classes fpu, fpx, xfp; loads and stores run on the
-    integer path). Resolves the rounding mode (a reserved one, static or from frm, is an illegal
-    instruction), accrues fflags and marks mstatus.FS Dirty when FP state was written. Only
-    reached while FS != Off: the decoder treats FP instructions as illegal otherwise.
-    Returns -1, or the exception cause."""
-    rm = imm & 7
-    if rm == 7:
-        rm = (st[FCSR] >> 5) & 7
-    if rm > 4:
-        return PV.EXC_ILLEGAL
-    if op <= D.FPU_LAST:
-        v, fl = D.fpu(op, st[FREG + rs1], st[FREG + rs2], st[FREG + ((imm >> 3) & 31)], rm)
-        st[FREG + rd] = v
-        st[MSTATUS] |= CSR.MSTATUS_FS
-    elif op <= D.FPX_LAST:
-        v, fl = D.fpx(op, st[FREG + rs1], st[FREG + rs2], rm)
-        if rd != 0:
-            st[rd] = v
-        if fl != 0:
-            st[MSTATUS] |= CSR.MSTATUS_FS
-    else:
-        v, fl = D.xfp(op, st[rs1], rm)
-        st[FREG + rd] = v
-        st[MSTATUS] |= CSR.MSTATUS_FS
-    st[FCSR] |= fl
-    st[USED] |= USED_F | (USED_D if imm & 256 else 0)
-    return -1
+    integer path) on register values: fa, fb, fc from f[rs1], f[rs2], f[rs3], xa from x[rs1].
+    (Values, not the hart's array: an array argument costs atomic refcounts on every call.)
+    Only reached while FS != Off: the decoder treats FP instructions as illegal otherwise.
+    Returns (-1 or the exception cause, the hart-state index of the register written, its value,
+    the fflags to accrue); writing an f register or nonzero fflags makes mstatus.FS Dirty."""
+    bad, v, fl = FX.execute(op, fa, fb, fc, xa, imm, (fcsr >> 5) & 7)
+    if bad:
+        return PV.EXC_ILLEGAL, 0, 0, 0
+    if D.FPX_FIRST <= op <= D.FPX_LAST:
+        return -1, rd, v, fl
+    return -1, FREG + rd, v, fl
 
 
 @njit(cache=True)
@@ -1075,8 +1061,29 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
                     if fp is not None:
                         isfp = op >= D.FPU_FIRST
                     if isfp:
-                        exc = exec_fp(st, op, rd, rs1, rs2, imm)
+                        exc, dst, v, fl = exec_fp(op, rd, imm, st[FREG + rs1], st[FREG + rs2],
+                                                  st[FREG + ((imm >> 3) & 31)], st[rs1], st[FCSR])
                         tval = w
+                        if exc < 0:
+                            st[dst] = v
+                            st[0] = 0
+                            st[FCSR] |= fl
+                            if dst >= FREG or fl != 0:
+                                st[MSTATUS] |= CSR.MSTATUS_FS
+                            used |= USED_F | (USED_D if imm & 256 else 0)
+                    elif fp is not None and D.CSR_FIRST <= op <= D.CSR_LAST and 1 <= (imm & 0xFFF) <= 3 \
+                            and (st[MISA] & CSR.MISA_F) != 0 and (st[MSTATUS] & CSR.MSTATUS_FS) != 0:
+                        # fflags, frm, fcsr as csr_instruction would, without its calls' cost: FP
+                        # code reads and writes them around every quiet comparison
+                        kind = (op - D.OP_CSRRW) % 3
+                        old = CSR.fp_csr_read(imm & 0xFFF, st[FCSR])
+                        if ZC.does_write(kind, rs1):
+                            src = rs1 if op >= D.OP_CSRRWI else st[rs1]
+                            st[FCSR] = CSR.fp_csr_written(imm & 0xFFF, st[FCSR], ZC.new_value(kind, old, src))
+                            st[MSTATUS] |= CSR.MSTATUS_FS
+                            used |= USED_F
+                        st[rd] = old
+                        st[0] = 0
                     else:
                         exc, tval, npc, brk, exit_reason, maddr, minfo = exec_rare(
                             harts, h, st, ram8, ram16, ram32, ram64, dev, work, op, rd, rs1, rs2, imm, w, pc, npc, priv, xl32, k, t,

@@ -197,6 +197,26 @@ def csr_check(st, csr, priv, write, xl32):
 
 
 @njit(cache=True)
+def fp_csr_read(csr, fcsr):
+    """fflags (0x001), frm (0x002) or fcsr (0x003), read from the fcsr register."""
+    if csr == 0x001:
+        return fcsr & 0x1F
+    if csr == 0x002:
+        return (fcsr >> 5) & 7
+    return fcsr & 0xFF
+
+
+@njit(cache=True)
+def fp_csr_written(csr, fcsr, v):
+    """The fcsr register after v is written to fflags, frm or fcsr."""
+    if csr == 0x001:
+        return (fcsr & ~0x1F) | (v & 0x1F)
+    if csr == 0x002:
+        return (fcsr & 0x1F) | ((v & 7) << 5)
+    return v & 0xFF
+
+
+@njit(cache=True)
 def csr_read(st, csr, xl32, k, mtime):
     """Read a CSR already checked by csr_check. Returns the XLEN-wide value (RV32: sign-extended)."""
     v = 0
@@ -206,12 +226,8 @@ def csr_read(st, csr, xl32, k, mtime):
             v |= MSTATUS_UXL_SXL_64 if csr == 0x300 else 2 << 32
         if (v & MSTATUS_FS) == MSTATUS_FS:
             v |= MSTATUS_SD32 if xl32 else MSTATUS_SD64
-    elif csr == 0x001:
-        v = st[FCSR] & 0x1F
-    elif csr == 0x002:
-        v = (st[FCSR] >> 5) & 7
-    elif csr == 0x003:
-        v = st[FCSR] & 0xFF
+    elif 1 <= csr <= 3:
+        v = fp_csr_read(csr, st[FCSR])
     elif csr == 0x310:
         v = 0
     elif csr == 0x301:
@@ -322,12 +338,7 @@ def csr_write(st, csr, v, xl32, k, satp_modes):
             st[MSTATUS] &= ~MSTATUS_MPP
         return 0
     if csr <= 3:
-        if csr == 0x001:
-            st[FCSR] = (st[FCSR] & ~0x1F) | (v & 0x1F)
-        elif csr == 0x002:
-            st[FCSR] = (st[FCSR] & 0x1F) | ((v & 7) << 5)
-        else:
-            st[FCSR] = v & 0xFF
+        st[FCSR] = fp_csr_written(csr, st[FCSR], v)
         st[MSTATUS] |= MSTATUS_FS
         st[USED] |= USED_F
         return 0

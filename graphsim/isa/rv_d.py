@@ -24,47 +24,47 @@ def fld(v):
 # --- f, f(, f) -> f ---
 @njit(cache=True, inline='always')
 def fmadd_d(a, b, c, rm):
-    return sf.f64_muladd(a, b, c, rm)
+    return sf.arith(sf.FMADD, sf.F64, a, b, c, rm)
 
 
 @njit(cache=True, inline='always')
 def fmsub_d(a, b, c, rm):
-    return sf.f64_muladd(a, b, c ^ SIGN64, rm)
+    return sf.arith(sf.FMSUB, sf.F64, a, b, c, rm)
 
 
 @njit(cache=True, inline='always')
 def fnmsub_d(a, b, c, rm):
-    return sf.f64_muladd(a ^ SIGN64, b, c, rm)
+    return sf.arith(sf.FNMSUB, sf.F64, a, b, c, rm)
 
 
 @njit(cache=True, inline='always')
 def fnmadd_d(a, b, c, rm):
-    return sf.f64_muladd(a ^ SIGN64, b, c ^ SIGN64, rm)
+    return sf.arith(sf.FNMADD, sf.F64, a, b, c, rm)
 
 
 @njit(cache=True, inline='always')
 def fadd_d(a, b, c, rm):
-    return sf.f64_add(a, b, rm)
+    return sf.arith(sf.ADD, sf.F64, a, b, 0, rm)
 
 
 @njit(cache=True, inline='always')
 def fsub_d(a, b, c, rm):
-    return sf.f64_sub(a, b, rm)
+    return sf.arith(sf.SUB, sf.F64, a, b, 0, rm)
 
 
 @njit(cache=True, inline='always')
 def fmul_d(a, b, c, rm):
-    return sf.f64_mul(a, b, rm)
+    return sf.arith(sf.MUL, sf.F64, a, b, 0, rm)
 
 
 @njit(cache=True, inline='always')
 def fdiv_d(a, b, c, rm):
-    return sf.f64_div(a, b, rm)
+    return sf.arith(sf.DIV, sf.F64, a, b, 0, rm)
 
 
 @njit(cache=True, inline='always')
 def fsqrt_d(a, b, c, rm):
-    return sf.f64_sqrt(a, rm)
+    return sf.arith(sf.SQRT, sf.F64, a, 0, 0, rm)
 
 
 @njit(cache=True, inline='always')
@@ -84,44 +84,44 @@ def fsgnjx_d(a, b, c, rm):
 
 @njit(cache=True, inline='always')
 def fmin_d(a, b, c, rm):
-    return sf.f64_min(a, b)
+    return sf.minmax(a, b, sf.F64, False)
 
 
 @njit(cache=True, inline='always')
 def fmax_d(a, b, c, rm):
-    return sf.f64_max(a, b)
+    return sf.minmax(a, b, sf.F64, True)
 
 
 @njit(cache=True, inline='always')
 def fcvt_s_d(a, b, c, rm):
-    r, fl = sf.f64_to_f32(a, rm)
+    r, fl = sf.convert(a, rm, sf.F64, sf.F32)
     return box(r), fl
 
 
 @njit(cache=True, inline='always')
 def fcvt_d_s(a, b, c, rm):
-    return sf.f32_to_f64(unbox(a))
+    return sf.convert(unbox(a), rm, sf.F32, sf.F64)
 
 
 # --- f -> x ---
 @njit(cache=True, inline='always')
 def fcvt_w_d(a, b, c, rm):
-    return sf.f64_to_i32(a, rm)
+    return sf.to_int(a, rm, sf.F64, sf.I32)
 
 
 @njit(cache=True, inline='always')
 def fcvt_wu_d(a, b, c, rm):
-    return sf.f64_to_u32(a, rm)
+    return sf.to_int(a, rm, sf.F64, sf.U32)
 
 
 @njit(cache=True, inline='always')
 def fcvt_l_d(a, b, c, rm):
-    return sf.f64_to_i64(a, rm)
+    return sf.to_int(a, rm, sf.F64, sf.I64)
 
 
 @njit(cache=True, inline='always')
 def fcvt_lu_d(a, b, c, rm):
-    return sf.f64_to_u64(a, rm)
+    return sf.to_int(a, rm, sf.F64, sf.U64)
 
 
 @njit(cache=True, inline='always')
@@ -131,43 +131,43 @@ def fmv_x_d(a, b, c, rm):
 
 @njit(cache=True, inline='always')
 def feq_d(a, b, c, rm):
-    return sf.f64_eq(a, b)
+    return sf.compare(a, b, sf.F64, sf.EQ)
 
 
 @njit(cache=True, inline='always')
 def flt_d(a, b, c, rm):
-    return sf.f64_lt(a, b)
+    return sf.compare(a, b, sf.F64, sf.LT)
 
 
 @njit(cache=True, inline='always')
 def fle_d(a, b, c, rm):
-    return sf.f64_le(a, b)
+    return sf.compare(a, b, sf.F64, sf.LE)
 
 
 @njit(cache=True, inline='always')
 def fclass_d(a, b, c, rm):
-    return sf.f64_classify(a), 0
+    return sf.classify(a, sf.F64), 0
 
 
 # --- x -> f ---
 @njit(cache=True, inline='always')
 def fcvt_d_w(a, b, c, rm):
-    return sf.i32_to_f64(a, rm)
+    return sf.from_int(a, rm, sf.F64, sf.I32)
 
 
 @njit(cache=True, inline='always')
 def fcvt_d_wu(a, b, c, rm):
-    return sf.u32_to_f64(a, rm)
+    return sf.from_int(a, rm, sf.F64, sf.U32)
 
 
 @njit(cache=True, inline='always')
 def fcvt_d_l(a, b, c, rm):
-    return sf.i64_to_f64(a, rm)
+    return sf.from_int(a, rm, sf.F64, sf.I64)
 
 
 @njit(cache=True, inline='always')
 def fcvt_d_lu(a, b, c, rm):
-    return sf.u64_to_f64(a, rm)
+    return sf.from_int(a, rm, sf.F64, sf.U64)
 
 
 @njit(cache=True, inline='always')

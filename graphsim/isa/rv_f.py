@@ -12,9 +12,9 @@ source registers (rs1, rs2, rs3; for instructions that read an integer
 register, ``a`` is that register's value) and a resolved rounding mode
 0..4 — and returns ``(value, fflags)``: the value written to rd (boxed for
 an f destination, sign-extended for an x destination) and the exception
-flags to accrue. The kernel (graphsim/cpu/kernel.py `exec_fp`) resolves the
-dynamic rounding mode, traps reserved ones, accrues the flags and marks
-mstatus.FS Dirty. Which register file each instruction reads and writes is
+flags to accrue. graphsim/isa/fpexec.py resolves the dynamic rounding mode
+and traps reserved ones; the kernel accrues the flags and marks mstatus.FS
+Dirty. Which register file each instruction reads and writes is
 given by the tables at the end (`FPU`, `FPX`, `XFP`).
 """
 
@@ -51,55 +51,55 @@ def flw(v):
 # --- f, f(, f) -> f ---
 @njit(cache=True, inline='always')
 def fmadd_s(a, b, c, rm):
-    r, fl = sf.f32_muladd(unbox(a), unbox(b), unbox(c), rm)
+    r, fl = sf.arith(sf.FMADD, sf.F32, unbox(a), unbox(b), unbox(c), rm)
     return box(r), fl
 
 
 @njit(cache=True, inline='always')
 def fmsub_s(a, b, c, rm):
-    r, fl = sf.f32_muladd(unbox(a), unbox(b), unbox(c) ^ SIGN32, rm)
+    r, fl = sf.arith(sf.FMSUB, sf.F32, unbox(a), unbox(b), unbox(c), rm)
     return box(r), fl
 
 
 @njit(cache=True, inline='always')
 def fnmsub_s(a, b, c, rm):
-    r, fl = sf.f32_muladd(unbox(a) ^ SIGN32, unbox(b), unbox(c), rm)
+    r, fl = sf.arith(sf.FNMSUB, sf.F32, unbox(a), unbox(b), unbox(c), rm)
     return box(r), fl
 
 
 @njit(cache=True, inline='always')
 def fnmadd_s(a, b, c, rm):
-    r, fl = sf.f32_muladd(unbox(a) ^ SIGN32, unbox(b), unbox(c) ^ SIGN32, rm)
+    r, fl = sf.arith(sf.FNMADD, sf.F32, unbox(a), unbox(b), unbox(c), rm)
     return box(r), fl
 
 
 @njit(cache=True, inline='always')
 def fadd_s(a, b, c, rm):
-    r, fl = sf.f32_add(unbox(a), unbox(b), rm)
+    r, fl = sf.arith(sf.ADD, sf.F32, unbox(a), unbox(b), 0, rm)
     return box(r), fl
 
 
 @njit(cache=True, inline='always')
 def fsub_s(a, b, c, rm):
-    r, fl = sf.f32_sub(unbox(a), unbox(b), rm)
+    r, fl = sf.arith(sf.SUB, sf.F32, unbox(a), unbox(b), 0, rm)
     return box(r), fl
 
 
 @njit(cache=True, inline='always')
 def fmul_s(a, b, c, rm):
-    r, fl = sf.f32_mul(unbox(a), unbox(b), rm)
+    r, fl = sf.arith(sf.MUL, sf.F32, unbox(a), unbox(b), 0, rm)
     return box(r), fl
 
 
 @njit(cache=True, inline='always')
 def fdiv_s(a, b, c, rm):
-    r, fl = sf.f32_div(unbox(a), unbox(b), rm)
+    r, fl = sf.arith(sf.DIV, sf.F32, unbox(a), unbox(b), 0, rm)
     return box(r), fl
 
 
 @njit(cache=True, inline='always')
 def fsqrt_s(a, b, c, rm):
-    r, fl = sf.f32_sqrt(unbox(a), rm)
+    r, fl = sf.arith(sf.SQRT, sf.F32, unbox(a), 0, 0, rm)
     return box(r), fl
 
 
@@ -120,35 +120,35 @@ def fsgnjx_s(a, b, c, rm):
 
 @njit(cache=True, inline='always')
 def fmin_s(a, b, c, rm):
-    r, fl = sf.f32_min(unbox(a), unbox(b))
+    r, fl = sf.minmax(unbox(a), unbox(b), sf.F32, False)
     return box(r), fl
 
 
 @njit(cache=True, inline='always')
 def fmax_s(a, b, c, rm):
-    r, fl = sf.f32_max(unbox(a), unbox(b))
+    r, fl = sf.minmax(unbox(a), unbox(b), sf.F32, True)
     return box(r), fl
 
 
 # --- f -> x ---
 @njit(cache=True, inline='always')
 def fcvt_w_s(a, b, c, rm):
-    return sf.f32_to_i32(unbox(a), rm)
+    return sf.to_int(unbox(a), rm, sf.F32, sf.I32)
 
 
 @njit(cache=True, inline='always')
 def fcvt_wu_s(a, b, c, rm):
-    return sf.f32_to_u32(unbox(a), rm)
+    return sf.to_int(unbox(a), rm, sf.F32, sf.U32)
 
 
 @njit(cache=True, inline='always')
 def fcvt_l_s(a, b, c, rm):
-    return sf.f32_to_i64(unbox(a), rm)
+    return sf.to_int(unbox(a), rm, sf.F32, sf.I64)
 
 
 @njit(cache=True, inline='always')
 def fcvt_lu_s(a, b, c, rm):
-    return sf.f32_to_u64(unbox(a), rm)
+    return sf.to_int(unbox(a), rm, sf.F32, sf.U64)
 
 
 @njit(cache=True, inline='always')
@@ -158,46 +158,46 @@ def fmv_x_w(a, b, c, rm):
 
 @njit(cache=True, inline='always')
 def feq_s(a, b, c, rm):
-    return sf.f32_eq(unbox(a), unbox(b))
+    return sf.compare(unbox(a), unbox(b), sf.F32, sf.EQ)
 
 
 @njit(cache=True, inline='always')
 def flt_s(a, b, c, rm):
-    return sf.f32_lt(unbox(a), unbox(b))
+    return sf.compare(unbox(a), unbox(b), sf.F32, sf.LT)
 
 
 @njit(cache=True, inline='always')
 def fle_s(a, b, c, rm):
-    return sf.f32_le(unbox(a), unbox(b))
+    return sf.compare(unbox(a), unbox(b), sf.F32, sf.LE)
 
 
 @njit(cache=True, inline='always')
 def fclass_s(a, b, c, rm):
-    return sf.f32_classify(unbox(a)), 0
+    return sf.classify(unbox(a), sf.F32), 0
 
 
 # --- x -> f ---
 @njit(cache=True, inline='always')
 def fcvt_s_w(a, b, c, rm):
-    r, fl = sf.i32_to_f32(a, rm)
+    r, fl = sf.from_int(a, rm, sf.F32, sf.I32)
     return box(r), fl
 
 
 @njit(cache=True, inline='always')
 def fcvt_s_wu(a, b, c, rm):
-    r, fl = sf.u32_to_f32(a, rm)
+    r, fl = sf.from_int(a, rm, sf.F32, sf.U32)
     return box(r), fl
 
 
 @njit(cache=True, inline='always')
 def fcvt_s_l(a, b, c, rm):
-    r, fl = sf.i64_to_f32(a, rm)
+    r, fl = sf.from_int(a, rm, sf.F32, sf.I64)
     return box(r), fl
 
 
 @njit(cache=True, inline='always')
 def fcvt_s_lu(a, b, c, rm):
-    r, fl = sf.u64_to_f32(a, rm)
+    r, fl = sf.from_int(a, rm, sf.F32, sf.U64)
     return box(r), fl
 
 

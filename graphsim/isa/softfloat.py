@@ -1,14 +1,15 @@
 """IEEE 754 binary32/binary64 arithmetic, bit-exact as RISC-V defines it.
 
-The F and D semantics call these. Operands and results are int64 bit patterns
-(binary32 in the low 32 bits, zero-extended; binary64 as its raw pattern);
-NaN-boxing is the caller's. ``rm`` is a resolved rounding mode (RNE, RTZ,
-RDN, RUP, RMM); every function but classify returns ``(result, fflags)``.
-RISC-V rules, as QEMU's softfloat applies them: every NaN result is the
-canonical NaN, tininess is detected after rounding, UF needs an inexact tiny
-result, inf*0 in a fused multiply-add is invalid even when the addend is a
-quiet NaN, float-to-integer conversions saturate (NaN to the largest value)
-raising NV alone.
+The F and D semantics call these. Every operation is one function for both
+formats, named by its fraction width (``F32``, ``F64``). Operands and results
+are int64 bit patterns (binary32 in the low 32 bits, zero-extended; binary64
+as its raw pattern); NaN-boxing is the caller's. ``rm`` is a resolved rounding
+mode (RNE, RTZ, RDN, RUP, RMM); every function but classify returns
+``(result, fflags)``. RISC-V rules, as QEMU's softfloat applies them: every
+NaN result is the canonical NaN, tininess is detected after rounding, UF
+needs an inexact tiny result, inf*0 in a fused multiply-add is invalid even
+when the addend is a quiet NaN, float-to-integer conversions saturate (NaN to
+the largest value) raising NV alone.
 
 The exact path works on an unbounded-exponent form (class, sign, unbiased
 exponent, significand with its leading 1 at bit ``m``) and rounds once in
@@ -17,16 +18,12 @@ jammed into bit 0). Wide intermediates (products, the fused sum, the square
 root check) are 124-bit numbers in two 62-bit limbs, so every step is exact
 int64 arithmetic both compiled and as plain Python (NUMBA_DISABLE_JIT=1).
 
-The common case takes a fast path on the host's IEEE arithmetic: rounding
-mode RNE with operands whose exponents keep every intermediate far from
-overflow and underflow (so results are normal, flags can only be NX). The
-host result is then the correctly rounded result, and NX comes from an
-exact error term (TwoSum, the fma residual of a product, quotient or root,
-Boldo-Muller's ErrFma for the fused sum). binary32 runs in binary64, where
-+ - * / sqrt of binary32 operands round once more without harm (53 >= 2*24+2)
-and the fused sum falls back when its binary64 value sits on a binary32
-halfway point. tests/isa/test_softfloat.py checks both paths against the
-exact reference and against each other.
+The common case takes a fast path on the host's IEEE arithmetic (`fast`):
+rounding mode RNE with operands whose exponents keep every intermediate far
+from overflow and underflow. The CPU kernel calls `fast` directly for the
+arithmetic of FP code (graphsim/isa/fpexec.py); the operations below try it
+first. tests/isa/test_softfloat.py checks both paths against the exact
+reference and against each other.
 """
 
 from . import _jitcache  # noqa: F401  (must precede @njit: keyed cache dir)
@@ -61,6 +58,10 @@ F64_CANON = 0x7FF8000000000000
 # (fraction bits, exponent bits) of each format
 _M32, _E32 = 23, 8
 _M64, _E64 = 52, 11
+# The formats as the interface names them: by fraction width. A binary32
+# operand is its pattern in the low 32 bits (upper bits zero).
+F32 = _M32
+F64 = _M64
 
 M62 = (1 << 62) - 1
 M63 = (1 << 63) - 1
@@ -544,41 +545,53 @@ def _order_key(x, m, ebits, zeros_equal):
 
 
 @njit(cache=True)
-def _minmax(a, b, m, ebits, want_max):
-    na = _is_nan(a, m, ebits)
-    nb = _is_nan(b, m, ebits)
-    flags = NV if (_is_snan(a, m, ebits) or _is_snan(b, m, ebits)) else 0
+def minmax(a, b, fmt, want_max):
+    """RISC-V fmin/fmax: IEEE 754-2019 minimumNumber/maximumNumber (-0 < +0)."""
+    ebits = _E64 if fmt == F64 else _E32
+    na = _is_nan(a, fmt, ebits)
+    nb = _is_nan(b, fmt, ebits)
+    flags = NV if (_is_snan(a, fmt, ebits) or _is_snan(b, fmt, ebits)) else 0
     if na and nb:
-        return _canon(m), flags
+        return _canon(fmt), flags
     if na:
         return b, flags
     if nb:
         return a, flags
-    ka = _order_key(a, m, ebits, False)
-    kb = _order_key(b, m, ebits, False)
+    ka = _order_key(a, fmt, ebits, False)
+    kb = _order_key(b, fmt, ebits, False)
     if want_max:
         return (a if ka > kb else b), 0
     return (a if ka < kb else b), 0
 
 
+# comparison kinds
+EQ = 0  # quiet
+LT = 1  # signalling
+LE = 2  # signalling
+
+
 @njit(cache=True)
-def _compare(a, b, m, ebits, kind):
-    """kind 0: a == b (quiet), 1: a < b, 2: a <= b (signalling)."""
-    if _is_nan(a, m, ebits) or _is_nan(b, m, ebits):
-        if kind != 0 or _is_snan(a, m, ebits) or _is_snan(b, m, ebits):
+def compare(a, b, fmt, kind):
+    """(1 or 0, flags) of a == b, a < b or a <= b."""
+    ebits = _E64 if fmt == F64 else _E32
+    if _is_nan(a, fmt, ebits) or _is_nan(b, fmt, ebits):
+        if kind != EQ or _is_snan(a, fmt, ebits) or _is_snan(b, fmt, ebits):
             return 0, NV
         return 0, 0
-    ka = _order_key(a, m, ebits, True)
-    kb = _order_key(b, m, ebits, True)
-    if kind == 0:
+    ka = _order_key(a, fmt, ebits, True)
+    kb = _order_key(b, fmt, ebits, True)
+    if kind == EQ:
         return (1 if ka == kb else 0), 0
-    if kind == 1:
+    if kind == LT:
         return (1 if ka < kb else 0), 0
     return (1 if ka <= kb else 0), 0
 
 
 @njit(cache=True)
-def _classify(x, m, ebits):
+def classify(x, fmt):
+    """The fclass mask (one bit of ten)."""
+    m = fmt
+    ebits = _E64 if fmt == F64 else _E32
     emask = (1 << ebits) - 1
     sign = (x >> (m + ebits)) & 1
     ef = (x >> m) & emask
@@ -597,18 +610,18 @@ def _classify(x, m, ebits):
 # --- conversions -------------------------------------------------------------------
 
 # integer kinds
-_I32 = 0
-_U32 = 1
-_I64 = 2
-_U64 = 3
+I32 = 0
+U32 = 1
+I64 = 2
+U64 = 3
 
 
 @njit(cache=True)
 def _int_limit(kind, negative):
     """The saturated result (as written to rd) of an out-of-range conversion."""
-    if kind == _I32:
+    if kind == I32:
         return -0x80000000 if negative else 0x7FFFFFFF
-    if kind == _I64:
+    if kind == I64:
         return SIGN64 if negative else M63
     if negative:
         return 0
@@ -616,8 +629,18 @@ def _int_limit(kind, negative):
 
 
 @njit(cache=True)
-def _to_int(a, rm, m, ebits, kind):
-    c, s, e, mant = _unpack(a, m, ebits)
+def to_int(a, rm, fmt, kind):
+    """a converted to integer kind I32/U32/I64/U64 as written to rd (32-bit
+    results sign-extended), saturating with NV alone."""
+    if fmt == F64 and rm == RTZ:
+        # 1 <= |a| < 2**31: the host's truncating conversion, NX when it dropped a fraction
+        e = (a >> 52) & 0x7FF
+        if 1023 <= e and e <= 1023 + 30 and (a >= 0 or kind == I32 or kind == I64):
+            x = _as_double(a)
+            q = int(x)
+            return q, NX if float(q) != x else 0
+    m = fmt
+    c, s, e, mant = _unpack(a, m, _E64 if fmt == F64 else _E32)
     if c >= _QNAN:
         return _int_limit(kind, 0), NV
     if c == _INF or e >= 64:
@@ -625,9 +648,9 @@ def _to_int(a, rm, m, ebits, kind):
     if c == _ZERO:
         return 0, 0
     if e == 63:  # 2**63 <= |a| < 2**64
-        if kind == _U64 and s == 0:
+        if kind == U64 and s == 0:
             return SIGN64 | ((mant << (63 - m)) & M63), 0
-        if kind == _I64 and s != 0 and mant == (1 << m):
+        if kind == I64 and s != 0 and mant == (1 << m):
             return SIGN64, 0
         return _int_limit(kind, s), NV
     inexact = 0
@@ -644,17 +667,17 @@ def _to_int(a, rm, m, ebits, kind):
         q += _round_inc(q & 1, r, 1 << (sh - 1), s, rm)
         inexact = 1 if r != 0 else 0
     flags = NX if inexact else 0
-    if kind == _I32:
+    if kind == I32:
         if q > (0x80000000 if s else 0x7FFFFFFF):
             return _int_limit(kind, s), NV
         return (-q if s else q), flags
-    if kind == _I64:
+    if kind == I64:
         return (-q if s else q), flags
     if s != 0:
         if q != 0:
             return 0, NV
         return 0, flags
-    if kind == _U32:
+    if kind == U32:
         if q > M32:
             return -1, NV
         return sext32(q), flags
@@ -662,16 +685,27 @@ def _to_int(a, rm, m, ebits, kind):
 
 
 @njit(cache=True)
-def _from_int(v, rm, m, ebits, kind):
+def from_int(v, rm, fmt, kind):
+    """The integer register value v, read as kind I32/U32/I64/U64, rounded to fmt."""
+    if fmt == F64:
+        # exact on the host: every 32-bit integer, 64-bit ones up to 2**53
+        if kind == I32:
+            return _double_bits(float(sext32(v))), 0
+        if kind == U32:
+            return _double_bits(float(v & M32)), 0
+        if kind == I64 and -(1 << 53) <= v and v <= (1 << 53):
+            return _double_bits(float(v)), 0
+    m = fmt
+    ebits = _E64 if fmt == F64 else _E32
     sign = 0
-    if kind == _I32:
+    if kind == I32:
         x = sext32(v)
         if x < 0:
             sign = 1
             x = -x
-    elif kind == _U32:
+    elif kind == U32:
         x = v & M32
-    elif kind == _I64:
+    elif kind == I64:
         x = v
         if x < 0:
             sign = 1
@@ -691,7 +725,19 @@ def _from_int(v, rm, m, ebits, kind):
 
 
 @njit(cache=True)
-def _convert(a, rm, m_from, e_from, m_to, e_to):
+def convert(a, rm, fmt_from, fmt_to):
+    """a rounded from one format to the other (fcvt.s.d, fcvt.d.s)."""
+    if fmt_from == F32:
+        x = _host_operand(a, F32)
+        if x == x:  # normal: widening is exact
+            return _double_bits(x), 0
+    elif rm == RNE and _LO64 <= ((a >> 52) & 0x7FF) <= _HI64:
+        r, fl = _narrow32(_as_double(a), True)
+        if fl >= 0:
+            return r, fl
+    m_from, m_to = fmt_from, fmt_to
+    e_from = _E64 if fmt_from == F64 else _E32
+    e_to = _E64 if fmt_to == F64 else _E32
     c, s, e, mant = _unpack(a, m_from, e_from)
     if c >= _QNAN:
         return _canon(m_to), NV if c == _SNAN else 0
@@ -702,19 +748,41 @@ def _convert(a, rm, m_from, e_from, m_to, e_to):
     return _round_pack(s, e, mant << (61 - m_from), rm, m_to, e_to)
 
 
-# --- fast paths on host arithmetic (RNE, exponents in a safe band) ------------------
+# --- fast path on host arithmetic (RNE, operands in a safe band) --------------------
+
+# The operations of `fast` (the fused ones as RISC-V's four sign variants).
+FMADD = 0  # a*b + c
+FMSUB = 1  # a*b - c
+FNMSUB = 2  # -(a*b) + c
+FNMADD = 3  # -(a*b) - c
+ADD = 4
+SUB = 5
+MUL = 6
+DIV = 7
+SQRT = 8
 
 # binary64 operands with a biased exponent in [_LO64, _HI64] (|x| in
 # [2**-300, 2**301)): sums, products, quotients, roots and fused sums of them
-# and their error terms stay normal and finite.
+# and their error terms stay normal and finite. binary32 operands qualify when
+# normal: computed in binary64 they are as far from its limits.
 _LO64 = 1023 - 300
 _HI64 = 1023 + 300
 
 
 @njit(cache=True)
-def _band64(x):
-    e = (x >> 52) & 0x7FF
-    return _LO64 <= e and e <= _HI64
+def _host_operand(x, fmt):
+    """The host binary64 value of an operand in the safe band, else NaN."""
+    if fmt == F64:
+        e = (x >> 52) & 0x7FF
+        if e < _LO64 or e > _HI64:
+            return math.nan
+        return _as_double(x)
+    e = (x >> 23) & 0xFF
+    if e == 0 or e == 0xFF:
+        return math.nan
+    # the binary64 pattern of the same value: exponent rebiased, fraction widened
+    sign = SIGN64 if (x & 0x80000000) else 0
+    return _as_double(sign | ((e + 896) << 52) | ((x & 0x7FFFFF) << 29))
 
 
 @njit(cache=True)
@@ -722,68 +790,6 @@ def _two_sum_err(x, y, s):
     """The exact error of s = RN(x + y) (Knuth's TwoSum)."""
     yy = s - x
     return (x - (s - yy)) + (y - yy)
-
-
-@njit(cache=True)
-def _host_add64(x, y):
-    s = x + y
-    return _double_bits(s), NX if _two_sum_err(x, y, s) != 0.0 else 0
-
-
-@njit(cache=True)
-def _host_mul64(x, y):
-    p = x * y
-    return _double_bits(p), NX if _fma(x, y, -p) != 0.0 else 0
-
-
-@njit(cache=True)
-def _host_div64(x, y):
-    q = x / y
-    return _double_bits(q), NX if _fma(-q, y, x) != 0.0 else 0
-
-
-@njit(cache=True)
-def _host_sqrt64(x):
-    r = math.sqrt(x)
-    return _double_bits(r), NX if _fma(-r, r, x) != 0.0 else 0
-
-
-@njit(cache=True)
-def _host_muladd64(x, y, z):
-    """(bits, flags), or (0, -1) when the exact result is zero (its sign needs
-    the slow path's rules)."""
-    r = _fma(x, y, z)
-    if r == 0.0:
-        return 0, -1
-    # ErrFma (Boldo and Muller): x*y + z - r == g + a2 exactly
-    u1 = x * y
-    u2 = _fma(x, y, -u1)
-    a1 = z + u2
-    a2 = _two_sum_err(z, u2, a1)
-    b1 = u1 + a1
-    b2 = _two_sum_err(u1, a1, b1)
-    g = (b1 - r) + b2
-    return _double_bits(r), NX if g + a2 != 0.0 else 0
-
-
-@njit(cache=True)
-def _band32(x):
-    """A normal binary32 operand (zero, subnormals, inf and NaN take the slow path)."""
-    e = (x >> 23) & 0xFF
-    return 1 <= e and e <= 254
-
-
-@njit(cache=True)
-def _widen32_bits(x):
-    """The binary64 pattern of the value of a normal binary32 pattern (exact:
-    the exponent rebiased, the fraction widened)."""
-    sign = SIGN64 if (x & 0x80000000) else 0
-    return sign | ((((x >> 23) & 0xFF) + 896) << 52) | ((x & 0x7FFFFF) << 29)
-
-
-@njit(cache=True)
-def _widen32(x):
-    return _as_double(_widen32_bits(x))
 
 
 @njit(cache=True)
@@ -802,319 +808,100 @@ def _narrow32(s, exact):
 
 
 @njit(cache=True)
-def _host_add32(x, y):
-    s = x + y
-    return _narrow32(s, _two_sum_err(x, y, s) == 0.0)
+def _rounded(r, exact, fmt):
+    """(bits, flags) of the host result r of an RNE operation whose binary64
+    rounding was exact or not: binary64 as it is, binary32 rounded once more."""
+    if fmt == F64:
+        return _double_bits(r), 0 if exact else NX
+    return _narrow32(r, exact)
 
 
 @njit(cache=True)
-def _host_div32(x, y):
-    s = x / y
-    bits, fl = _narrow32(s, True)
-    if fl == 0 and s * y != x:  # s is binary32 here, so s*y is exact
-        fl = NX
-    return bits, fl
+def fast(op, fmt, a, b, c):
+    """op (FMADD..SQRT) of a, b, c (those it reads) rounded to nearest-even,
+    computed on the host's IEEE binary64: (bits, flags), or (0, -1) when an
+    operand is outside the safe band or the result needs the exact path.
 
-
-@njit(cache=True)
-def _host_sqrt32(x):
-    s = math.sqrt(x)
-    bits, fl = _narrow32(s, True)
-    if fl == 0 and s * s != x:
-        fl = NX
-    return bits, fl
-
-
-@njit(cache=True)
-def _host_muladd32(x, y, z):
-    p = x * y  # exact: 48 bits
-    s = p + z
-    err = _two_sum_err(p, z, s)
-    if err != 0.0 and (_double_bits(s) & 0x1FFFFFFF) == 0x10000000:
-        return 0, -1  # on a binary32 halfway point: the error decides
-    return _narrow32(s, err == 0.0)
-
-
-@njit(cache=True)
-def _host_to_int(a, rm, kind):
-    """RTZ conversion of a binary64 with 1 <= |a| < 2**31 (C casts), else (0, -1)."""
-    e = (a >> 52) & 0x7FF
-    if rm != RTZ or e < 1023 or e > 1023 + 30 or (a < 0 and (kind == _U32 or kind == _U64)):
+    In the band a result is normal and finite, so the only flag is NX, and it
+    comes from an exact error term (TwoSum, the fma residual of a product,
+    quotient or root, Boldo-Muller's ErrFma for the fused sum). binary32 runs
+    in binary64, where + - * / sqrt of binary32 operands round once more
+    without harm (53 >= 2*24+2); its fused sum takes the exact path when the
+    binary64 value sits on a binary32 halfway point."""
+    x = _host_operand(a, fmt)
+    if x != x:
         return 0, -1
-    x = _as_double(a)
-    q = int(x)  # truncates
-    return q, NX if float(q) != x else 0
+    if op == SQRT:
+        if x < 0.0:
+            return 0, -1
+        r = math.sqrt(x)
+        return _rounded(r, _fma(-r, r, x) == 0.0, fmt)
+    y = _host_operand(b, fmt)
+    if y != y:
+        return 0, -1
+    if op == ADD or op == SUB:
+        if op == SUB:
+            y = -y
+        s = x + y
+        return _rounded(s, _two_sum_err(x, y, s) == 0.0, fmt)
+    if op == MUL:
+        p = x * y  # (binary32: exact, 48 bits)
+        return _rounded(p, _fma(x, y, -p) == 0.0, fmt)
+    if op == DIV:
+        q = x / y
+        return _rounded(q, _fma(-q, y, x) == 0.0, fmt)
+    z = _host_operand(c, fmt)
+    if z != z:
+        return 0, -1
+    if op == FNMSUB or op == FNMADD:
+        x = -x
+    if op == FMSUB or op == FNMADD:
+        z = -z
+    if fmt == F32:
+        p = x * y  # exact
+        s = p + z
+        err = _two_sum_err(p, z, s)
+        if err != 0.0 and (_double_bits(s) & 0x1FFFFFFF) == 0x10000000:
+            return 0, -1  # on a binary32 halfway point: the error decides
+        return _narrow32(s, err == 0.0)
+    r = _fma(x, y, z)
+    if r == 0.0:
+        return 0, -1  # an exact zero: its sign follows the exact path's rules
+    # ErrFma (Boldo and Muller): x*y + z - r == g + a2 exactly
+    u1 = x * y
+    u2 = _fma(x, y, -u1)
+    a1 = z + u2
+    a2 = _two_sum_err(z, u2, a1)
+    b1 = u1 + a1
+    b2 = _two_sum_err(u1, a1, b1)
+    g = (b1 - r) + b2
+    return _double_bits(r), NX if g + a2 != 0.0 else 0
 
 
-# --- the interface: binary32 -------------------------------------------------------
+# --- arithmetic: the interface ----------------------------------------------------
 
 
 @njit(cache=True)
-def f32_add(a, b, rm):
-    if rm == RNE and _band32(a) and _band32(b):
-        r, fl = _host_add32(_widen32(a), _widen32(b))
+def arith(op, fmt, a, b, c, rm):
+    """op (FMADD..SQRT) of a, b, c (those it reads), rounded once under rm: (bits, flags)."""
+    if rm == RNE:
+        r, fl = fast(op, fmt, a, b, c)
         if fl >= 0:
             return r, fl
-    return _add(a & M32, b & M32, rm, _M32, _E32)
-
-
-@njit(cache=True)
-def f32_sub(a, b, rm):
-    if rm == RNE and _band32(a) and _band32(b):
-        r, fl = _host_add32(_widen32(a), -_widen32(b))
-        if fl >= 0:
-            return r, fl
-    return _add(a & M32, (b & M32) ^ 0x80000000, rm, _M32, _E32)
-
-
-@njit(cache=True)
-def f32_mul(a, b, rm):
-    if rm == RNE and _band32(a) and _band32(b):
-        r, fl = _narrow32(_widen32(a) * _widen32(b), True)
-        if fl >= 0:
-            return r, fl
-    return _mul(a & M32, b & M32, rm, _M32, _E32)
-
-
-@njit(cache=True)
-def f32_div(a, b, rm):
-    if rm == RNE and _band32(a) and _band32(b):
-        r, fl = _host_div32(_widen32(a), _widen32(b))
-        if fl >= 0:
-            return r, fl
-    return _div(a & M32, b & M32, rm, _M32, _E32)
-
-
-@njit(cache=True)
-def f32_sqrt(a, rm):
-    if rm == RNE and _band32(a) and (a & 0x80000000) == 0:
-        r, fl = _host_sqrt32(_widen32(a))
-        if fl >= 0:
-            return r, fl
-    return _sqrt(a & M32, rm, _M32, _E32)
-
-
-@njit(cache=True)
-def f32_muladd(a, b, c, rm):
-    if rm == RNE and _band32(a) and _band32(b) and _band32(c):
-        r, fl = _host_muladd32(_widen32(a), _widen32(b), _widen32(c))
-        if fl >= 0:
-            return r, fl
-    return _muladd(a & M32, b & M32, c & M32, rm, _M32, _E32)
-
-
-@njit(cache=True)
-def f32_min(a, b):
-    return _minmax(a & M32, b & M32, _M32, _E32, False)
-
-
-@njit(cache=True)
-def f32_max(a, b):
-    return _minmax(a & M32, b & M32, _M32, _E32, True)
-
-
-@njit(cache=True)
-def f32_eq(a, b):
-    return _compare(a & M32, b & M32, _M32, _E32, 0)
-
-
-@njit(cache=True)
-def f32_lt(a, b):
-    return _compare(a & M32, b & M32, _M32, _E32, 1)
-
-
-@njit(cache=True)
-def f32_le(a, b):
-    return _compare(a & M32, b & M32, _M32, _E32, 2)
-
-
-@njit(cache=True)
-def f32_classify(a):
-    return _classify(a & M32, _M32, _E32)
-
-
-@njit(cache=True)
-def f32_to_i32(a, rm):
-    return _to_int(a & M32, rm, _M32, _E32, _I32)
-
-
-@njit(cache=True)
-def f32_to_u32(a, rm):
-    return _to_int(a & M32, rm, _M32, _E32, _U32)
-
-
-@njit(cache=True)
-def f32_to_i64(a, rm):
-    return _to_int(a & M32, rm, _M32, _E32, _I64)
-
-
-@njit(cache=True)
-def f32_to_u64(a, rm):
-    return _to_int(a & M32, rm, _M32, _E32, _U64)
-
-
-@njit(cache=True)
-def i32_to_f32(v, rm):
-    return _from_int(v, rm, _M32, _E32, _I32)
-
-
-@njit(cache=True)
-def u32_to_f32(v, rm):
-    return _from_int(v, rm, _M32, _E32, _U32)
-
-
-@njit(cache=True)
-def i64_to_f32(v, rm):
-    return _from_int(v, rm, _M32, _E32, _I64)
-
-
-@njit(cache=True)
-def u64_to_f32(v, rm):
-    return _from_int(v, rm, _M32, _E32, _U64)
-
-
-@njit(cache=True)
-def f32_to_f64(a):
-    if _band32(a):
-        return _widen32_bits(a), 0
-    return _convert(a & M32, RNE, _M32, _E32, _M64, _E64)
-
-
-# --- the interface: binary64 -------------------------------------------------------
-
-
-@njit(cache=True)
-def f64_add(a, b, rm):
-    if rm == RNE and _band64(a) and _band64(b):
-        return _host_add64(_as_double(a), _as_double(b))
-    return _add(a, b, rm, _M64, _E64)
-
-
-@njit(cache=True)
-def f64_sub(a, b, rm):
-    if rm == RNE and _band64(a) and _band64(b):
-        return _host_add64(_as_double(a), -_as_double(b))
-    return _add(a, b ^ SIGN64, rm, _M64, _E64)
-
-
-@njit(cache=True)
-def f64_mul(a, b, rm):
-    if rm == RNE and _band64(a) and _band64(b):
-        return _host_mul64(_as_double(a), _as_double(b))
-    return _mul(a, b, rm, _M64, _E64)
-
-
-@njit(cache=True)
-def f64_div(a, b, rm):
-    if rm == RNE and _band64(a) and _band64(b):
-        return _host_div64(_as_double(a), _as_double(b))
-    return _div(a, b, rm, _M64, _E64)
-
-
-@njit(cache=True)
-def f64_sqrt(a, rm):
-    if rm == RNE and a >= 0 and _band64(a):
-        return _host_sqrt64(_as_double(a))
-    return _sqrt(a, rm, _M64, _E64)
-
-
-@njit(cache=True)
-def f64_muladd(a, b, c, rm):
-    if rm == RNE and _band64(a) and _band64(b) and _band64(c):
-        r, fl = _host_muladd64(_as_double(a), _as_double(b), _as_double(c))
-        if fl >= 0:
-            return r, fl
-    return _muladd(a, b, c, rm, _M64, _E64)
-
-
-@njit(cache=True)
-def f64_min(a, b):
-    return _minmax(a, b, _M64, _E64, False)
-
-
-@njit(cache=True)
-def f64_max(a, b):
-    return _minmax(a, b, _M64, _E64, True)
-
-
-@njit(cache=True)
-def f64_eq(a, b):
-    return _compare(a, b, _M64, _E64, 0)
-
-
-@njit(cache=True)
-def f64_lt(a, b):
-    return _compare(a, b, _M64, _E64, 1)
-
-
-@njit(cache=True)
-def f64_le(a, b):
-    return _compare(a, b, _M64, _E64, 2)
-
-
-@njit(cache=True)
-def f64_classify(a):
-    return _classify(a, _M64, _E64)
-
-
-@njit(cache=True)
-def f64_to_i32(a, rm):
-    q, fl = _host_to_int(a, rm, _I32)
-    if fl >= 0:
-        return q, fl
-    return _to_int(a, rm, _M64, _E64, _I32)
-
-
-@njit(cache=True)
-def f64_to_u32(a, rm):
-    q, fl = _host_to_int(a, rm, _U32)
-    if fl >= 0:
-        return q, fl
-    return _to_int(a, rm, _M64, _E64, _U32)
-
-
-@njit(cache=True)
-def f64_to_i64(a, rm):
-    q, fl = _host_to_int(a, rm, _I64)
-    if fl >= 0:
-        return q, fl
-    return _to_int(a, rm, _M64, _E64, _I64)
-
-
-@njit(cache=True)
-def f64_to_u64(a, rm):
-    q, fl = _host_to_int(a, rm, _U64)
-    if fl >= 0:
-        return q, fl
-    return _to_int(a, rm, _M64, _E64, _U64)
-
-
-@njit(cache=True)
-def i32_to_f64(v, rm):
-    return _double_bits(float(sext32(v))), 0  # always exact
-
-
-@njit(cache=True)
-def u32_to_f64(v, rm):
-    return _double_bits(float(v & M32)), 0  # always exact
-
-
-@njit(cache=True)
-def i64_to_f64(v, rm):
-    if -(1 << 53) <= v and v <= (1 << 53):  # exact
-        return _double_bits(float(v)), 0
-    return _from_int(v, rm, _M64, _E64, _I64)
-
-
-@njit(cache=True)
-def u64_to_f64(v, rm):
-    return _from_int(v, rm, _M64, _E64, _U64)
-
-
-@njit(cache=True)
-def f64_to_f32(a, rm):
-    if rm == RNE and _band64(a):
-        r, fl = _narrow32(_as_double(a), True)
-        if fl >= 0:
-            return r, fl
-    return _convert(a, rm, _M64, _E64, _M32, _E32)
+    ebits = _E64 if fmt == F64 else _E32
+    if op == ADD:
+        return _add(a, b, rm, fmt, ebits)
+    if op == SUB:
+        return _add(a, b ^ _sign_bit(1, fmt), rm, fmt, ebits)
+    if op == MUL:
+        return _mul(a, b, rm, fmt, ebits)
+    if op == DIV:
+        return _div(a, b, rm, fmt, ebits)
+    if op == SQRT:
+        return _sqrt(a, rm, fmt, ebits)
+    sign = _sign_bit(1, fmt)
+    if op == FNMSUB or op == FNMADD:
+        a ^= sign
+    if op == FMSUB or op == FNMADD:
+        c ^= sign
+    return _muladd(a, b, c, rm, fmt, ebits)

@@ -10,7 +10,10 @@ simulation speed:
   model ``kind``: it runs a tiny built-in machine on that model once per
   process, which compiles (or loads) every kernel a run, a checkpoint, a
   restore or a trace can call; the seconds it took are the machine's
-  `compile_seconds`, kept apart from the run's own host time.
+  `compile_seconds`, kept apart from the run's own host time. It runs twice,
+  without and with F/D: a machine without them runs a kernel compiled
+  without the FP paths (graphsim/cpu/kernel.py `run`), and an rv64gc machine
+  (Linux) must not be the one left to compile.
 - When the model has not been compiled for these sources yet, a progress line
   with an estimate (the last measured compile, or a default) is shown on
   stderr while it compiles.
@@ -35,6 +38,8 @@ DEFAULT_ESTIMATE = 30.0  # seconds, for a model never compiled on this machine (
 
 _prepared: set[str] = set()  # CPU kinds whose kernels this process has compiled or loaded
 
+
+WARM_UP_ISAS = ("rv64imac_zicsr_zifencei", "rv64gc")  # the kernel's two compilations (without, with F/D)
 
 # --- the warm-up program (RV64I/M/A/Zicsr; hand-encoded so no assembler is needed) ---------------
 def _r(f7, rs2, rs1, f3, rd, op):
@@ -164,15 +169,20 @@ class _ProgressLine:
 
 
 def warm_up(kind: str):
-    """Run the warm-up program on a tiny machine of CPU model ``kind`` through every kernel entry
-    a run, checkpoint, restore or trace uses."""
+    """Run the warm-up program on tiny machines of CPU model ``kind``, without and with F/D,
+    through every kernel entry a run, checkpoint, restore or trace uses."""
+    _prepared.add(kind)  # the warm-up's own machines must not warm up again
+    for isa in WARM_UP_ISAS:
+        _warm_up_machine(kind, isa)
+
+
+def _warm_up_machine(kind: str, isa: str):
     from ..config.loader import load_machine_text
     from ..graph.elaborate import elaborate
     from ..isa import state as S
     from .machine import Machine, RunLimits
 
-    _prepared.add(kind)  # the warm-up's own machine must not warm up again
-    graph = elaborate(load_machine_text(WARM_UP_MACHINE.format(kind=kind), name="<precompile>"))
+    graph = elaborate(load_machine_text(WARM_UP_MACHINE.format(kind=kind, isa=isa), name="<precompile>"))
     machine = Machine(graph)
     try:
         for i, word in enumerate(PROGRAM):

@@ -59,8 +59,28 @@ def specials(fmt):
 SPECIALS = {name: specials(fmt) for name, fmt in FMTS.items()}
 
 
+FORMATS = {"f32": S.F32, "f64": S.F64}
+INT_KINDS = {"i32": S.I32, "u32": S.U32, "i64": S.I64, "u64": S.U64}
+
+
 def module(name, op):
-    return getattr(S, f"{name}_{op}")
+    """softfloat's op on format name, as a function of (operands..., rm) (no rm for the
+    comparisons, min/max and classify)."""
+    f = FORMATS[name]
+    return {
+        "add": lambda a, b, rm: S.arith(S.ADD, f, a, b, 0, rm),
+        "sub": lambda a, b, rm: S.arith(S.SUB, f, a, b, 0, rm),
+        "mul": lambda a, b, rm: S.arith(S.MUL, f, a, b, 0, rm),
+        "div": lambda a, b, rm: S.arith(S.DIV, f, a, b, 0, rm),
+        "sqrt": lambda a, rm: S.arith(S.SQRT, f, a, 0, 0, rm),
+        "muladd": lambda a, b, c, rm: S.arith(S.FMADD, f, a, b, c, rm),
+        "min": lambda a, b: S.minmax(a, b, f, False),
+        "max": lambda a, b: S.minmax(a, b, f, True),
+        "eq": lambda a, b: S.compare(a, b, f, S.EQ),
+        "lt": lambda a, b: S.compare(a, b, f, S.LT),
+        "le": lambda a, b: S.compare(a, b, f, S.LE),
+        "classify": lambda a: S.classify(a, f),
+    }[op]
 
 
 def check(got, want, what):
@@ -142,10 +162,10 @@ def test_tininess_is_detected_after_rounding():
     b = (fmt.bias << 23) | 1  # 1 + 2**-23
     for rm in MODES:
         want = R.mul(fmt, a, b, rm)
-        check(S.f32_mul(a, b, rm), want, f"rm={rm}")
+        check(S.arith(S.MUL, S.F32, a, b, 0, rm), want, f"rm={rm}")
     # RNE: the exact product 2**-126 * (1 - 2**-24 - 2**-47) rounds up to min normal
     # with an unbounded exponent too, so it is not tiny: NX only
-    r, fl = S.f32_mul(a, b, R.RNE)
+    r, fl = S.arith(S.MUL, S.F32, a, b, 0, R.RNE)
     assert r == min_normal and fl == R.NX
 
 
@@ -275,7 +295,7 @@ def int_kinds():
 def check_to_int(name, a, kind, rm):
     fmt = FMTS[name]
     n, fl = R.to_int(fmt, a, kind, rm)
-    got = getattr(S, f"{name}_to_{kind}")(as_arg(name, a), rm)
+    got = S.to_int(as_arg(name, a), rm, FORMATS[name], INT_KINDS[kind])
     assert got == (reg_form(kind, n), fl), f"{name}_to_{kind}({a:#x}, rm={rm}): got {got} want {(reg_form(kind, n), fl)}"
 
 
@@ -313,7 +333,7 @@ def int_value(kind, v):
 def check_from_int(name, kind, v, rm):
     fmt = FMTS[name]
     want = R.from_int(fmt, int_value(kind, v), rm)
-    check(getattr(S, f"{kind}_to_{name}")(s64(v), rm), want, f"{kind}_to_{name}({v:#x}, rm={rm})")
+    check(S.from_int(s64(v), rm, FORMATS[name], INT_KINDS[kind]), want, f"{kind}_to_{name}({v:#x}, rm={rm})")
 
 
 INT_EDGES = [0, 1, 2, 3, 0x7FFFFFFF, 0x80000000, 0x80000001, 0xFFFFFFFF, 0x100000000, 0xFFFFFF, 0x1000001, 0x1FFFFFF,
@@ -340,10 +360,10 @@ def test_from_int_generated(name, kind, v, rm):
 
 def test_f32_f64_conversions():
     for a in SPECIALS["f32"]:
-        check(S.f32_to_f64(a), R.convert(R.F32, R.F64, a, R.RNE), f"f32_to_f64({a:#x})")
+        check(S.convert(a, R.RNE, S.F32, S.F64), R.convert(R.F32, R.F64, a, R.RNE), f"f32_to_f64({a:#x})")
     for a in SPECIALS["f64"]:
         for rm in MODES:
-            check(S.f64_to_f32(s64(a), rm), R.convert(R.F64, R.F32, a, rm), f"f64_to_f32({a:#x}, {rm})")
+            check(S.convert(s64(a), rm, S.F64, S.F32), R.convert(R.F64, R.F32, a, rm), f"f64_to_f32({a:#x}, {rm})")
 
 
 @settings(max_examples=400, deadline=None)
@@ -351,13 +371,13 @@ def test_f32_f64_conversions():
     lambda e: st.integers(0, (1 << 52) - 1).map(lambda f: (e << 52) | f))), rm=st.sampled_from(MODES))
 def test_f64_to_f32_generated(a, rm):
     # exponents around binary32's subnormal range included
-    check(S.f64_to_f32(s64(a), rm), R.convert(R.F64, R.F32, a, rm), f"f64_to_f32({a:#x}, {rm})")
+    check(S.convert(s64(a), rm, S.F64, S.F32), R.convert(R.F64, R.F32, a, rm), f"f64_to_f32({a:#x}, {rm})")
 
 
 @settings(max_examples=500, deadline=None)
 @given(a=operand(R.F32))
 def test_f32_to_f64_generated(a):
-    check(S.f32_to_f64(a), R.convert(R.F32, R.F64, a, R.RNE), f"f32_to_f64({a:#x})")
+    check(S.convert(a, R.RNE, S.F32, S.F64), R.convert(R.F32, R.F64, a, R.RNE), f"f32_to_f64({a:#x})")
 
 
 # --- many more generated operands, without hypothesis's per-example cost --------------
@@ -464,30 +484,35 @@ def test_fast_path_matches_exact_path(name):
     b = np.where(rng.random(n) < 0.3, near_neg_a, b)
     c = _band_operands(rng, n, fmt)
     mask = -1 if name == "f64" else 0xFFFFFFFF
-    pub = {op: module(name, op) for op in ("add", "sub", "mul", "div", "sqrt", "muladd")}
+    f = FORMATS[name]
+    sign = sign_bit
+    fused = (S.FMADD, S.FMSUB, S.FNMSUB, S.FNMADD)
 
     @njit
-    def compare(a, b, c, add, sub, mul, div, sqrt, muladd):
-        bad = np.zeros(6, np.int64) - 1
+    def compare(a, b, c):
+        bad = np.zeros(9, np.int64) - 1
         for i in range(a.size):
             x, y, z = a[i] & mask, b[i] & mask, c[i] & mask
             if i & 1:  # c near -(a*b)
                 p, _ = S._mul(x, y, 0, m, e)
-                z = ((p ^ (1 << (m + e))) + (i % 7) - 3) & mask
-            if add(x, y, 0) != S._add(x, y, 0, m, e):
+                z = ((p ^ sign) + (i % 7) - 3) & mask
+            if S.arith(S.ADD, f, x, y, 0, 0) != S._add(x, y, 0, m, e):
                 bad[0] = i
-            if sub(x, y, 0) != S._add(x, y ^ (1 << (m + e)), 0, m, e):
+            if S.arith(S.SUB, f, x, y, 0, 0) != S._add(x, y ^ sign, 0, m, e):
                 bad[1] = i
-            if mul(x, y, 0) != S._mul(x, y, 0, m, e):
+            if S.arith(S.MUL, f, x, y, 0, 0) != S._mul(x, y, 0, m, e):
                 bad[2] = i
-            if div(x, y, 0) != S._div(x, y, 0, m, e):
+            if S.arith(S.DIV, f, x, y, 0, 0) != S._div(x, y, 0, m, e):
                 bad[3] = i
-            if sqrt(x, 0) != S._sqrt(x, 0, m, e):
+            if S.arith(S.SQRT, f, x, 0, 0, 0) != S._sqrt(x, 0, m, e):
                 bad[4] = i
-            if muladd(x, y, z, 0) != S._muladd(x, y, z, 0, m, e):
-                bad[5] = i
+            for k in range(4):  # the four sign variants of the fused multiply-add
+                xs = x ^ sign if k >= 2 else x
+                zs = z ^ sign if k == 1 or k == 3 else z
+                if S.arith(fused[k], f, x, y, z, 0) != S._muladd(xs, y, zs, 0, m, e):
+                    bad[5 + k] = i
         return bad
 
-    bad = compare(a, b, c, pub["add"], pub["sub"], pub["mul"], pub["div"], pub["sqrt"], pub["muladd"])
-    for k, op in enumerate(("add", "sub", "mul", "div", "sqrt", "muladd")):
+    bad = compare(a, b, c)
+    for k, op in enumerate(("add", "sub", "mul", "div", "sqrt", "fmadd", "fmsub", "fnmsub", "fnmadd")):
         assert bad[k] == -1, f"{name}_{op}: fast path differs at {a[bad[k]]:#x} {b[bad[k]]:#x}"

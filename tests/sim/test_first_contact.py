@@ -20,6 +20,7 @@ from tests.conftest import CONFIGS, ROOT
 HELLO = str(ROOT / "assets" / "guest" / "build" / "hello.elf")
 M5OPS = str(ROOT / "assets" / "guest" / "build" / "m5ops.elf")
 LONG = str(ROOT / "assets" / "guest" / "build" / "sieve_long.elf")
+FPARITH = str(ROOT / "assets" / "guest" / "build" / "fparith.elf")
 MACHINE = str(CONFIGS / "virt-rv64.toml")
 
 
@@ -58,6 +59,9 @@ def test_after_precompile_a_whole_workflow_compiles_nothing(tmp_path):
         for cpu in ("atomic", "timing", "pipelined"):
             assert main(["run", MACHINE, "--kernel", M5OPS, "--cpu", cpu, "--library", str(lib), "--quiet",
                          "--outdir", str(out), "--checkpoint-at-inst", "500", "--switch-at-inst", "1000"]) == 0
+            # and a machine with F/D (as Linux's), whose kernel is compiled with the FP paths
+            assert main(["run", MACHINE, "--kernel", FPARITH, "--set", "components.cpu.isa=rv64gc", "--cpu", cpu,
+                         "--quiet", "--outdir", str(out), "--max-insts", "200k"]) == 0
         first = sorted(os.listdir(lib / "checkpoints"))[0]
         for cpu in ("pipelined", "timing", "atomic"):
             assert main(["restore", first, "--library", str(lib), "--cpu", cpu, "--quiet", "--outdir", str(out),
