@@ -6,6 +6,7 @@ from graphsim.checkpoint.restore import cpu_models
 from graphsim.config.loader import load_machine_text
 from graphsim.config.templates import NEW_MACHINE, WARM_UP_MACHINE, virt_machine
 from graphsim.graph.elaborate import elaborate
+from graphsim.sim.precompile import WARM_UP_ISAS
 
 
 def test_the_editors_new_machine_is_whole_and_cacheless():
@@ -15,10 +16,12 @@ def test_the_editors_new_machine_is_whole_and_cacheless():
     assert {c.kind for c in graph.components.values()} >= {"sifive_test", "clint", "plic", "uart16550", "memory"}
 
 
+@pytest.mark.parametrize("isa", WARM_UP_ISAS)
 @pytest.mark.parametrize("model", cpu_models())
-def test_the_warm_up_machine_builds_on_every_cpu_model(model):
-    graph = elaborate(load_machine_text(WARM_UP_MACHINE.format(kind=f"cpu.{model}"), name="<precompile>"))
+def test_the_warm_up_machine_builds_on_every_cpu_model(model, isa):
+    graph = elaborate(load_machine_text(WARM_UP_MACHINE.format(kind=f"cpu.{model}", isa=isa), name="<precompile>"))
     assert graph.components["cpu"].kind == f"cpu.{model}"
+    assert graph.components["cpu"].params.isa == isa
     assert sorted(c.name for c in graph.of_role("cache")) == ["l1d", "l1i", "l2"]
     assert graph.of_kind("simctl") and graph.components["ram"].params.size == 1 << 20
 
