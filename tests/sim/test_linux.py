@@ -16,7 +16,7 @@ import sys
 import pytest
 
 from graphsim.checkpoint.library import Library
-from graphsim.checkpoint.restore import cpu_models, plan_restore
+from graphsim.checkpoint.restore import RestoreRefused, cpu_models, plan_restore
 from graphsim.checkpoint.take import take_checkpoint
 from graphsim.config.loader import load_machine
 from graphsim.graph.dtb import BootInfo, generate_dtb
@@ -175,6 +175,21 @@ def test_m5_checkpoint_from_the_guest_restores_exactly_on_every_model(booted, tm
         assert original.instret == restored.instret == target
         assert original.digest() == restored.digest(), cpu
         assert "n-body energy after 50 steps" in restored.console.tail_text()
+
+
+def test_the_kernels_pause_and_stimecmp_ran_and_are_required(booted, tmp_path):
+    """Linux's cpu_relax() executes `pause` (Zihintpause) and, with Sstc in the device tree, its
+    timer writes stimecmp: both ran during the boot on graphsim's hart (rv64gc_zihintpause_sstc),
+    the checkpoint records them in use, and a restore onto a hart without them is refused by name."""
+    assert "Boot HART ISA Extensions  : time,sstc" in booted.console.tail_text(1 << 20)
+    library = Library(str(tmp_path / "lib"))
+    cpt, manifest, _ = take_checkpoint(booted, library, {"kind": "console", "detail": PROMPT})
+    assert {"Zihintpause", "Sstc"} <= set(manifest["compat"]["used"]["cpu"]["extensions"])
+    with pytest.raises(RestoreRefused) as refused:
+        plan_restore(library, cpt, overrides=["components.cpu.isa=rv64gc"])
+    assert {f.message for f in refused.value.findings if f.grade == "incompatible"} >= {
+        "checkpoint uses extension Zihintpause; target rv64gc lacks it",
+        "checkpoint uses extension Sstc; target rv64gc lacks it"}
 
 
 def test_restore_with_rootfs_b_and_a_job_from_readfile(booted, tmp_path):
