@@ -177,6 +177,14 @@ def test_m5_checkpoint_from_the_guest_restores_exactly_on_every_model(booted, tm
         assert "n-body energy after 50 steps" in restored.console.tail_text()
 
 
+def test_the_guest_files_are_the_reproducible_builds(booted):
+    """The recipe pins every date (SOURCE_DATE_EPOCH, KBUILD_BUILD_TIMESTAMP: 2024-01-01): the
+    kernel's and busybox's banners show it, not the day they were built."""
+    log = booted.console.tail_text(1 << 20)
+    assert "#1 SMP 2024-01-01 00:00:00 UTC" in log
+    assert "BusyBox v1.35.0 (2024-01-01 00:00:00 UTC) built-in shell (ash)" in log
+
+
 def test_the_kernels_pause_and_stimecmp_ran_and_are_required(booted, tmp_path):
     """Linux's cpu_relax() executes `pause` (Zihintpause) and, with Sstc in the device tree, its
     timer writes stimecmp: both ran during the boot on graphsim's hart (rv64gc_zihintpause_sstc),
