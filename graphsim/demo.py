@@ -31,6 +31,7 @@ from .config.loader import load_machine
 from .graph.elaborate import elaborate
 from .sim.console import Console
 from .sim.machine import Machine, RunLimits, Trigger
+from .sim.packed import unpacked
 from .sim.precompile import prepare
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,6 +131,10 @@ def main(argv=None) -> int:
 
     job = Path(tmp.name) / "job.sh"
     job.write_text(JOB)
+    # One-time costs are not restore time: the detailed model's compiled kernels are loaded and
+    # rootfs B unpacked from its .xz first (the boots are timed without them too).
+    prepare(f"cpu.{detailed}")
+    unpacked(str(ROOTFS_B))
     started = time.perf_counter()  # the whole restore: read, verify, compatibility, build, load
     plan = plan_restore(library, cpt_id, cpu=detailed, disks={"disk0": str(ROOTFS_B)}, allow_warnings=True)
     restored = plan.build()
