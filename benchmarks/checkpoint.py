@@ -23,8 +23,7 @@ from graphsim.checkpoint.take import take_checkpoint
 from graphsim.devices import disk
 from graphsim.sim.machine import RunLimits, Trigger
 
-# The prompt is seen at the end of a slice; after it the guest idles and simulated time races
-# ahead of it: short slices keep the instructions and simulated time reported those of the prompt.
+# The prompt is seen at the end of a slice: short slices checkpoint close to it.
 PROMPT_SLICE = 1_000_000
 GUESTS = ["hello", "sieve", "qsort", "crc32", "matmul", "dhrystone_like", "memcpy"]
 
