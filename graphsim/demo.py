@@ -31,6 +31,7 @@ from .config.loader import load_machine
 from .graph.elaborate import elaborate
 from .sim.console import Console
 from .sim.machine import Machine, RunLimits, Trigger
+from .sim.packed import unpacked
 from .sim.precompile import prepare
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,8 +116,9 @@ def main(argv=None) -> int:
     out.print("[dim](the first run compiles the simulator core, about a minute, and unpacks the guest files)[/dim]")
     machine, boot_seconds = boot_to_prompt(out, "atomic")
     rows.append(("boot to the prompt (cpu.atomic)", f"{boot_seconds:.2f} s",
-                 f"{machine.instret / 1e6:,.1f} M instructions, {machine.tick / 1e12:.3f} s simulated, "
-                 f"{machine.instret / boot_seconds / 1e6:.0f} MIPS"))
+                 # (no simulated time: the prompt is seen at the end of a slice, after which the idle
+                 # guest's clock may have jumped seconds ahead to its next timer)
+                 f"{machine.instret / 1e6:,.1f} M instructions, {machine.instret / boot_seconds / 1e6:.0f} MIPS"))
 
     machine.console.feed(CHECKPOINT_THEN_JOB)
     out.print("  guest: " + CHECKPOINT_THEN_JOB.decode().strip())
@@ -130,6 +132,10 @@ def main(argv=None) -> int:
 
     job = Path(tmp.name) / "job.sh"
     job.write_text(JOB)
+    # One-time costs are not restore time: the detailed model's compiled kernels are loaded and
+    # rootfs B unpacked from its .xz first (the boots are timed without them too).
+    prepare(f"cpu.{detailed}")
+    unpacked(str(ROOTFS_B))
     started = time.perf_counter()  # the whole restore: read, verify, compatibility, build, load
     plan = plan_restore(library, cpt_id, cpu=detailed, disks={"disk0": str(ROOTFS_B)}, allow_warnings=True)
     restored = plan.build()

@@ -3,14 +3,24 @@ of a library: a checkpoint names chunks by the SHA-256 of their uncompressed
 bytes, so checkpoints of one lineage share whatever did not change.
 
 Memory is cut into fixed-size chunks; all-zero chunks are not stored at all.
+
+A write (a checkpoint, an import) stores its new chunks through a ChunkBatch: each
+under a temporary name, then all of them made durable with one flush of the file
+system, then renamed into place. One flush instead of an fsync per chunk is what
+keeps a checkpoint of a booted Linux (some 400 new chunks) at a fraction of a second.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+import ctypes
 import errno
 import hashlib
+import mmap
 import os
 import re
+import sys
+import threading
 
 import numpy as np
 import zstandard
@@ -50,8 +60,7 @@ def fsync_dir(path: str):
 class ChunkStore:
     def __init__(self, root: str):
         self.root = root
-        self._compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
-        self._decompressor = zstandard.ZstdDecompressor()
+        self._local = threading.local()  # a decompressor per thread: they are not thread-safe
 
     def path(self, digest: str) -> str:
         if not is_digest(digest):
@@ -60,29 +69,6 @@ class ChunkStore:
 
     def has(self, digest: str) -> bool:
         return os.path.lexists(self.path(digest))
-
-    def put(self, data: bytes | memoryview, new_dirs: set[str]) -> tuple[str, int]:
-        """Store a chunk if absent; returns (digest, bytes written). Files are fsynced;
-        directories created are recorded in ``new_dirs`` for the caller to fsync once."""
-        digest = hashlib.sha256(data).hexdigest()
-        if self.has(digest):
-            return digest, 0
-        return digest, self.put_packed(digest, self._compressor.compress(data), new_dirs)
-
-    def put_packed(self, digest: str, packed: bytes, new_dirs: set[str]) -> int:
-        """Store an already compressed chunk under its (already verified) digest; returns bytes written."""
-        path = self.path(digest)
-        directory = os.path.dirname(path)
-        if not os.path.isdir(directory):
-            os.makedirs(directory, exist_ok=True)
-        tmp = f"{path}{TMP_SUFFIX}{os.getpid()}"
-        with open(tmp, "wb") as f:
-            f.write(packed)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        new_dirs.add(directory)
-        return len(packed)
 
     def read_packed(self, digest: str, expected_size: int) -> bytes:
         """A chunk's stored (compressed) bytes, read without following links and bounded by what
@@ -114,7 +100,10 @@ class ChunkStore:
             # buffer of that size is allocated.
             if zstandard.get_frame_parameters(packed).content_size != expected_size:
                 raise ChunkError(f"chunk {digest[:16]} does not hold the {expected_size} bytes the manifest says")
-            data = self._decompressor.decompress(packed, max_output_size=expected_size)
+            decompressor = getattr(self._local, "decompressor", None)
+            if decompressor is None:
+                decompressor = self._local.decompressor = zstandard.ZstdDecompressor()
+            data = decompressor.decompress(packed, max_output_size=expected_size)
         except zstandard.ZstdError as exc:
             raise ChunkError(f"chunk {digest[:16]} is corrupt ({exc})") from None
         if len(data) != expected_size or hashlib.sha256(data).hexdigest() != digest:
@@ -146,6 +135,121 @@ class ChunkStore:
         return remove_file(self.path(digest))
 
 
+def _syncfs_function():
+    """libc's syncfs(2) (Linux), or None where there is none."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
+
+
+_SYNCFS = _syncfs_function()
+# Hashing and compressing a chunk release the GIL: a few threads share the work of a checkpoint.
+_WORKERS = min(4, os.cpu_count() or 1)
+
+
+def sync_filesystem(path: str) -> bool:
+    """Flush everything written to the file system holding ``path`` to stable storage (syncfs(2)),
+    data and metadata; False where the host has no syncfs (the caller then fsyncs file by file)."""
+    if _SYNCFS is None:
+        return False
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        if _SYNCFS(fd) != 0:
+            code = ctypes.get_errno()
+            raise OSError(code, f"syncfs: {os.strerror(code)}", path)
+    finally:
+        os.close(fd)
+    return True
+
+
+def fsync_file(path: str):
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class ChunkBatch:
+    """The new chunks of one write, stored crash-safely and together: each is written under a
+    temporary name ("<digest>.zst.tmp<pid>"), `commit` makes them all durable, renames them into
+    place and makes the renames durable. A crash before the commit leaves temporaries (gc removes
+    them), never a chunk whose name promises bytes it does not hold; a chunk already in the store
+    is not written again."""
+
+    def __init__(self, store: ChunkStore):
+        self.store = store
+        self.pending: dict[str, str] = {}  # digest → temporary path
+        self.directories: set[str] = set()
+        self._local = threading.local()
+
+    def _compress(self, data) -> bytes:
+        compressor = getattr(self._local, "compressor", None)
+        if compressor is None:  # a compressor is not thread-safe: one per thread
+            compressor = self._local.compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
+        return compressor.compress(data)
+
+    def _packed_if_new(self, data) -> tuple[str, bytes | None]:
+        digest = hashlib.sha256(data).hexdigest()
+        if digest in self.pending or self.store.has(digest):
+            return digest, None
+        return digest, self._compress(data)
+
+    def put(self, data: bytes | memoryview) -> tuple[str, int]:
+        """Store a chunk unless the store or this batch has it; returns (digest, bytes written)."""
+        digest, packed = self._packed_if_new(data)
+        return digest, (0 if packed is None else self.put_packed(digest, packed))
+
+    def put_many(self, pieces: list) -> list[tuple[str, int]]:
+        """``put`` of many chunks, hashed and compressed on a few threads; in order."""
+        if len(pieces) < 2 * _WORKERS:
+            return [self.put(piece) for piece in pieces]
+        with concurrent.futures.ThreadPoolExecutor(_WORKERS) as pool:
+            packed = list(pool.map(self._packed_if_new, pieces))
+        return [(digest, 0 if data is None else self.put_packed(digest, data)) for digest, data in packed]
+
+    def put_packed(self, digest: str, packed: bytes) -> int:
+        """Store an already compressed chunk under its (already verified) digest; returns bytes written."""
+        if digest in self.pending or self.store.has(digest):
+            return 0
+        path = self.store.path(digest)
+        directory = os.path.dirname(path)
+        if directory not in self.directories:
+            os.makedirs(directory, exist_ok=True)
+            self.directories.add(directory)
+        tmp = f"{path}{TMP_SUFFIX}{os.getpid()}"
+        with open(tmp, "wb") as f:
+            f.write(packed)
+        self.pending[digest] = tmp
+        return len(packed)
+
+    def commit(self):
+        """Make every chunk of the batch durable under its name."""
+        if not self.pending:
+            return
+        if not sync_filesystem(self.store.root):
+            with concurrent.futures.ThreadPoolExecutor(8) as pool:
+                list(pool.map(fsync_file, self.pending.values()))
+        for digest, tmp in self.pending.items():
+            os.replace(tmp, self.store.path(digest))
+        if not sync_filesystem(self.store.root):
+            for directory in self.directories:
+                fsync_dir(directory)
+        self.pending.clear()
+
+    def discard(self):
+        """Remove the temporaries of a write that failed."""
+        for tmp in self.pending.values():
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+        self.pending.clear()
+
+
 def remove_file(path: str) -> int:
     """Unlink a file (never what a link points at); returns the bytes it held."""
     size = os.lstat(path).st_size
@@ -165,15 +269,12 @@ def nonzero_chunks(array: np.ndarray, chunk_size: int = CHUNK_SIZE) -> list[int]
     return indices
 
 
-def save_bytes(store: ChunkStore, array: np.ndarray, new_dirs: set[str]) -> tuple[list[list], int]:
+def save_bytes(batch: ChunkBatch, array: np.ndarray) -> tuple[list[list], int]:
     """Store a byte array sparsely: returns ([[chunk index, digest], …], compressed bytes written)."""
-    entries, written = [], 0
     view = memoryview(array)
-    for index in nonzero_chunks(array):
-        digest, size = store.put(view[index * CHUNK_SIZE:(index + 1) * CHUNK_SIZE], new_dirs)
-        entries.append([index, digest])
-        written += size
-    return entries, written
+    indices = nonzero_chunks(array)
+    stored = batch.put_many([view[index * CHUNK_SIZE:(index + 1) * CHUNK_SIZE] for index in indices])
+    return [[index, digest] for index, (digest, _) in zip(indices, stored)], sum(size for _, size in stored)
 
 
 def check_entries(entries, size: int) -> list[tuple[int, str]]:
@@ -195,9 +296,27 @@ def check_entries(entries, size: int) -> list[tuple[int, str]]:
     return out
 
 
+def zeroed_bytes(size: int) -> np.ndarray:
+    """A zeroed byte array for restored memory, in plain (small) pages: numpy advises huge pages for
+    large arrays, and then filling a sparse memory zeroes 2 MiB around every 64 KiB chunk written
+    (measured: the restore of a booted 256 MiB Linux fills 2.5x slower)."""
+    if size == 0:
+        return np.zeros(0, dtype=np.uint8)
+    return np.frombuffer(mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS), dtype=np.uint8)
+
+
 def load_bytes(store: ChunkStore, entries: list, out: np.ndarray):
-    """Fill a zeroed byte array from sparse chunk entries."""
-    for index, digest in check_entries(entries, len(out)):
+    """Fill a zeroed byte array from sparse chunk entries (read, checked and unpacked on a few threads)."""
+    def load(entry):
+        index, digest = entry
         start = index * CHUNK_SIZE
         expected = min(CHUNK_SIZE, len(out) - start)
         out[start:start + expected] = np.frombuffer(store.get(digest, expected), dtype=np.uint8)
+
+    checked = check_entries(entries, len(out))
+    if len(checked) < 2 * _WORKERS:
+        for entry in checked:
+            load(entry)
+        return
+    with concurrent.futures.ThreadPoolExecutor(_WORKERS) as pool:
+        list(pool.map(load, checked))

@@ -34,7 +34,7 @@ import tomli_w
 from .. import __version__
 from ..errors import GraphsimError
 from ..safe_io import host_memory, read_regular
-from .chunks import CHUNK_SIZE, ChunkError, ChunkStore, fsync_dir, load_bytes, save_bytes
+from .chunks import CHUNK_SIZE, ChunkBatch, ChunkError, ChunkStore, fsync_dir, load_bytes, save_bytes, zeroed_bytes
 from .upgrade import upgrade_component_state
 
 FORMAT_NAME = "graphsim-checkpoint"
@@ -113,7 +113,7 @@ def write_checkpoint(checkpoints_dir: str, store: ChunkStore, cpt_id: str, state
     final = os.path.join(checkpoints_dir, cpt_id)
     tmp = os.path.join(checkpoints_dir, f".tmp-{cpt_id}")
     os.makedirs(tmp)
-    new_dirs: set[str] = set()
+    batch = ChunkBatch(store)
     manifest = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "graphsim_version": __version__,
                 "id": cpt_id, **header, "meta": meta, "components": {}, "disks": {}}
     stored_bytes = 0
@@ -124,7 +124,7 @@ def write_checkpoint(checkpoints_dir: str, store: ChunkStore, cpt_id: str, state
             for fname, array in comp.fields.items():
                 record = {"name": fname, "dtype": array.dtype.str, "shape": list(array.shape)}
                 if _is_bulk(array):
-                    chunks, written = save_bytes(store, np.ascontiguousarray(array).reshape(-1), new_dirs)
+                    chunks, written = save_bytes(batch, np.ascontiguousarray(array).reshape(-1))
                     stored_bytes += written
                     record.update(chunk_size=CHUNK_SIZE, chunks=chunks)
                 else:
@@ -133,25 +133,25 @@ def write_checkpoint(checkpoints_dir: str, store: ChunkStore, cpt_id: str, state
                     blob += data
                 entry["fields"].append(record)
             if blob:
-                entry["state_chunk"], written = store.put(bytes(blob), new_dirs)
+                entry["state_chunk"], written = batch.put(bytes(blob))
                 entry["state_bytes"] = len(blob)
                 stored_bytes += written
             manifest["components"][name] = entry
         for name, disk in state.disks.items():
             sectors = sorted(disk["overlay"])
             data = np.frombuffer(b"".join(disk["overlay"][s] for s in sectors), dtype=np.uint8).copy()
-            chunks, written = save_bytes(store, data, new_dirs) if len(data) else ([], 0)
+            chunks, written = save_bytes(batch, data) if len(data) else ([], 0)
             stored_bytes += written
             manifest["disks"][name] = {"base": disk["base"], "overlay_sectors": sectors,
                                        "overlay_bytes": len(data), "overlay_chunk_size": CHUNK_SIZE,
                                        "overlay_chunks": chunks}
         manifest["stored_bytes"] = stored_bytes
-        for directory in new_dirs:
-            fsync_dir(directory)
+        batch.commit()  # every chunk durable under its name before the manifest that names them
         write_manifest(tmp, manifest)  # last: a directory without a manifest is never listed
         os.rename(tmp, final)
         fsync_dir(checkpoints_dir)
     except BaseException:
+        batch.discard()
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return final, manifest
@@ -363,7 +363,7 @@ def read_state(directory: str, store: ChunkStore, manifest: dict, kinds: dict) -
             shape, nbytes = _shape_of(record, f"{where}", limit if "chunks" in record else SMALL_FIELD_LIMIT)
             dtype = _dtype_of(record, where)
             if "chunks" in record:
-                out = np.zeros(nbytes, dtype=np.uint8)
+                out = zeroed_bytes(nbytes)
                 try:
                     load_bytes(store, record["chunks"], out)
                 except ChunkError as exc:

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 from ..errors import GraphsimError
 from ..safe_io import read_regular
-from .chunks import CHUNK_SIZE, ChunkError, ChunkStore, fsync_dir, is_digest, remove_file, zstd_bound
+from .chunks import CHUNK_SIZE, ChunkBatch, ChunkError, ChunkStore, fsync_dir, is_digest, remove_file, zstd_bound
 from .format import (CHECKPOINT_ID, MANIFEST, MANIFEST_LIMIT, CheckpointError, SavedState, read_manifest,
                      read_state, write_checkpoint, write_manifest)
 
@@ -402,12 +402,15 @@ class Library:
                 raise LibraryError(f"{archive}: checkpoint {cpt_id} is already in the library")
             staged = ChunkStore(os.path.join(tmp, "chunks"))
             read_state(os.path.join(tmp, cpt_id), staged, manifest, kinds)  # verify everything first
-            new_dirs: set[str] = set()
-            for digest, size in chunk_sizes(manifest).items():
-                if not self.store.has(digest):
-                    self.store.put_packed(digest, staged.read_packed(digest, size), new_dirs)
-            for directory in new_dirs:
-                fsync_dir(directory)
+            batch = ChunkBatch(self.store)
+            try:
+                for digest, size in chunk_sizes(manifest).items():
+                    if not self.store.has(digest):
+                        batch.put_packed(digest, staged.read_packed(digest, size))
+                batch.commit()
+            except BaseException:
+                batch.discard()
+                raise
             os.rename(os.path.join(tmp, cpt_id), self.path(cpt_id))
             fsync_dir(self.checkpoints_dir)
         self._insert(manifest)

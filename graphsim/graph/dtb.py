@@ -4,6 +4,7 @@ flattened device tree blob (FDT v17) without external tools."""
 
 from __future__ import annotations
 
+import hashlib
 import struct
 from dataclasses import dataclass, field
 
@@ -234,4 +235,12 @@ def _add_irq(machine: MachineGraph, component, node: Node, plic_phandle: dict[st
 
 
 def generate_dtb(machine: MachineGraph, boot: BootInfo) -> bytes:
-    return encode(build_tree(machine, boot))
+    """The machine's device tree, with /chosen/rng-seed as QEMU's virt gives one: 32 bytes that Linux
+    credits to its random pool at once, so nothing in the boot waits for entropy (getrandom blocks
+    until the pool is ready; without a seed Linux gathers it from timer jitter, seconds of
+    simulated idle time). The seed is the hash of the rest of the tree: deterministic, the same for
+    the same machine and command line, as the digests need."""
+    root = build_tree(machine, boot)
+    seed = hashlib.sha256(b"graphsim rng-seed\0" + encode(root)).digest()
+    root.find("chosen").set("rng-seed", seed)
+    return encode(root)

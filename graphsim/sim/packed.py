@@ -1,6 +1,7 @@
 """Guest files committed compressed (``Image.xz``, ``rootfs-a.ext4.xz``): a
 machine file names the plain file, which is unpacked next to its ``.xz`` the
-first time something opens it."""
+first time something opens it, and again when the ``.xz`` is newer than it
+(a checkout that brought a rebuilt image)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from ..errors import GraphsimError
 
 
 def unpacked(path: str) -> str:
-    """``path``; when only ``path.xz`` exists, it is unpacked to ``path`` first (with a progress line)."""
-    if not path or os.path.exists(path) or not os.path.exists(path + ".xz"):
-        return path
+    """``path``; when ``path.xz`` exists and ``path`` does not, or is older, it is unpacked to ``path``
+    first (with a progress line)."""
     packed = path + ".xz"
+    if not path or not os.path.exists(packed) or \
+            os.path.exists(path) and os.path.getmtime(path) >= os.path.getmtime(packed):
+        return path
     print(f"[graphsim] unpacking {packed} (once) ...", file=sys.stderr, end="", flush=True)
     tmp = f"{path}.tmp{os.getpid()}"
     try:

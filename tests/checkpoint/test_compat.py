@@ -93,3 +93,36 @@ def test_zihintpause_in_use_is_required():
     assert any(f.grade == INCOMPATIBLE and "uses extension Zihintpause" in f.message for f in findings)
     # enabled, never used: the target may lack it
     assert exit_code(diff(record(overrides=pause, used=USED_A), record(overrides=["components.cpu.isa=rv64gc"]))) == 0
+
+
+PAUSE_LOOP = """
+    .globl _start
+_start:
+    li t0, 100
+1:  pause                  # Zihintpause: a FENCE hint (pred=W, succ=0), so it runs on any hart
+    addi t0, t0, -1
+    bnez t0, 1b
+    EXIT 0
+"""
+
+
+@pytest.mark.parametrize("isa,recorded", [("rv64imac_zicsr_zifencei_zihintpause", True),
+                                          ("rv64imac_zicsr_zifencei", False)])
+def test_pause_runs_as_a_hint_and_is_in_use_only_on_a_zihintpause_hart(isa, recorded, tmp_path):
+    """A guest spinning on `pause` runs to its end on a hart with or without Zihintpause (a hint
+    retires as a no-op); only the hart that has the extension records it as in use (required)."""
+    from graphsim.checkpoint.library import Library
+    from graphsim.checkpoint.take import take_checkpoint
+    from graphsim.sim.console import Console
+    from graphsim.sim.machine import Machine, RunLimits
+    from tests.cpu.asm import assemble
+
+    elf = assemble(PAUSE_LOOP, march="rv64imac_zicsr_zifencei_zihintpause")
+    machine = Machine(elaborate(load_machine(CONFIGS / "virt-rv64.toml", [f"components.cpu.isa={isa}"])),
+                      console=Console())
+    machine.boot(kernel=str(elf))
+    stop = machine.run(RunLimits(max_insts=10_000))
+    assert (stop.reason, stop.exit_code) == ("exit", 0)
+    assert machine.instret >= 300
+    _, manifest, _ = take_checkpoint(machine, Library(str(tmp_path / "lib")), {"kind": "exit", "detail": ""})
+    assert ("Zihintpause" in manifest["compat"]["used"]["cpu"]["extensions"]) == recorded

@@ -51,6 +51,28 @@ def test_round_trip_and_sharing(tmp_path):
     assert lib.children(first) == [second]
 
 
+@pytest.mark.parametrize("syncfs", [True, False])
+def test_a_batch_of_chunks_is_stored_once_each_and_leaves_no_temporaries(tmp_path, monkeypatch, syncfs):
+    """Many chunks (hashed and compressed on threads), two of them alike: each is stored once under
+    its name, whether the batch is made durable by syncfs or file by file (hosts without it)."""
+    from graphsim.checkpoint import chunks
+
+    if not syncfs:
+        monkeypatch.setattr(chunks, "_SYNCFS", None)
+    state = memory_state(pages=range(0, 8192, 200))
+    data = state.components["ram"].fields["data"]
+    data[CHUNK_SIZE * 101:CHUNK_SIZE * 102] = data[:CHUNK_SIZE]  # a chunk equal to the first
+    lib = Library(str(tmp_path / "lib"))
+    cpt, manifest = lib.add(state, HEADER)
+    entries = manifest["components"]["ram"]["fields"][0]["chunks"]
+    assert len(entries) == len(nonzero_chunks(data)) == 42
+    stored = lib.store.all_digests()
+    assert {digest for _, digest in entries} <= stored and len({digest for _, digest in entries}) == 41
+    assert lib.store.leftovers() == []
+    _, loaded = lib.load(cpt, KINDS)
+    assert np.array_equal(loaded.components["ram"].fields["data"], data)
+
+
 def test_damage_is_detected_by_name(tmp_path):
     lib = Library(str(tmp_path / "lib"))
     cpt, manifest = lib.add(memory_state(), HEADER)

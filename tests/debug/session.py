@@ -82,7 +82,8 @@ def gdb(sim: Graphsim, *commands, elf=DEMO, arch=None) -> str:
     if arch:
         argv += ["-ex", f"set architecture {arch}"]
     if elf is not None:
-        argv += ["-ex", f"file {elf}"]
+        # The guests' sources, wherever the ELF was built (its DW_AT_comp_dir names the build's tree).
+        argv += ["-ex", f"directory {GUESTS.parent}", "-ex", f"file {elf}"]
     argv += ["-ex", f"target remote 127.0.0.1:{sim.port}"]
     for command in commands:
         argv += ["-ex", command]

@@ -53,9 +53,10 @@ Guest, GuestError, compile_dts = _tiny.Guest, _tiny.GuestError, _tiny.compile_dt
 
 
 def unpacked(path: Path) -> Path:
-    """``path``, unpacked from ``path.xz`` first if only the compressed file is there."""
-    if not path.exists():
-        xz = path.with_name(path.name + ".xz")
+    """``path``, unpacked from ``path.xz`` first if it is missing or older than the ``.xz`` (as
+    graphsim/sim/packed.py does)."""
+    xz = path.with_name(path.name + ".xz")
+    if xz.exists() and (not path.exists() or path.stat().st_mtime < xz.stat().st_mtime):
         print(f"[run_qemu] unpacking {xz.name}", file=sys.stderr)
         tmp = path.with_name(path.name + f".tmp{os.getpid()}")
         with lzma.open(xz) as src, open(tmp, "wb") as dst:
