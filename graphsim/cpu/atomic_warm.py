@@ -23,13 +23,12 @@ from __future__ import annotations
 from ..isa import _jitcache  # noqa: F401  (must precede @njit: keyed cache dir)
 from numba import njit
 
-from ..isa import decoder_gen as D
 from ..isa.state import PC
 from ..mem import _cachedir
 from ..mem import cachemodel as CM
 from ..mem import tlayout as T
 from . import layout as L
-from .pipelined import PipelinedCore, PipelinedCPU, predict_and_train
+from .pipelined import PipelinedCore, PipelinedCPU, cached_decode, predict_and_train
 from .timing import timing_batch
 
 _cachedir.use()
@@ -78,14 +77,7 @@ def warm_predictors(t0, work, n):
         if not may_be_control(insn):
             continue
         flags = t[t[T.H_HC] + h * T.HC_W + T.HC_DFLAGS]
-        key = (insn & 0xFFFFFFFF) | (flags << 32) | (1 << 40)
-        e = dec + 2 * (((insn >> 2) ^ (insn >> 15) ^ flags) & (T.DEC_ENTRIES - 1))
-        if t[e] == key:
-            d = t[e + 1]
-        else:
-            d = D.decode(insn, flags)
-            t[e] = key
-            t[e + 1] = d
+        d = cached_decode(t, dec, insn, flags)
         if t[t[T.H_OPS] + (d & 0xFF)] & control:
             t[hs + T.HS_P_VALID] = 1
             t[hs + T.HS_P_PC] = pc

@@ -58,6 +58,20 @@ STALL_STATS = (T.HT_LOAD_USE, T.HT_MULDIV_STALL, T.HT_FP_STALL, T.HT_STALL_FETCH
 _cachedir.use()
 
 
+@njit(cache=True, inline='always')  # inlined into the batch loops (pipelined, atomic_warm's predictor training)
+def cached_decode(t, dec, insn, dflags):
+    """The decoded form of `insn` under the hart's decode flags, from the model's decode cache
+    (keyed by instruction word and flags; filled on a miss)."""
+    key = (insn & 0xFFFFFFFF) | (dflags << 32) | (1 << 40)
+    e = dec + 2 * (((insn >> 2) ^ (insn >> 15) ^ dflags) & (T.DEC_ENTRIES - 1))
+    if t[e] == key:
+        return t[e + 1]
+    d = D.decode(insn, dflags)
+    t[e] = key
+    t[e + 1] = d
+    return d
+
+
 @njit(cache=True, inline='always')  # inlined into the batch loop: calls cost ~10% here
 def predict_and_train(t, h, pc, ilen, ob, rd, rs1, imm, npc):
     """Predict the successor of the control instruction at pc, then train on the actual one (npc).
@@ -448,14 +462,7 @@ def _pipe_hart_run(t, work, h, i, n, settle, settle_pc):
                 lastf = t[hs + T.HS_LASTF]
                 lastd = t[hs + T.HS_LASTD]
         # decode (cached by instruction word)
-        key = (insn & 0xFFFFFFFF) | (dflags << 32) | (1 << 40)
-        e = dec + 2 * (((insn >> 2) ^ (insn >> 15) ^ dflags) & (T.DEC_ENTRIES - 1))
-        if t[e] == key:
-            d = t[e + 1]
-        else:
-            d = D.decode(insn, dflags)
-            t[e] = key
-            t[e + 1] = d
+        d = cached_decode(t, dec, insn, dflags)
         p_valid = 1
         p_pc = pc
         p_insn = insn
