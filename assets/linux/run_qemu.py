@@ -383,14 +383,10 @@ def init_symbol(symbol: str) -> int:
     return int(m.group(1), 16)
 
 
-DEFAULT_COMMANDS = ["cat /mnt/etc/motd", "cat /mnt/hello.txt", "ls /", "ls /mnt", "m5 checkpoint"]
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--disk", default="a", help="a, b (the committed images) or a path (default a)")
+def add_common_arguments(ap: argparse.ArgumentParser, *, append: str, timeout: float) -> None:
+    """The options this driver shares with system/run_qemu.py."""
     ap.add_argument("--smp", type=int, default=1, help="number of harts (default 1)")
-    ap.add_argument("--append", default=BOOTARGS, help=f"kernel command line (default {BOOTARGS!r})")
+    ap.add_argument("--append", default=append, help=f"kernel command line (default {append!r})")
     ap.add_argument("-c", "--command", action="append", dest="commands",
                     help="shell command to run (repeatable; default: a short demo)")
     ap.add_argument("--log", type=Path, help="write the whole console log here")
@@ -398,20 +394,50 @@ def main(argv: list[str] | None = None) -> int:
                     help="boot with this device tree (.dts or .dtb) instead of QEMU's")
     ap.add_argument("--icount", action="store_true",
                     help="guest clock = instruction count (deterministic timestamps)")
-    ap.add_argument("--timeout", type=float, default=60, help="seconds for boot and for each command")
+    ap.add_argument("--timeout", type=float, default=timeout, help="seconds for boot and for each command")
     ap.add_argument("--interactive", action="store_true", help="exec QEMU on this terminal")
+    ap.add_argument("--print-command", action="store_true", help="print the QEMU command line and exit")
+
+
+def run_session(cmd: list[str], commands: list[str], *, prompt: str, timeout: float, log: Path | None) -> int:
+    """Boots `cmd` to `prompt`, types each command, powers off; prints the console
+    log (and the time to the prompt on stderr) and returns QEMU's exit status."""
+    t0 = time.monotonic()
+    with Guest(cmd) as guest:
+        try:
+            guest.expect(prompt, timeout)
+            t_prompt = time.monotonic() - t0
+            for c in commands:
+                guest.send(c + "\n")
+                guest.expect(c + "\n", timeout)  # the tty's echo
+                guest.expect(prompt, timeout)
+            status = guest.poweroff(timeout)
+        finally:
+            if log:
+                log.write_text(guest.log)
+    sys.stdout.write(guest.log)
+    print(f"\n[run_qemu] prompt after {t_prompt:.2f} s wall; QEMU exit status {status}", file=sys.stderr)
+    return status
+
+
+DEFAULT_COMMANDS = ["cat /mnt/etc/motd", "cat /mnt/hello.txt", "ls /", "ls /mnt", "m5 checkpoint"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--disk", default="a", help="a, b (the committed images) or a path (default a)")
+    add_common_arguments(ap, append=BOOTARGS, timeout=60)
     ap.add_argument("--dump-dts", type=Path, metavar="FILE", help="write QEMU's device tree and exit")
     ap.add_argument("--count-insns", action="store_true", help="count instructions to the prompt and exit")
-    ap.add_argument("--print-command", action="store_true", help="print the QEMU command line and exit")
     args = ap.parse_args(argv)
 
     tmp = tempfile.TemporaryDirectory()
     dtb = compile_dts(args.dtb, Path(tmp.name)) if args.dtb else None
+    cmd = qemu_command(smp=args.smp, disk=args.disk, append=args.append, icount=args.icount, dtb=dtb)
     if args.print_command:
-        print(" ".join(qemu_command(smp=args.smp, disk=args.disk, append=args.append, icount=args.icount, dtb=dtb)))
+        print(" ".join(cmd))
         return 0
     if args.interactive:
-        cmd = qemu_command(smp=args.smp, disk=args.disk, append=args.append, icount=args.icount, dtb=dtb)
         os.execvp(cmd[0], cmd)
     if args.dump_dts:
         dump_dts(args.dump_dts, smp=args.smp)
@@ -423,22 +449,7 @@ def main(argv: list[str] | None = None) -> int:
         for key, value in count_insns(args.smp, args.append, timeout=max(args.timeout, 600), dtb=dtb).items():
             print(f"{key}: {value}")
         return 0
-
-    commands = args.commands or DEFAULT_COMMANDS
-    t0 = time.monotonic()
-    with Guest(qemu_command(smp=args.smp, disk=args.disk, append=args.append, icount=args.icount, dtb=dtb)) as guest:
-        try:
-            guest.wait_prompt(args.timeout)
-            t_prompt = time.monotonic() - t0
-            for c in commands:
-                guest.run(c, args.timeout)
-            status = guest.poweroff(args.timeout)
-        finally:
-            if args.log:
-                args.log.write_text(guest.log)
-    sys.stdout.write(guest.log)
-    print(f"\n[run_qemu] prompt after {t_prompt:.2f} s wall; QEMU exit status {status}", file=sys.stderr)
-    return status
+    return run_session(cmd, args.commands or DEFAULT_COMMANDS, prompt=PROMPT, timeout=args.timeout, log=args.log)
 
 
 if __name__ == "__main__":

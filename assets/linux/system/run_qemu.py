@@ -27,7 +27,6 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -50,6 +49,7 @@ def _tiny_runner():
 
 _tiny = _tiny_runner()
 Guest, GuestError, compile_dts = _tiny.Guest, _tiny.GuestError, _tiny.compile_dts
+add_common_arguments, run_session = _tiny.add_common_arguments, _tiny.run_session
 
 
 def unpacked(path: Path) -> Path:
@@ -103,19 +103,10 @@ DEFAULT_COMMANDS = ["cat /hello.txt", "/hi", "fpbench 2000", "uname -a", "m5 che
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rootfs", default="a", help="a, b (the committed images) or a path (default a)")
-    ap.add_argument("--smp", type=int, default=1, help="number of harts (default 1)")
-    ap.add_argument("--append", default=BOOTARGS, help=f"kernel command line (default {BOOTARGS!r})")
-    ap.add_argument("-c", "--command", action="append", dest="commands",
-                    help="shell command to run (repeatable; default: a short demo)")
-    ap.add_argument("--log", type=Path, help="write the whole console log here")
-    ap.add_argument("--dtb", type=Path, metavar="FILE", help="boot with this device tree (.dts or .dtb)")
+    add_common_arguments(ap, append=BOOTARGS, timeout=120)
     ap.add_argument("--no-sstc", dest="sstc", action="store_false", help="no Sstc (configs/linux.toml has it)")
     ap.add_argument("--no-zihintpause", dest="zihintpause", action="store_false",
                     help="no Zihintpause (configs/linux.toml has it)")
-    ap.add_argument("--icount", action="store_true", help="guest clock = instruction count")
-    ap.add_argument("--timeout", type=float, default=120, help="seconds for boot and for each command")
-    ap.add_argument("--interactive", action="store_true", help="exec QEMU on this terminal")
-    ap.add_argument("--print-command", action="store_true", help="print the QEMU command line and exit")
     args = ap.parse_args(argv)
 
     tmp = tempfile.TemporaryDirectory()
@@ -127,22 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.interactive:
         os.execvp(cmd[0], cmd)
-    t0 = time.monotonic()
-    with Guest(cmd) as guest:
-        try:
-            guest.expect(PROMPT, args.timeout)
-            t_prompt = time.monotonic() - t0
-            for c in args.commands or DEFAULT_COMMANDS:
-                guest.send(c + "\n")
-                guest.expect(c + "\n", args.timeout)
-                guest.expect(PROMPT, args.timeout)
-            status = guest.poweroff(args.timeout)
-        finally:
-            if args.log:
-                args.log.write_text(guest.log)
-    sys.stdout.write(guest.log)
-    print(f"\n[run_qemu] prompt after {t_prompt:.2f} s wall; QEMU exit status {status}", file=sys.stderr)
-    return status
+    return run_session(cmd, args.commands or DEFAULT_COMMANDS, prompt=PROMPT, timeout=args.timeout, log=args.log)
 
 
 if __name__ == "__main__":
