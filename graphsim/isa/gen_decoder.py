@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import sys
 from collections import defaultdict
+from difflib import SequenceMatcher
 from pathlib import Path
 
 from . import encoding, rv_a, rv_d, rv_f, rv_i, rv_m
@@ -219,8 +220,6 @@ def _merge_arms(arms64: list, arms32: list) -> list:
     """[(arm, op on RV64 or None, op on RV32 or None)] from each XLEN's [(arm, op)] of one
     opcode group: one sequence in which each XLEN meets exactly its own arms in its own order
     (a shortest common supersequence over their longest common subsequence of arms)."""
-    from difflib import SequenceMatcher
-
     keys64, keys32 = [arm for arm, _ in arms64], [arm for arm, _ in arms32]
     out = []
     i = j = 0
@@ -365,14 +364,14 @@ def generate() -> str:
                                    f"  # {e.name}"), mapop(base)))
         return arms
 
-    def decoder(fname, select, groups64, groups32):
+    def decoder(fname, var, expr, key_text, groups64, groups32):
         w("")
         w("@njit(cache=True)")
         w(f"def {fname}(w, flags):")
-        w(f"    {select}")
+        w(f"    {var} = {expr}")
         first = True
         for key in sorted(set(groups64) | set(groups32)):
-            w(f"    {'if' if first else 'elif'} {select.split(' = ')[0]} == {key if fname == 'decode16' else hex(key)}:")
+            w(f"    {'if' if first else 'elif'} {var} == {key_text(key)}:")
             first = False
             for (cond, result, note), op64, op32 in _merge_arms(groups64.get(key, []), groups32.get(key, [])):
                 if op32 is None:
@@ -388,8 +387,8 @@ def generate() -> str:
         w("    return 0")
         w("")
 
-    decoder("decode32", "opc = w & 0x7f", arms32(64), arms32(32))
-    decoder("decode16", "key = (((w >> 13) & 7) << 2) | (w & 3)", arms16(64), arms16(32))
+    decoder("decode32", "opc", "w & 0x7f", hex, arms32(64), arms32(32))
+    decoder("decode16", "key", "(((w >> 13) & 7) << 2) | (w & 3)", str, arms16(64), arms16(32))
     w("")
     w("@njit(cache=True)")
     w("def decode(w, flags):")
