@@ -699,7 +699,8 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
 
     ``fp`` is None on a machine without F/D: numba then compiles `run` without the FP paths
     (its branch pruning drops every ``fp is not None`` branch), so integer-only machines pay
-    neither the FP code's compile time nor anything at run time. Otherwise any integer.
+    nothing for them at run time. Otherwise any integer (Core passes one whenever ``rec`` is
+    given: the recording loop is compiled with the FP paths only).
     ``rec`` is None while neither the trace (work[C_TRACE_ON]), the basic-block profile
     (work[C_BBV]) nor a debugger's stops (work[C_DEBUG]) are on: that compilation has none of
     their code, which frees registers in the hot loop (docs/speed.md). Otherwise any integer."""

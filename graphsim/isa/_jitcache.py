@@ -115,3 +115,58 @@ def _install_scalar_operator_shortcut():
 
 
 _install_scalar_operator_shortcut()
+
+
+# --- comparing compile flags without numba's per-option property calls -------------
+# numba compares and hashes its compile flags (TargetConfig) many thousands of times per
+# kernel (they key its tables of compiled subroutines): `values()` calls one property per
+# option, and `__hash__`, a hash of the sorted option *names*, is the same for every set of
+# flags, so each lookup compares flags again. Same results, computed directly: the values
+# are the set options over the class's defaults, the hash the class's constant.
+def _install_fast_flag_comparison():
+    from numba.core.targetconfig import TargetConfig
+
+    defaults = {}
+
+    def class_defaults(cls):
+        found = defaults.get(cls)
+        if found is None:
+            found = defaults[cls] = ({k: o.default for k, o in cls.options.items()},
+                                     hash(tuple(sorted(cls.options))))
+        return found
+
+    def values(self):
+        set_values = self._values
+        return {k: set_values.get(k, d) for k, d in class_defaults(type(self))[0].items()}
+
+    def __hash__(self):
+        return class_defaults(type(self))[1]
+
+    def __eq__(self, other):
+        if not isinstance(other, TargetConfig):
+            return NotImplemented
+        if type(self) is type(other) and self._values == other._values:
+            return True
+        return values(self) == values(other)
+
+    TargetConfig.values = values
+    TargetConfig.__hash__ = __hash__
+    TargetConfig.__eq__ = __eq__
+
+
+_install_fast_flag_comparison()
+
+
+# --- no numba event per LLVM call ---------------------------------------------------
+# numba turns every call into LLVM (hundreds of thousands per kernel) into a pair of
+# "numba:llvm_lock" events, which only numba's own compile-time profiling reads.
+def _install_quiet_llvm_lock():
+    from llvmlite.binding import ffi
+
+    lock = getattr(ffi.lib, "_lock", None)  # (llvmlite's lock; absent in other versions: nothing to drop)
+    for acquire, release in list(getattr(lock, "_cblist", ())):
+        if getattr(acquire, "__module__", "") == "numba.core.base":
+            ffi.unregister_lock_callback(acquire, release)
+
+
+_install_quiet_llvm_lock()

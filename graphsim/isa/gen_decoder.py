@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import sys
 from collections import defaultdict
+from difflib import SequenceMatcher
 from pathlib import Path
 
 from . import encoding, rv_a, rv_d, rv_f, rv_i, rv_m
@@ -215,6 +216,20 @@ def _base_ext_check(e, xlen):
     return ""
 
 
+def _merge_arms(arms64: list, arms32: list) -> list:
+    """[(arm, op on RV64 or None, op on RV32 or None)] from each XLEN's [(arm, op)] of one
+    opcode group: one sequence in which each XLEN meets exactly its own arms in its own order
+    (a shortest common supersequence over their longest common subsequence of arms)."""
+    keys64, keys32 = [arm for arm, _ in arms64], [arm for arm, _ in arms32]
+    out = []
+    i = j = 0
+    for a, b, n in SequenceMatcher(None, keys64, keys32, autojunk=False).get_matching_blocks():
+        out += [(arm, op, None) for arm, op in arms64[i:a]] + [(arm, None, op) for arm, op in arms32[j:b]]
+        out += [(arm, op64, op32) for (arm, op64), (_, op32) in zip(arms64[a:a + n], arms32[b:b + n])]
+        i, j = a + n, b + n
+    return out
+
+
 def generate() -> str:
     classes = op_classes()
     names = ["illegal"]
@@ -320,48 +335,60 @@ def generate() -> str:
     w("    return op | (rd << 8) | (rs1 << 13) | (rs2 << 18) | (c << 23) | (imm << 32)")
     w("")
 
-    for xlen in (64, 32):
-        encs = encoding.encodings_for(xlen)
+    # One decoder per instruction length for both XLENs (numba compiles each decoder in seconds,
+    # so not two of them): an arm only one XLEN has checks FLAG_RV64, and each XLEN still meets
+    # its own arms in its own order (first match wins), so it decodes as a decoder of its own would.
+    def grouped(xlen, length, key):
+        """{group key: [encoding]}, most specific mask first within a group."""
+        groups = defaultdict(list)
+        for e in encoding.encodings_for(xlen):
+            if e.length == length:
+                groups[key(e)].append(e)
+        return {k: sorted(es, key=lambda e: -bin(e.mask).count("1")) for k, es in groups.items()}
+
+    # an arm: (condition, packed result with {op} for the op, comment), op name
+    def arms32(xlen):
         mapop = (lambda n: n) if xlen == 64 else rv32_op
-        # 32-bit
-        groups = defaultdict(list)
-        for e in encs:
-            if e.length == 4:
-                groups[e.match & 0x7F].append(e)
-        w("")
-        w("@njit(cache=True)")
-        w(f"def decode32_rv{xlen}(w, flags):")
-        w("    opc = w & 0x7f")
-        first = True
-        for opc in sorted(groups):
-            w(f"    {'if' if first else 'elif'} opc == {opc:#x}:")
-            first = False
-            for e in sorted(groups[opc], key=lambda e: -bin(e.mask).count("1")):
-                rd, rs1, rs2, imm = _operands32(e)
-                w(f"        if {_cond(e)}{_ext_check(e)}:")
-                w(f"            return {_pack(const_name(mapop(e.name)), rd, rs1, rs2, imm, 0)}")
-        w("    return 0")
-        w("")
-        # 16-bit
-        groups = defaultdict(list)
-        for e in encs:
-            if e.length == 2:
-                key = ((e.match >> 13) & 7) << 2 | (e.match & 3)
-                groups[key].append(e)
-        w("")
-        w("@njit(cache=True)")
-        w(f"def decode16_rv{xlen}(w, flags):")
-        w("    key = (((w >> 13) & 7) << 2) | (w & 3)")
-        first = True
-        for key in sorted(groups):
-            w(f"    {'if' if first else 'elif'} key == {key}:")
-            first = False
-            for e in sorted(groups[key], key=lambda e: -bin(e.mask).count("1")):
+        return {opc: [((f"{_cond(e)}{_ext_check(e)}", _pack("{op}", *_operands32(e), 0), ""), mapop(e.name))
+                      for e in es]
+                for opc, es in grouped(xlen, 4, lambda e: e.match & 0x7F).items()}
+
+    def arms16(xlen):
+        mapop = (lambda n: n) if xlen == 64 else rv32_op
+        arms = {}
+        for key, es in grouped(xlen, 2, lambda e: ((e.match >> 13) & 7) << 2 | (e.match & 3)).items():
+            arms[key] = []
+            for e in es:
                 base, rd, rs1, rs2, imm = _operands16(e)
-                w(f"        if {_cond(e)}{_base_ext_check(e, xlen)}:  # {e.name}")
-                w(f"            return {_pack(const_name(mapop(base)), rd, rs1, rs2, imm, 1)}")
+                arms[key].append(((f"{_cond(e)}{_base_ext_check(e, xlen)}", _pack("{op}", rd, rs1, rs2, imm, 1),
+                                   f"  # {e.name}"), mapop(base)))
+        return arms
+
+    def decoder(fname, var, expr, key_text, groups64, groups32):
+        w("")
+        w("@njit(cache=True)")
+        w(f"def {fname}(w, flags):")
+        w(f"    {var} = {expr}")
+        first = True
+        for key in sorted(set(groups64) | set(groups32)):
+            w(f"    {'if' if first else 'elif'} {var} == {key_text(key)}:")
+            first = False
+            for (cond, result, note), op64, op32 in _merge_arms(groups64.get(key, []), groups32.get(key, [])):
+                if op32 is None:
+                    cond += f" and (flags & {FLAG_RV64})"
+                elif op64 is None:
+                    cond += f" and (flags & {FLAG_RV64}) == 0"
+                if op64 is None or op32 is None or op64 == op32:
+                    op = const_name(op64 or op32)
+                else:  # RV32 runs add/sub/shifts/addi as the *w operations (rv_i.RV32_OPS)
+                    op = f"({const_name(op64)} if flags & {FLAG_RV64} else {const_name(op32)})"
+                w(f"        if {cond}:{note}")
+                w(f"            return {result.replace('{op}', op)}")
         w("    return 0")
         w("")
+
+    decoder("decode32", "opc", "w & 0x7f", hex, arms32(64), arms32(32))
+    decoder("decode16", "key", "(((w >> 13) & 7) << 2) | (w & 3)", str, arms16(64), arms16(32))
     w("")
     w("@njit(cache=True)")
     w("def decode(w, flags):")
@@ -369,14 +396,10 @@ def generate() -> str:
     w("    if (w & 3) != 3:")
     w("        if (flags & FLAG_C) == 0:")
     w("            return 0")
-    w("        if flags & FLAG_RV64:")
-    w("            return decode16_rv64(w & 0xffff, flags)")
-    w("        return decode16_rv32(w & 0xffff, flags)")
+    w("        return decode16(w & 0xffff, flags)")
     w("    if (w & 0x1c) == 0x1c:  # 48-bit and longer encodings")
     w("        return 0")
-    w("    if flags & FLAG_RV64:")
-    w("        return decode32_rv64(w & 0xffffffff, flags)")
-    w("    return decode32_rv32(w & 0xffffffff, flags)")
+    w("    return decode32(w & 0xffffffff, flags)")
     w("")
     return "\n".join(L)
 

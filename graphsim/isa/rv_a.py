@@ -12,67 +12,67 @@ from numba import njit
 from .bits import SIGN64, sext32
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def amoswap(old, src):
     return src
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def amoadd(old, src):
     return old + src
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def amoxor(old, src):
     return old ^ src
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def amoand(old, src):
     return old & src
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def amoor(old, src):
     return old | src
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def amomin(old, src):
     return old if old < src else src
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def amomax(old, src):
     return old if old > src else src
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def amominu(old, src):
     return old if (old ^ SIGN64) < (src ^ SIGN64) else src
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def amomaxu(old, src):
     return old if (old ^ SIGN64) > (src ^ SIGN64) else src
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def amomin_w(old, src):
     return amomin(sext32(old), sext32(src))
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def amomax_w(old, src):
     return amomax(sext32(old), sext32(src))
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def amominu_w(old, src):
     return amominu(old & 0xFFFFFFFF, src & 0xFFFFFFFF)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def amomaxu_w(old, src):
     return amomaxu(old & 0xFFFFFFFF, src & 0xFFFFFFFF)
 

@@ -51,12 +51,12 @@ def _div64(a, b):
     return q
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def mul(a, b, imm):
     return a * b
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def mulh(a, b, imm):
     h = _mulhu64(a, b)
     if a < 0:
@@ -66,7 +66,7 @@ def mulh(a, b, imm):
     return h
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def mulhsu(a, b, imm):
     h = _mulhu64(a, b)
     if a < 0:
@@ -74,24 +74,24 @@ def mulhsu(a, b, imm):
     return h
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def mulhu(a, b, imm):
     return _mulhu64(a, b)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def div(a, b, imm):
     return _div64(a, b)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def divu(a, b, imm):
     if b == 0:
         return -1
     return _divu64(a, b)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def rem(a, b, imm):
     if b == 0:
         return a
@@ -100,24 +100,24 @@ def rem(a, b, imm):
     return a - _div64(a, b) * b
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def remu(a, b, imm):
     if b == 0:
         return a
     return a - _divu64(a, b) * b
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def mulw(a, b, imm):
     return sext32(a * b)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def divw(a, b, imm):
     return sext32(_div64(sext32(a), sext32(b)))
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def divuw(a, b, imm):
     bu = b & M32
     if bu == 0:
@@ -125,7 +125,7 @@ def divuw(a, b, imm):
     return sext32((a & M32) // bu)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def remw(a, b, imm):
     a32 = sext32(a)
     b32 = sext32(b)
@@ -134,7 +134,7 @@ def remw(a, b, imm):
     return sext32(a32 - _div64(a32, b32) * b32)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def remuw(a, b, imm):
     bu = b & M32
     if bu == 0:
@@ -143,17 +143,17 @@ def remuw(a, b, imm):
 
 
 # RV32 high-half products (registers hold sign-extended 32-bit values)
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def mulh_rv32(a, b, imm):
     return sext32((sext32(a) * sext32(b)) >> 32)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def mulhsu_rv32(a, b, imm):
     return sext32((sext32(a) * (b & M32)) >> 32)
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def mulhu_rv32(a, b, imm):
     return sext32(srl64((a & M32) * (b & M32), 32))
 

@@ -69,6 +69,11 @@ def test_after_precompile_a_whole_workflow_compiles_nothing(tmp_path):
     finally:
         event.unregister("numba:compile", listener)
     assert compiled == []
+    from graphsim.cpu import kernel
+
+    # kernel.run three times, not four: lean without and with F/D, the recording loop with F/D only
+    assert sorted(str(sig[-2:]) for sig in kernel.run.signatures) == ["(int64, int64)", "(int64, none)",
+                                                                       "(none, none)"]
     import gc
 
     from numba.core import types
