@@ -14,9 +14,10 @@ keeps its own time (`tick`). The hart that runs next is the one with the
 smallest (tick // quantum_ticks, hart index); it runs a *slice* of at most
 the rest of its quantum, the remaining budget, up to its next timer event
 and up to until_tick. Interrupts are checked at slice starts; anything that
-may change interrupt state (CSR writes, xRET, device accesses, WFI) ends the
-slice. A hart in WFI with nothing pending sleeps to its quantum boundary;
-when every hart sleeps, time jumps to the next CLINT timer event (or to
+may change interrupt state or what the slice caches (xRET, device accesses,
+WFI, sfence.vma, and the CSR writes listed in csr_instruction) ends the slice.
+A hart in WFI with nothing pending sleeps to its quantum boundary; when every
+hart sleeps, time jumps to the next CLINT timer event (or to
 until_tick: TICK_LIMIT; or returns IDLE if nothing can wake them).
 
 An instruction whose access must be served by a Python device exits with
