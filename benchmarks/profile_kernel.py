@@ -28,8 +28,10 @@ def kernel_function_address(machine) -> tuple[int, str]:
     from numba.core import types
 
     dispatcher = machine.core._kernel.run
+    fp_none = machine.core._fp is None
     for sig, cres in dispatcher.overloads.items():
-        if isinstance(sig[-1], types.NoneType):  # the compilation that runs without trace records
+        # the compilation that runs without trace records, with or without the FP paths as this machine
+        if isinstance(sig[-1], types.NoneType) and isinstance(sig[-2], types.NoneType) == fp_none:
             name = cres.fndesc.llvm_func_name
             return cres.library.get_pointer_to_function(name), name
     raise RuntimeError("the kernel is not compiled")

@@ -14,9 +14,10 @@ keeps its own time (`tick`). The hart that runs next is the one with the
 smallest (tick // quantum_ticks, hart index); it runs a *slice* of at most
 the rest of its quantum, the remaining budget, up to its next timer event
 and up to until_tick. Interrupts are checked at slice starts; anything that
-may change interrupt state (CSR writes, xRET, device accesses, WFI) ends the
-slice. A hart in WFI with nothing pending sleeps to its quantum boundary;
-when every hart sleeps, time jumps to the next CLINT timer event (or to
+may change interrupt state or what the slice caches (xRET, device accesses,
+WFI, sfence.vma, and the CSR writes listed in csr_instruction) ends the slice.
+A hart in WFI with nothing pending sleeps to its quantum boundary; when every
+hart sleeps, time jumps to the next CLINT timer event (or to
 until_tick: TICK_LIMIT; or returns IDLE if nothing can wake them).
 
 An instruction whose access must be served by a Python device exits with
@@ -51,7 +52,7 @@ from ..isa.state import F as FREG
 from . import layout as L
 
 MAXTICK = 0x3FFFFFFFFFFFFFFF
-DC_ENTRIES = 1 << 14  # decode cache entries (2 words each: key, decoded)
+DC_ENTRIES = 1 << 18  # decode cache entries (2 words each: key, decoded): 4 MiB, as a Linux boot's code needs (docs/speed.md)
 DC_MASK = DC_ENTRIES - 1
 
 # physical access statuses
@@ -370,49 +371,44 @@ def split_write(ram8, work, pa, pa2, va, size, value):
 
 
 @njit(cache=True)
-def ram_read(ram8, ram16, ram32, ram64, off, size):
-    if size == 8:
-        return ram64[off >> 3]
-    if size == 4:
-        return np.int64(ram32[off >> 2])
-    if size == 2:
-        return np.int64(ram16[off >> 1])
-    return np.int64(ram8[off])
-
-
-@njit(cache=True)
-def ram_write(ram8, ram16, ram32, ram64, off, size, v):
-    if size == 8:
-        ram64[off >> 3] = v
-    elif size == 4:
-        ram32[off >> 2] = sext32(v)
-    elif size == 2:
-        ram16[off >> 1] = sext16(v)
-    else:
-        ram8[off] = sext8(v)
-
-
-@njit(cache=True)
 def csr_instruction(st, op, rd, rs1, imm, priv, xl32, k, now, dev, work, satp_modes, hflags):
-    """Execute a Zicsr instruction. Returns -1 on success, 2 (illegal) otherwise; second value: TLB flush."""
+    """Execute a Zicsr instruction. Returns (-1 on success or 2 (illegal), flush the TLB, end the slice).
+
+    Only writes that change what the slice start computes end the slice: translation, privilege
+    context and FS (cached for the slice), Sstc's compare (the slice ends at it), mcountinhibit,
+    and interrupt enables/pending/delegation while an interrupt is pending (the slice start takes
+    it, after this instruction as before). Every other CSR write is seen by the next instruction."""
     kind = (op - D.OP_CSRRW) % 3
     immform = op >= D.OP_CSRRWI
     src = rs1 if immform else st[rs1]
     csrn = imm & 0xFFF
     write = ZC.does_write(kind, rs1)
-    if csrn == 0x14D:  # stimecmp (Sstc, RV64): S-mode needs menvcfg.STCE and mcounteren.TM
+    if csrn == 0x14D or (csrn == 0x15D and xl32):
+        # stimecmp (Sstc; on RV32 its halves, stimecmp and stimecmph): S-mode needs menvcfg.STCE and mcounteren.TM
         if (hflags & L.HF_SSTC) == 0 or priv == PRV_U or \
                 (priv == PRV_S and (st[MENVCFG] >= 0 or (st[MCOUNTEREN] & 2) == 0)):
-            return 2, False
-        old = st[STIMECMP]
+            return 2, False, False
+        cmp_ = st[STIMECMP]
+        if not xl32:
+            old = cmp_
+        elif csrn == 0x14D:
+            old = sext32(cmp_)
+        else:
+            old = sext32(cmp_ >> 32)
         if write:
-            st[STIMECMP] = ZC.new_value(kind, old, src)
+            nv = ZC.new_value(kind, old, src)
+            if not xl32:
+                st[STIMECMP] = nv
+            elif csrn == 0x14D:
+                st[STIMECMP] = (cmp_ & ~0xFFFFFFFF) | (nv & 0xFFFFFFFF)
+            else:
+                st[STIMECMP] = (cmp_ & 0xFFFFFFFF) | (nv << 32)
             refresh_sstc(st, dev, work, now)
         if rd != 0:
             st[rd] = old
-        return -1, False
+        return -1, False, write
     if not CSR.csr_check(st, csrn, priv, write, xl32):
-        return 2, False
+        return 2, False, False
     mt = 0
     if csrn == 0xC01 or csrn == 0xC81:
         cl = work[L.C_CLINT_DEV]
@@ -420,21 +416,35 @@ def csr_instruction(st, op, rd, rs1, imm, priv, xl32, k, now, dev, work, satp_mo
             mt = CL.mtime_at(dev, cl, now, work[L.C_TPM])
     old = CSR.csr_read(st, csrn, xl32, k, mt)
     flush = False
+    brk = False
     if write:
+        mst = st[MSTATUS]
         base = old
         if csrn == 0x344 and kind != 0:  # read-modify-write of mip uses the software SEIP bit
             base = (old & ~CSR.MIP_SEIP) | (CSR.MIP_SEIP if st[SEIP_SW] else 0)
         nv = ZC.new_value(kind, base, src)
         flush = CSR.csr_write(st, csrn, nv, xl32, k, satp_modes) != 0
-        if hflags & L.HF_SSTC and (csrn == 0x30A or csrn == 0x344 or csrn == 0x144):
-            if csrn == 0x30A:  # menvcfg.STCE (bit 63) is writable with Sstc
-                st[MENVCFG] = (st[MENVCFG] & 0x7FFFFFFFFFFFFFFF) | (nv & -0x8000000000000000)
+        if hflags & L.HF_SSTC and (csrn == 0x30A or csrn == 0x31A or csrn == 0x344 or csrn == 0x144):
+            # menvcfg.STCE (bit 63; on RV32 bit 31 of menvcfgh) is writable with Sstc
+            stce_csr = 0x31A if xl32 else 0x30A
+            if csrn == stce_csr:
+                stce = (nv << 32) if xl32 else nv
+                st[MENVCFG] = (st[MENVCFG] & 0x7FFFFFFFFFFFFFFF) | (stce & -0x8000000000000000)
                 if st[MENVCFG] < 0:
                     st[USED] |= USED_SSTC
             refresh_sstc(st, dev, work, now)
+        if csrn == 0x300 or csrn == 0x100:
+            d = mst ^ st[MSTATUS]
+            brk = (d & (CSR.MSTATUS_MPRV | CSR.MSTATUS_MPP | CSR.MSTATUS_SUM | CSR.MSTATUS_MXR)) != 0 or \
+                ((mst & CSR.MSTATUS_FS) == 0) != ((st[MSTATUS] & CSR.MSTATUS_FS) == 0) or \
+                (st[MIP] & st[MIE]) != 0
+        elif csrn == 0x304 or csrn == 0x104 or csrn == 0x344 or csrn == 0x144 or csrn == 0x303:
+            brk = (st[MIP] & st[MIE]) != 0
+        else:
+            brk = flush or csrn == 0x30A or csrn == 0x31A or csrn == 0x320
     if rd != 0:
         st[rd] = old
-    return -1, flush
+    return -1, flush, brk
 
 
 @njit(cache=True)
@@ -544,107 +554,33 @@ def debug_watch(work, db, h, pc):
 
 
 @njit(cache=True)
-def exec_rare(harts, h, st, ram8, ram16, ram32, ram64, dev, work, op, rd, rs1, rs2, imm, w, pc, npc, priv, xl32,
-              k, t, tpc, amask, dvm, dctx, tlb, satp_modes):
-    """Execute the instructions that are not on the hot path: A extension, Zicsr and the
-    system instructions. Kept out of `run` so the hot loop stays small (numba's compile
-    time grows faster than linearly with a function's size). It takes the RAM views from
-    `run`: a view made here would cost atomic reference counts on every call.
-    Returns (exc, tval, npc, brk, exit_reason, maddr, minfo)."""
-    rbase = work[L.C_RAM_BASE]
-    rsize = work[L.C_RAM_SIZE]
+def exec_system(harts, h, st, dev, work, op, imm, w, pc, npc, tlb):
+    """Execute the system instructions other than Zicsr and FENCE (fence.i, ecall, ebreak, xRET, WFI,
+    sfence.vma, m5ops): rare, so kept out of `run`, whose compile time grows faster than linearly
+    with its size. Returns (exc, tval, npc, brk, exit_reason)."""
     exc = -1
     tval = 0
     brk = False
     exit_reason = -1
-    maddr = -1
-    minfo = 0
-    if op <= D.SC_LAST:
-        # ---- A extension ----
-        st[USED] |= USED_A
-        size = D.mem_size(op)
-        va = (st[rs1] + imm) & amask
-        is_lr = D.LR_FIRST <= op <= D.LR_LAST
-        is_sc = D.SC_FIRST <= op <= D.SC_LAST
-        if is_sc and not (st[LR_VALID] and st[LR_ADDR] == va):
-            st[LR_VALID] = 0
-            st[rd] = 1
-            st[0] = 0
-        elif va & (size - 1):
-            exc = PV.EXC_LOAD_MISALIGNED if is_lr else PV.EXC_STORE_MISALIGNED
-            tval = va
-        else:
-            acc = MMU.ACC_LOAD if is_lr else MMU.ACC_STORE
-            pa, pa2, c = data_xlate(st, work, tlb, ram64, ram32, va, size, acc, dvm, dctx, xl32)
-            off = pa - rbase
-            if c >= 0:
-                exc = c
-                tval = va
-            elif off < 0 or off > rsize - size:
-                exc = PV.EXC_LOAD_ACCESS if is_lr else PV.EXC_STORE_ACCESS
-                tval = va
-            else:
-                maddr = pa
-                minfo = size | (3 << 8)
-                if is_lr:
-                    v = ram_read(ram8, ram16, ram32, ram64, off, size)
-                    st[rd] = v
-                    st[0] = 0
-                    st[LR_VALID] = 1
-                    st[LR_ADDR] = va
-                    st[LR_VALUE] = v
-                elif is_sc:
-                    # as QEMU: the store happens if memory still holds what LR loaded
-                    # (so another hart's store in between makes the SC fail)
-                    st[LR_VALID] = 0
-                    if ram_read(ram8, ram16, ram32, ram64, off, size) == st[LR_VALUE]:
-                        ram_write(ram8, ram16, ram32, ram64, off, size, st[rs2])
-                        st[rd] = 0
-                    else:
-                        st[rd] = 1
-                    st[0] = 0
-                else:
-                    old = ram_read(ram8, ram16, ram32, ram64, off, size)
-                    ram_write(ram8, ram16, ram32, ram64, off, size, D.amo(op, old, st[rs2]))
-                    st[rd] = old
-                    st[0] = 0
-    elif op <= D.CSR_LAST:
-        now = t + k * tpc
-        c, flush = csr_instruction(st, op, rd, rs1, imm, priv, xl32, k, now, dev, work, satp_modes,
-                                   work[work[L.C_HART] + h * L.HC_WORDS + L.HC_FLAGS])
-        st[0] = 0
-        if c >= 0:
-            exc = c
-            tval = w
-        else:
-            if flush:
-                MMU.tlb_flush(work, tlb)
-            brk = True
-    elif op == D.OP_FENCE:
-        # pause (fence w,0) is a hint; on a hart with Zihintpause its use is recorded for compatibility
-        if w == 0x0100000F and work[work[L.C_HART] + h * L.HC_WORDS + L.HC_FLAGS] & L.HF_ZIHINTPAUSE:
-            st[USED] |= USED_ZIHINTPAUSE
-    elif op == D.OP_FENCE_I:
+    if op == D.OP_FENCE_I:
         brk = True
     elif op == D.OP_ECALL:
-        exc = PV.EXC_ECALL_U + priv
-        tval = 0
+        exc = PV.EXC_ECALL_U + st[PRIV]
     elif op == D.OP_EBREAK:
-        exc = PV.EXC_BREAKPOINT
-        tval = 0  # QEMU 7.2 writes 0
+        exc = PV.EXC_BREAKPOINT  # (tval 0: QEMU 7.2 writes 0)
     elif op == D.OP_MRET:
         if not PV.mret_allowed(st):
             exc = PV.EXC_ILLEGAL
             tval = w
         else:
-            npc = PV.mret(st, xl32)
+            npc = PV.mret(st, work[work[L.C_HART] + h * L.HC_WORDS + L.HC_XL32] != 0)
             brk = True
     elif op == D.OP_SRET:
         if not PV.sret_allowed(st):
             exc = PV.EXC_ILLEGAL
             tval = w
         else:
-            npc = PV.sret(st, xl32)
+            npc = PV.sret(st, work[work[L.C_HART] + h * L.HC_WORDS + L.HC_XL32] != 0)
             brk = True
     elif op == D.OP_WFI:
         if not PV.wfi_allowed(st):
@@ -667,13 +603,13 @@ def exec_rare(harts, h, st, ram8, ram16, ram32, ram64, dev, work, op, rd, rs1, r
             set_exit(work, L.EXIT_M5OP, h, 0, 0, 0, 0, pc)
             work[work[L.C_EXIT] + L.EX_FUNC] = imm
             exit_reason = L.EXIT_M5OP
-            return exc, tval, npc, brk, exit_reason, maddr, minfo
-        exc = PV.EXC_ILLEGAL
-        tval = w
+        else:
+            exc = PV.EXC_ILLEGAL
+            tval = w
     else:
         exc = PV.EXC_ILLEGAL
         tval = w
-    return exc, tval, npc, brk, exit_reason, maddr, minfo
+    return exc, tval, npc, brk, exit_reason
 
 
 @njit(cache=True, inline='always')
@@ -951,12 +887,17 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
                     if dvm:
                         vpn = va >> 12
                         ti = np.uint64(tlb + (acc * MMU.TLB_ENTRIES + (vpn & (MMU.TLB_ENTRIES - 1))) * 2)
-                        if work[ti] == ((vpn << 3) | dctx) and (va & 0xFFF) + size <= 4096:
-                            pa = work[ti + np.uint64(1)] | (va & 0xFFF)
-                        else:
+                        if (va & 0xFFF) + size > 4096:
                             pa, pa2, c = data_xlate(st, work, tlb, ram64, ram32, va, size, acc, dvm, dctx, xl32)
                             if c >= 0:
                                 exc = c
+                                tval = va
+                        elif work[ti] == ((vpn << 3) | dctx):
+                            pa = work[ti + np.uint64(1)] | (va & 0xFFF)
+                        else:
+                            pa = translate(st, work, tlb, ram64, ram32, va, acc, dctx, xl32)
+                            if pa < 0:
+                                exc = fault_cause(pa, acc)
                                 tval = va
                     else:
                         pa = va
@@ -1057,6 +998,69 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
                     v = pc + imm
                     st[rd] = sext32(v) if xl32 else v
                     st[0] = 0
+                elif op <= D.SC_LAST:
+                    # ---- A extension (written out here: helpers called with arrays cost atomic refcounts) ----
+                    used |= USED_A
+                    size = D.mem_size(op)
+                    va = (st[rs1] + imm) & amask
+                    is_lr = D.LR_FIRST <= op <= D.LR_LAST
+                    is_sc = D.SC_FIRST <= op
+                    if is_sc and not (st[LR_VALID] and st[LR_ADDR] == va):
+                        st[LR_VALID] = 0
+                        st[rd] = 1
+                        st[0] = 0
+                    elif va & (size - 1):
+                        exc = PV.EXC_LOAD_MISALIGNED if is_lr else PV.EXC_STORE_MISALIGNED
+                        tval = va
+                    else:
+                        acc = MMU.ACC_LOAD if is_lr else MMU.ACC_STORE
+                        pa = va
+                        if dvm:
+                            vpn = va >> 12
+                            ti = np.uint64(tlb + (acc * MMU.TLB_ENTRIES + (vpn & (MMU.TLB_ENTRIES - 1))) * 2)
+                            if work[ti] == ((vpn << 3) | dctx):
+                                pa = work[ti + np.uint64(1)] | (va & 0xFFF)
+                            else:
+                                pa = translate(st, work, tlb, ram64, ram32, va, acc, dctx, xl32)
+                                if pa < 0:
+                                    exc = fault_cause(pa, acc)
+                                    tval = va
+                        off = pa - rbase
+                        if exc >= 0:
+                            pass
+                        elif off < 0 or off > rsize - size:
+                            exc = PV.EXC_LOAD_ACCESS if is_lr else PV.EXC_STORE_ACCESS
+                            tval = va
+                        else:
+                            maddr = pa
+                            minfo = size | (3 << 8)
+                            uo = np.uint64(off)
+                            if size == 8:
+                                v = ram64[uo >> np.uint64(3)]
+                            else:
+                                v = np.int64(ram32[uo >> np.uint64(2)])
+                            if is_lr:
+                                st[LR_VALID] = 1
+                                st[LR_ADDR] = va
+                                st[LR_VALUE] = v
+                            else:
+                                store = True
+                                if is_sc:
+                                    # as QEMU: the store happens if memory still holds what LR loaded
+                                    # (so another hart's store in between makes the SC fail)
+                                    st[LR_VALID] = 0
+                                    store = v == st[LR_VALUE]
+                                    nv = st[rs2]
+                                    v = 0 if store else 1
+                                else:
+                                    nv = D.amo(op, v, st[rs2])
+                                if store:
+                                    if size == 8:
+                                        ram64[uo >> np.uint64(3)] = nv
+                                    else:
+                                        ram32[uo >> np.uint64(2)] = sext32(nv)
+                            st[rd] = v
+                            st[0] = 0
                 else:
                     isfp = False
                     if fp is not None:
@@ -1085,10 +1089,21 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
                             used |= USED_F
                         st[rd] = old
                         st[0] = 0
+                    elif op <= D.CSR_LAST:
+                        c, flush, brk = csr_instruction(st, op, rd, rs1, imm, priv, xl32, k, t + k * tpc, dev, work,
+                                                        satp_modes, hflags)
+                        st[0] = 0
+                        if c >= 0:
+                            exc = c
+                            tval = w
+                        elif flush:
+                            MMU.tlb_flush(work, tlb)
+                    elif op == D.OP_FENCE:
+                        # pause (fence w,0) is a hint; on a hart with Zihintpause its use is recorded for compatibility
+                        if w == 0x0100000F and hflags & L.HF_ZIHINTPAUSE:
+                            used |= USED_ZIHINTPAUSE
                     else:
-                        exc, tval, npc, brk, exit_reason, maddr, minfo = exec_rare(
-                            harts, h, st, ram8, ram16, ram32, ram64, dev, work, op, rd, rs1, rs2, imm, w, pc, npc, priv, xl32, k, t,
-                            tpc, amask, dvm, dctx, tlb, satp_modes)
+                        exc, tval, npc, brk, exit_reason = exec_system(harts, h, st, dev, work, op, imm, w, pc, npc, tlb)
                         if exit_reason >= 0:
                             break
             # ---- retire or trap ----

@@ -73,7 +73,7 @@ _install_wrapping_arithmetic()
 # --- one compilation per function -------------------------------------------------
 # A call from compiled code with a constant argument (`f(st, 0)`) types that
 # argument as a literal, and numba compiles a separate specialisation of the
-# callee for each literal: `exec_rare`, `csr_instruction` and the cache walk were
+# callee for each literal: the kernel's helpers (`csr_instruction`, ...) and the cache walk were
 # each compiled two or three times. Constants still fold once LLVM inlines the
 # callee, so graphsim's own functions are compiled for the plain types only.
 def _install_plain_argument_types():

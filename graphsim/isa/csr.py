@@ -13,9 +13,10 @@ these deliberate choices, documented in docs/isa.md:
   * PMP: all 64 entries' CSRs exist; 16 entries (as QEMU 7.2) are implemented with
     WARL masks and locking, entries 16..63 are read-only zero; PMP does not enforce.
   * menvcfg/senvcfg exist (priv 1.12) with only FIOM writable -- and menvcfg.STCE
-    on a hart with Sstc (rv64..._sstc): stimecmp and STIP are handled in
-    cpu/kernel.py (csr_instruction, refresh_sstc); without Sstc, stimecmp is
-    illegal and OpenSBI uses the CLINT timer.
+    on a hart with Sstc (rv64..._sstc; on RV32, rv32..._sstc, STCE is bit 31 of
+    menvcfgh and stimecmph holds stimecmp's high half): stimecmp and STIP are
+    handled in cpu/kernel.py (csr_instruction, refresh_sstc); without Sstc,
+    stimecmp is illegal and OpenSBI uses the CLINT timer.
   * mhpmcounter3..18 and mhpmevent3..18 are stored but count nothing (QEMU 7.2's
     pmu-num=16); 19..31 read zero.
   * mip.SEIP is the OR of the software-written bit and the PLIC's line (as
@@ -42,7 +43,7 @@ CSR_NAMES = {
     0x001: "fflags", 0x002: "frm", 0x003: "fcsr",
     0xC00: "cycle", 0xC01: "time", 0xC02: "instret", 0xC80: "cycleh", 0xC81: "timeh", 0xC82: "instreth",
     0x100: "sstatus", 0x104: "sie", 0x105: "stvec", 0x106: "scounteren", 0x10A: "senvcfg",
-    0x140: "sscratch", 0x141: "sepc", 0x142: "scause", 0x143: "stval", 0x144: "sip", 0x14D: "stimecmp", 0x180: "satp",
+    0x140: "sscratch", 0x141: "sepc", 0x142: "scause", 0x143: "stval", 0x144: "sip", 0x14D: "stimecmp", 0x15D: "stimecmph", 0x180: "satp",
     0xF11: "mvendorid", 0xF12: "marchid", 0xF13: "mimpid", 0xF14: "mhartid", 0xF15: "mconfigptr",
     0x300: "mstatus", 0x301: "misa", 0x302: "medeleg", 0x303: "mideleg", 0x304: "mie", 0x305: "mtvec",
     0x306: "mcounteren", 0x30A: "menvcfg", 0x310: "mstatush", 0x31A: "menvcfgh", 0x320: "mcountinhibit",
@@ -257,7 +258,7 @@ def csr_read(st, csr, xl32, k, mtime):
     elif csr == 0x30A:
         v = st[MENVCFG]
     elif csr == 0x31A:
-        v = 0
+        v = st[MENVCFG] >> 32  # STCE (bit 31) with Sstc, else 0
     elif csr == 0x10A:
         v = st[SENVCFG]
     elif csr == 0x340:
@@ -384,7 +385,8 @@ def csr_write(st, csr, v, xl32, k, satp_modes):
         st[MCOUNTINHIBIT] = v & 0xFFFFFFFD
         return 0
     if csr == 0x30A:
-        st[MENVCFG] = v & 1
+        # only FIOM; STCE (bit 63) is kernel.csr_instruction's, and an RV32 write of the low half keeps it
+        st[MENVCFG] = ((st[MENVCFG] & ~M32) if xl32 else 0) | (v & 1)
         return 0
     if csr == 0x10A:
         st[SENVCFG] = v & 1

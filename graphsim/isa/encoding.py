@@ -249,8 +249,6 @@ def parse_isa(isa: str) -> IsaConfig:
     unsupported = exts - {"i", "m", "a", "f", "d", "c", "zicsr", "zifencei", "zihintpause", "sstc", "s", "u"}
     if unsupported:
         raise ValueError(f"{isa!r}: unsupported extension(s) {', '.join(sorted(unsupported))} (graphsim implements IMAFDC, Zicsr, Zifencei, Zihintpause, Sstc)")
-    if "sstc" in exts and xlen != 64:
-        raise ValueError(f"{isa!r}: graphsim implements Sstc on RV64 only")
     if "d" in exts and "f" not in exts:
         raise ValueError(f"{isa!r}: D requires F (write rv{xlen}imafd..., or g)")
     exts |= {"s", "u", "zicsr"}  # privileged modes; Zicsr is required by the privileged architecture
