@@ -46,6 +46,7 @@ from ..isa.encoding import parse_isa
 from ..isa.mmu import TLB_WORDS_PER_HART
 from ..isa.paging import supported_mask
 from . import layout as L
+from .jit import engine as blockjit
 from .kernel import DC_ENTRIES as DCACHE_ENTRIES
 
 # gem5's m5op function numbers (include/gem5/asm/generic/m5ops.h)
@@ -78,6 +79,7 @@ class CoreConfig:
     mmio_ranges: list = field(default_factory=list)  # [(base, size)] served by Python devices
     quantum: int = 10_000  # instructions per hart per scheduling quantum (at hart 0's frequency)
     m5ops: tuple = GEM5_M5OPS  # m5op function numbers that decode (others are illegal)
+    jit: bool | None = None  # compile hot blocks of the lean loop (graphsim/cpu/jit); None: $GRAPHSIM_JIT, default on
 
     def per_hart(self, value):
         if isinstance(value, (list, tuple)):
@@ -183,6 +185,9 @@ class Core:
             ("dc", 2 * DCACHE_ENTRIES), ("trace", TRACECAP * L.TR_WORDS),
             ("debug", L.DB_WORDS + nh + L.DBG_MAX_BP + L.DBG_MAX_WP * L.DBW_WORDS),
         ]
+        jit = blockjit.enabled_by_default() if c.jit is None else c.jit
+        if jit:
+            sizes.append(("jit", blockjit.area_words()))
         offs = {}
         o = 0
         for name, n in sizes:
@@ -247,6 +252,10 @@ class Core:
             w[hc + L.HC_SATP_MODES] = supported_mask(isa.xlen)  # satp.MODE values (isa/paging.py)
             w[hc + L.HC_XL32] = 1 if isa.xlen == 32 else 0
         self._offs = offs
+        self._jit = None
+        if jit:
+            blockjit.init_area(w, offs["jit"])
+            self._jit = blockjit.BlockJit(self, offs["jit"])
         self._clear_caches(w)
         return w
 
@@ -327,8 +336,18 @@ class Core:
             self._kernel.uart_pull_host(self.harts, self.dev, self.work)
         w = self.work
         rec = 1 if w[L.C_TRACE_ON] or w[L.C_BBV] or w[L.C_DEBUG] else None  # (kernel.run: None compiles the lean loop)
-        reason = int(self._kernel.run(self.harts, self.ram, self.dev, w, int(max_insts), int(until_tick),
-                                      self._fp, rec))
+        steps = int(w[L.C_STATS_STEPS])
+        while True:
+            reason = int(self._kernel.run(self.harts, self.ram, self.dev, w, int(max_insts), int(until_tick),
+                                          self._fp, rec))
+            if reason != L.EXIT_JIT:
+                break
+            # hot blocks were queued at the end of a slice: compile them and run on (the split is invisible:
+            # the kernel's scheduling does not depend on how a run is divided into calls)
+            self._jit.service()
+            now = int(w[L.C_STATS_STEPS])
+            max_insts -= now - steps
+            steps = now
         self.exit_counts[L.EXIT_NAMES[reason]] += 1
         return self._exit(reason)
 

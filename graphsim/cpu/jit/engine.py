@@ -1,0 +1,141 @@
+"""Compiling the kernel's queue of hot blocks (Core.run calls `BlockJit.service`
+whenever the kernel returns EXIT_JIT).
+
+All blocks of one service call go into one LLVM module (one MCJIT finalisation
+per batch). Compiled code is kept for the life of the process, shared by every
+Core: a block is identified by everything its code depends on (virtual pc, RAM
+offset and bytes, decoder flags, the machine's RAM window), so two machines
+running the same guest share it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import llvmlite.binding as llvm
+from llvmlite import ir
+
+from ...isa import decoder_gen as D
+from .. import layout as L
+from .block import find_block
+from .codegen import emit_block
+
+TABLE_ENTRIES = 1 << 14
+QUEUE_CAP = 64
+THRESHOLD = 64  # executions of a block start before it is compiled
+
+
+def enabled_by_default() -> bool:
+    """GRAPHSIM_JIT=0 turns the block compiler off (graphsim's results are the same either way)."""
+    return os.environ.get("GRAPHSIM_JIT", "1") not in ("0", "off", "no", "false")
+
+
+def area_words() -> int:
+    return L.JT_WORDS + TABLE_ENTRIES * L.JE_WORDS + QUEUE_CAP * L.JQ_WORDS
+
+
+def init_area(work, base: int, threshold: int = THRESHOLD):
+    """Lay out the (empty) area at work[base:] and switch the kernel's lookups on."""
+    t = base + L.JT_WORDS
+    work[base + L.JT_MASK] = TABLE_ENTRIES - 1
+    work[base + L.JT_TABLE] = t
+    work[base + L.JT_THRESH] = threshold
+    work[base + L.JT_QCOUNT] = 0
+    work[base + L.JT_QCAP] = QUEUE_CAP
+    work[base + L.JT_Q] = t + TABLE_ENTRIES * L.JE_WORDS
+    tab = work[t:t + TABLE_ENTRIES * L.JE_WORDS].reshape(TABLE_ENTRIES, L.JE_WORDS)
+    tab[:, L.JE_PC] = -1
+    tab[:, L.JE_KEY] = -1
+    tab[:, L.JE_FN] = 0
+    tab[:, L.JE_N] = 0
+    work[L.C_JIT] = base
+
+
+class _Compiler:
+    """The process's MCJIT engine and the blocks compiled so far."""
+
+    def __init__(self):
+        llvm.initialize_native_target()
+        llvm.initialize_native_asmprinter()
+        self.tm = llvm.Target.from_default_triple().create_target_machine(opt=2)
+        self.ee = llvm.create_mcjit_compiler(llvm.parse_assembly(""), self.tm)
+        self.blocks: dict = {}  # identity -> (address, instructions) or None (not compilable)
+        self.serial = 0
+        self.seconds = 0.0  # time spent translating and compiling
+        self.compiled = 0
+
+    def compile(self, jobs):
+        """jobs: [(identity, insns, ro, code, rbase, rsize, compressed)] -> fills self.blocks."""
+        t0 = time.perf_counter()
+        module = ir.Module(name=f"blocks{self.serial}")
+        module.triple = self.tm.triple
+        names = []
+        for ident, insns, ro, code, rbase, rsize, compressed in jobs:
+            name = f"b{self.serial}"
+            self.serial += 1
+            emit_block(module, name, insns, ro, code, rbase, rsize, compressed)
+            names.append((ident, name, len(insns)))
+        mod = llvm.parse_assembly(str(module))
+        self.ee.add_module(mod)
+        self.ee.finalize_object()
+        for ident, name, n in names:
+            self.blocks[ident] = (self.ee.get_function_address(name), n)
+        self.compiled += len(names)
+        self.seconds += time.perf_counter() - t0
+
+
+_COMPILER: _Compiler | None = None
+
+
+def compiler() -> _Compiler:
+    global _COMPILER
+    if _COMPILER is None:
+        _COMPILER = _Compiler()
+    return _COMPILER
+
+
+class BlockJit:
+    """The block compiler of one Core (its `work` area and RAM)."""
+
+    def __init__(self, core, base: int):
+        self.core = core
+        self.base = base
+
+    def service(self):
+        """Compile the queued blocks and enter them in the kernel's table."""
+        w = self.core.work
+        ram = self.core.ram
+        base = self.base
+        rbase = int(w[L.C_RAM_BASE])
+        rsize = int(w[L.C_RAM_SIZE])
+        comp = compiler()
+        q = int(w[base + L.JT_Q])
+        pending = []
+        jobs = []
+        for i in range(int(w[base + L.JT_QCOUNT])):
+            e = q + i * L.JQ_WORDS
+            pc, key, je = int(w[e + L.JQ_PC]), int(w[e + L.JQ_KEY]), int(w[e + L.JQ_ENTRY])
+            ro = key & ((1 << 40) - 1)
+            hflags = key >> 40
+            insns, code = find_block(ram, ro, pc, hflags)
+            ident = (pc, ro, hflags, code, rbase, rsize)
+            pending.append((pc, key, je, ident))
+            if ident in comp.blocks or any(j[0] == ident for j in jobs):
+                continue
+            if not insns:
+                comp.blocks[ident] = None
+            else:
+                jobs.append((ident, insns, ro, code, rbase, rsize, bool(hflags & D.FLAG_C)))
+        if jobs:
+            comp.compile(jobs)
+        for pc, key, je, ident in pending:
+            if w[je + L.JE_PC] != pc or w[je + L.JE_KEY] != key:
+                continue  # the entry was taken over by another pc meanwhile
+            got = comp.blocks[ident]
+            if got is None:
+                w[je + L.JE_N] = -2
+            else:
+                w[je + L.JE_FN] = got[0]
+                w[je + L.JE_N] = got[1]
+        w[base + L.JT_QCOUNT] = 0
