@@ -904,7 +904,7 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
                         fn = work[je + L.JE_FN]
                         if fn != 0:
                             if work[je + L.JE_N] <= n - k:
-                                c = call_block(fn, st, ram, work, n - k, tlb, dctx, dvmi)
+                                c = call_block(fn, st, ram, work, n - k, tlb, dctx, dvmi, 0)
                                 if c > 0:
                                     k += c
                                     pc = st[PC]

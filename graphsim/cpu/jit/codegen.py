@@ -1,47 +1,52 @@
 """LLVM IR for one guest block (see jit_call.py for the function's signature).
 
-Guest registers live in SSA values for the whole block: those it reads are loaded
-once at entry, those it writes are stored back at every exit. A block that ends
-with a jump or taken branch back to its own start loops in place while the
-slice has room for another full pass (limit), so a hot loop never returns to
-the kernel until its slice ends.
+The IR is written as text (llvmlite's IR objects cost more Python time than the
+LLVM compilation of a small block). Guest registers live in SSA values for the
+whole block: those it reads are loaded once at entry, those it writes are
+stored back at its one exit. A block whose branch or jump goes back to its own
+start loops in place while the slice has room for another pass.
 
-Exits are exact: before an instruction it cannot finish on its fast path (a
+Every exit is exact: before an instruction it cannot finish on its fast path (a
 data-TLB miss, an access that is not an aligned RAM access, a store into the
-block's own code, a jalr to a misaligned target) the block returns the count of
-instructions before it, with their state written back and x[PC] at it; the
-interpreter then executes it. The code bytes are compared with the ones the
-block was compiled from at every entry (-1 if they differ), so any writer to RAM
-(guest stores, DMA, checkpoint restore, a debugger) is seen without an
-invalidation protocol.
+block's own code, a jalr to a misaligned target) it leaves with the count of
+instructions before it, their state written back and x[PC] at it; the
+interpreter then executes that instruction. At a normal exit to a pc on the
+same page, the block looks the next block up in the kernel's table and, if it is
+compiled and fits in the slice, jumps to it (a tail call: chains use no stack).
+The code bytes are compared with the ones the block was compiled from at every
+entry, so any writer to RAM (guest stores, DMA, checkpoint restore, a debugger)
+is seen without an invalidation protocol.
 """
 
 from __future__ import annotations
 
-from llvmlite import ir
-
 from ...isa import decoder_gen as D
 from ...isa import mmu as MMU
 from ...isa.state import PC, USED, USED_C, USED_M
-from ..jit_call import BLOCK_FNTY
+from .. import layout as L
 from .block import ENDS, Insn
 
-I1 = ir.IntType(1)
-I8 = ir.IntType(8)
-I16 = ir.IntType(16)
-I32 = ir.IntType(32)
-I64 = ir.IntType(64)
-I128 = ir.IntType(128)
 MIN64 = -(1 << 63)
+LOADS = {D.OP_LB: (8, "sext"), D.OP_LH: (16, "sext"), D.OP_LW: (32, "sext"), D.OP_LD: (64, None),
+         D.OP_LBU: (8, "zext"), D.OP_LHU: (16, "zext"), D.OP_LWU: (32, "zext")}
+STORES = {D.OP_SB: 8, D.OP_SH: 16, D.OP_SW: 32, D.OP_SD: 64}
+BRANCHES = {D.OP_BEQ: "eq", D.OP_BNE: "ne", D.OP_BLT: "slt", D.OP_BGE: "sge", D.OP_BLTU: "ult", D.OP_BGEU: "uge"}
+# register-immediate and register-register operations that are one LLVM instruction
+SIMPLE = {D.OP_ADDI: ("add", True), D.OP_XORI: ("xor", True), D.OP_ORI: ("or", True), D.OP_ANDI: ("and", True),
+          D.OP_ADD: ("add", False), D.OP_SUB: ("sub", False), D.OP_XOR: ("xor", False), D.OP_OR: ("or", False),
+          D.OP_AND: ("and", False), D.OP_MUL: ("mul", False)}
+SHIFTS = {D.OP_SLLI: ("shl", True), D.OP_SRLI: ("lshr", True), D.OP_SRAI: ("ashr", True),
+          D.OP_SLL: ("shl", False), D.OP_SRL: ("lshr", False), D.OP_SRA: ("ashr", False)}
+SHIFTS_W = {D.OP_SLLIW: ("shl", True), D.OP_SRLIW: ("lshr", True), D.OP_SRAIW: ("ashr", True),
+            D.OP_SLLW: ("shl", False), D.OP_SRLW: ("lshr", False), D.OP_SRAW: ("ashr", False)}
+SETS = {D.OP_SLTI: ("slt", True), D.OP_SLTIU: ("ult", True), D.OP_SLT: ("slt", False), D.OP_SLTU: ("ult", False)}
+KEY_SHIFT = 40  # the table key: RAM offset | decoder flags << KEY_SHIFT (kernel.py)
 
-LOADS = {D.OP_LB: (I8, True), D.OP_LH: (I16, True), D.OP_LW: (I32, True), D.OP_LD: (I64, True),
-         D.OP_LBU: (I8, False), D.OP_LHU: (I16, False), D.OP_LWU: (I32, False)}
-STORES = {D.OP_SB: I8, D.OP_SH: I16, D.OP_SW: I32, D.OP_SD: I64}
-SIZE = {I8: 1, I16: 2, I32: 4, I64: 8}
 
-
-def c64(v: int) -> ir.Constant:
-    return ir.Constant(I64, v & 0xFFFFFFFFFFFFFFFF)
+def s64(v: int) -> int:
+    """v as a signed 64-bit number (LLVM's decimal constants)."""
+    v &= 0xFFFFFFFFFFFFFFFF
+    return v - (1 << 64) if v >> 63 else v
 
 
 def used_bits(ins: Insn) -> int:
@@ -51,334 +56,337 @@ def used_bits(ins: Insn) -> int:
     return u
 
 
-def _regs(ins: Insn) -> tuple[set, set]:
-    """(registers read, registers written) by an instruction, x0 excluded."""
+def writes(ins: Insn) -> int:
+    """The register an instruction writes (0: none)."""
+    if ins.op in STORES or ins.op in BRANCHES:
+        return 0
+    return ins.rd
+
+
+def reads(ins: Insn) -> tuple:
     op = ins.op
     if op in (D.OP_LUI, D.OP_AUIPC, D.OP_JAL):
-        r = set()
-    elif op in (D.OP_ADDI, D.OP_SLTI, D.OP_SLTIU, D.OP_XORI, D.OP_ORI, D.OP_ANDI, D.OP_SLLI, D.OP_SRLI, D.OP_SRAI,
-                D.OP_ADDIW, D.OP_SLLIW, D.OP_SRLIW, D.OP_SRAIW, D.OP_JALR) or op in LOADS:
-        r = {ins.rs1}
-    else:
-        r = {ins.rs1, ins.rs2}
-    w = set() if op in STORES or D.BRANCH_FIRST <= op <= D.BRANCH_LAST else {ins.rd}
-    return r - {0}, w - {0}
+        return ()
+    if op in LOADS or op == D.OP_JALR or (op in SIMPLE and SIMPLE[op][1]) or (op in SHIFTS and SHIFTS[op][1]) \
+            or (op in SHIFTS_W and SHIFTS_W[op][1]) or (op in SETS and SETS[op][1]) or op == D.OP_ADDIW:
+        return (ins.rs1,)
+    return ins.rs1, ins.rs2
 
 
 class _Block:
-    def __init__(self, fn: ir.Function, insns: list[Insn], ro: int, code: bytes, rbase: int, rsize: int, compressed: bool):
-        self.fn = fn
+    def __init__(self, name, insns, ro, code, rbase, rsize, hflags, table, mask):
+        self.name = name
         self.insns = insns
         self.ro = ro
         self.code = code
         self.rbase = rbase
         self.rsize = rsize
-        self.ialign = 0 if compressed else 2
-        self.x, self.ram, self.work, self.limit, self.tlb, self.dctx, self.dvm = fn.args
-        self.b = ir.IRBuilder(fn.append_basic_block("entry"))
-        self.cur: dict[int, ir.Value] = {}
-        self.written: list[int] = []
+        self.hflags = hflags
+        self.ialign = 0 if hflags & D.FLAG_C else 2
+        self.table = table
+        self.mask = mask
+        self.out: list[str] = []
+        self.n = 0
+        self.label = "entry"
+        self.exits = []  # (label, pc, index, used, may chain, registers)
+        self.latches = []  # (label, registers)
 
-    # --- helpers ---
-    def xptr(self, i: int):
-        return self.b.gep(self.x, [c64(i)])
+    def v(self, text: str) -> str:
+        self.n += 1
+        name = f"%v{self.n}"
+        self.out.append(f"  {name} = {text}")
+        return name
 
-    def reg(self, r: int):
-        return c64(0) if r == 0 else self.cur[r]
+    def emit(self, line: str):
+        self.out.append("  " + line)
 
-    def exit(self, pc, count, used):
-        """Write back and return (at the builder's current block)."""
-        b = self.b
-        for r in self.written:
-            b.store(self.cur[r], self.xptr(r))
-        b.store(pc if isinstance(pc, ir.Value) else c64(pc), self.xptr(PC))
-        up = self.xptr(USED)
-        b.store(b.or_(b.load(up), b.or_(self.um, c64(used))), up)
-        b.ret(count)
+    def block(self, label: str):
+        self.out.append(f"{label}:")
+        self.label = label
 
-    def side_exit(self, ok, i: int):
-        """Continue if ok, else leave before instruction i."""
-        b = self.b
-        out = self.fn.append_basic_block(f"exit{i}")
-        cont = self.fn.append_basic_block(f"i{i}")
-        b.cbranch(ok, cont, out)
-        b.position_at_end(out)
-        self.exit(self.insns[i].pc, b.add(self.c, c64(i)), self.prefix_used[i])
-        b.position_at_end(cont)
+    def reg(self, r: int) -> str:
+        return "0" if r == 0 else self.cur[r]
+
+    def set(self, r: int, value: str):
+        if r != 0:
+            self.cur[r] = value
+
+    def leave(self, pc, index: int, may_chain: bool):
+        """Branch to the exit from the current block."""
+        self.exits.append((self.label, pc, index, self.prefix_used[index] if index < len(self.insns) else self.full_used,
+                           may_chain, dict(self.cur)))
+        self.emit("br label %out")
+
+    def side_exit(self, ok: str, i: int):
+        cont = f"i{i}"
+        self.exits.append((self.label, str(s64(self.insns[i].pc)), i, self.prefix_used[i], False, dict(self.cur)))
+        self.emit(f"br i1 {ok}, label %{cont}, label %out")
+        self.block(cont)
 
     # --- the function ---
-    def emit(self):
-        b = self.b
+    def text(self) -> str:
         insns = self.insns
-        # 1. the code is still what was compiled
-        ok = ir.Constant(I1, 1)
+        self.out.append(f"define i64 @{self.name}(ptr noalias %x, ptr noalias %ram, ptr noalias %work, i64 %limit, "
+                        "i64 %tlb, i64 %dctx, i64 %dvm, i64 %base) nounwind {")
+        self.block("entry")
+        # 1. the code is still the code this was compiled from
+        ok = "true"
         o = 0
         code = self.code
         while o < len(code):
             n = 8 if len(code) - o >= 8 else 4 if len(code) - o >= 4 else 2
-            ty = ir.IntType(8 * n)
-            p = b.bitcast(b.gep(self.ram, [c64(self.ro + o)]), ty.as_pointer())
-            v = b.load(p, align=1)
-            ok = b.and_(ok, b.icmp_unsigned("==", v, ir.Constant(ty, int.from_bytes(code[o:o + n], "little"))))
+            p = self.v(f"getelementptr i8, ptr %ram, i64 {self.ro + o}")
+            w = self.v(f"load i{8 * n}, ptr {p}, align 1")
+            e = self.v(f"icmp eq i{8 * n} {w}, {s64(int.from_bytes(code[o:o + n], 'little'))}")
+            ok = self.v(f"and i1 {ok}, {e}")
             o += n
-        pre = self.fn.append_basic_block("pre")
-        stale = self.fn.append_basic_block("stale")
-        b.cbranch(ok, pre, stale)
-        b.position_at_end(stale)
-        b.ret(c64(-1))
+        self.emit(f"br i1 {ok}, label %pre, label %stale")
+        self.block("stale")
+        z = self.v("icmp eq i64 %base, 0")
+        r = self.v("select i1 " + z + ", i64 -1, i64 %base")
+        self.emit(f"ret i64 {r}")
         # 2. registers in
-        b.position_at_end(pre)
-        reads, writes = set(), []
+        self.block("pre")
+        used_regs, written = set(), []
         for ins in insns:
-            r, w = _regs(ins)
-            reads |= r
-            for x in sorted(w):
-                if x not in writes:
-                    writes.append(x)
-        init = {r: b.load(self.xptr(r)) for r in sorted(reads | set(writes))}
-        self.written = writes
+            used_regs.update(r for r in reads(ins) if r)
+            w = writes(ins)
+            if w and w not in written:
+                written.append(w)
+        init = {}
+        for r in sorted(used_regs | set(written)):
+            p = self.v(f"getelementptr i64, ptr %x, i64 {r}")
+            init[r] = self.v(f"load i64, ptr {p}")
+        self.written = written
         self.prefix_used = []
         u = 0
         for ins in insns:
             self.prefix_used.append(u)
             u |= used_bits(ins)
         self.full_used = u
-        head = self.fn.append_basic_block("head")
-        b.branch(head)
-        b.position_at_end(head)
-        phis = {}
-        for r in writes:
-            phis[r] = b.phi(I64)
-            phis[r].add_incoming(init[r], pre)
-        self.c = b.phi(I64)
-        self.c.add_incoming(c64(0), pre)
-        self.um = b.phi(I64)
-        self.um.add_incoming(c64(0), pre)
+        self.emit("br label %head")
+        self.block("head")
+        phi_at = len(self.out)
+        self.out.append(None)  # the phis, written when the latches are known
         self.cur = dict(init)
-        self.cur.update(phis)
-        self.head, self.phis = head, phis
+        for r in written:
+            self.cur[r] = f"%h{r}"
         # 3. the instructions
-        n = len(insns)
         for i, ins in enumerate(insns):
             self.insn(i, ins)
         last = insns[-1]
         if last.op not in ENDS:
-            self.exit((last.pc + last.length), b.add(self.c, c64(n)), self.full_used)
+            self.leave(str(s64(last.pc + last.length)), len(insns), True)
+        phis = [f"  %c = phi i64 [0, %pre]" + "".join(f", [%c{lab}, %{lab}]" for lab, _ in self.latches),
+                f"  %um = phi i64 [0, %pre]" + "".join(f", [{self.full_used}, %{lab}]" for lab, _ in self.latches)]
+        for r in written:
+            phis.append(f"  %h{r} = phi i64 [{init[r]}, %pre]" + "".join(f", [{regs[r]}, %{lab}]" for lab, regs in self.latches))
+        self.out[phi_at] = "\n".join(phis)
+        self.exit_block()
+        self.out.append("}")
+        return "\n".join(self.out)
 
-    def back_or_exit(self, target: int):
-        """After the last instruction, control goes to target: loop if it is the block's start and the slice has
-        room for another pass, else exit there."""
-        b = self.b
+    def exit_block(self):
+        self.block("out")
+        ex = self.exits
+
+        def phi(ty, values):
+            return self.v(f"phi {ty} " + ", ".join(f"[{val}, %{e[0]}]" for e, val in zip(ex, values)))
+
+        pc = phi("i64", [e[1] for e in ex])
+        idx = phi("i64", [str(e[2]) for e in ex])
+        used = phi("i64", [str(e[3]) for e in ex])
+        chain = phi("i1", ["true" if e[4] else "false" for e in ex])
+        vals = [phi("i64", [e[5][r] for e in ex]) for r in self.written]
+        for r, val in zip(self.written, vals):
+            self.emit(f"store i64 {val}, ptr " + self.v(f"getelementptr i64, ptr %x, i64 {r}"))
+        self.emit(f"store i64 {pc}, ptr " + self.v(f"getelementptr i64, ptr %x, i64 {PC}"))
+        up = self.v(f"getelementptr i64, ptr %x, i64 {USED}")
+        u = self.v(f"or i64 {self.v(f'load i64, ptr {up}')}, {self.v(f'or i64 %um, {used}')}")
+        self.emit(f"store i64 {u}, ptr {up}")
+        cnt = self.v(f"add i64 %base, {self.v(f'add i64 %c, {idx}')}")
+        start = self.insns[0].pc
+        same = self.v(f"icmp eq i64 {self.v(f'ashr i64 {pc}, 12')}, {s64(start) >> 12}")
+        self.emit(f"br i1 {self.v(f'and i1 {chain}, {same}')}, label %look, label %done")
+        self.block("look")
+        key = self.v(f"or i64 {self.v(f'sub i64 {pc}, {s64(start - self.ro)}')}, {self.hflags << KEY_SHIFT}")
+        h = self.v(f"xor i64 {self.v(f'ashr i64 {pc}, 1')}, {self.v(f'ashr i64 {pc}, 15')}")
+        hm = self.v(f"and i64 {h}, {self.mask}")
+        e = self.v(f"add i64 {self.table}, {self.v(f'shl i64 {hm}, 2')}")
+        ep = self.v(f"getelementptr i64, ptr %work, i64 {e}")
+        words = [self.v(f"load i64, ptr {self.v(f'getelementptr i64, ptr {ep}, i64 {j}')}")
+                 for j in (L.JE_PC, L.JE_KEY, L.JE_FN, L.JE_N)]
+        c1 = self.v(f"icmp eq i64 {words[0]}, {pc}")
+        c2 = self.v(f"icmp eq i64 {words[1]}, {key}")
+        c3 = self.v(f"icmp ne i64 {words[2]}, 0")
+        c4 = self.v(f"icmp sle i64 {words[3]}, {self.v(f'sub i64 %limit, {cnt}')}")
+        go = self.v(f"and i1 {self.v(f'and i1 {c1}, {c2}')}, {self.v(f'and i1 {c3}, {c4}')}")
+        self.emit(f"br i1 {go}, label %chain, label %done")
+        self.block("chain")
+        fp = self.v(f"inttoptr i64 {words[2]} to ptr")
+        r = self.v(f"musttail call i64 {fp}(ptr %x, ptr %ram, ptr %work, i64 %limit, i64 %tlb, i64 %dctx, i64 %dvm, "
+                   f"i64 {cnt})")
+        self.emit(f"ret i64 {r}")
+        self.block("done")
+        self.emit(f"ret i64 {cnt}")
+
+    def to(self, target: int):
+        """After the last instruction control goes to target: loop if it is the block's start (and the slice has
+        room for another pass), else leave."""
         n = len(self.insns)
-        c2 = b.add(self.c, c64(n))
         if target != self.insns[0].pc:
-            self.exit(target, c2, self.full_used)
+            self.leave(str(s64(target)), n, True)
             return
-        room = b.icmp_signed(">=", b.sub(self.limit, c2), c64(n))
-        latch = b.block
-        out = self.fn.append_basic_block("done")
-        b.cbranch(room, self.head, out)
-        for r, phi in self.phis.items():
-            phi.add_incoming(self.cur[r], latch)
-        self.c.add_incoming(c2, latch)
-        self.um.add_incoming(c64(self.full_used), latch)
-        b.position_at_end(out)
-        self.exit(target, c2, self.full_used)
+        lab = self.label
+        self.out.append(f"  %c{lab} = add i64 %c, {n}")
+        left = self.v("sub i64 %limit, %base")
+        room = self.v(f"icmp sge i64 {self.v(f'sub i64 {left}, %c{lab}')}, {n}")
+        self.latches.append((lab, dict(self.cur)))
+        self.exits.append((lab, str(s64(target)), n, self.full_used, True, dict(self.cur)))
+        self.emit(f"br i1 {room}, label %head, label %out")
 
-    def set(self, r: int, v):
-        if r != 0:
-            self.cur[r] = v
-
-    def mem(self, i: int, ins: Insn, size: int, acc: int):
-        """The RAM offset of a data access that hits the TLB and is an aligned RAM access (else a side exit)."""
-        b = self.b
-        va = b.add(self.reg(ins.rs1), c64(ins.imm))
-        vpn = b.ashr(va, c64(12))
-        ti = b.add(self.tlb, b.shl(b.add(c64(acc * MMU.TLB_ENTRIES), b.and_(vpn, c64(MMU.TLB_ENTRIES - 1))), c64(1)))
-        tag = b.load(b.gep(self.work, [ti]))
-        page = b.load(b.gep(self.work, [b.add(ti, c64(1))]))
-        vm = b.icmp_signed("!=", self.dvm, c64(0))
-        hit = b.icmp_signed("==", tag, b.or_(b.shl(vpn, c64(3)), self.dctx))
-        pa = b.select(vm, b.or_(page, b.and_(va, c64(0xFFF))), va)
-        ok = b.select(vm, hit, ir.Constant(I1, 1))
-        off = b.sub(pa, c64(self.rbase))
-        ok = b.and_(ok, b.icmp_unsigned("<=", off, c64(self.rsize - size)))
+    def mem(self, i: int, ins: Insn, size: int, acc: int) -> str:
+        """The RAM pointer of a data access that hits the TLB and is an aligned RAM access (else a side exit)."""
+        v = self.v
+        va = v(f"add i64 {self.reg(ins.rs1)}, {s64(ins.imm)}")
+        vpn = v(f"ashr i64 {va}, 12")
+        ix = v(f"and i64 {vpn}, {MMU.TLB_ENTRIES - 1}")
+        ix = v(f"add i64 {ix}, {acc * MMU.TLB_ENTRIES}")
+        ti = v(f"add i64 %tlb, {v(f'shl i64 {ix}, 1')}")
+        tp = v(f"getelementptr i64, ptr %work, i64 {ti}")
+        tag = v(f"load i64, ptr {tp}")
+        page = v(f"load i64, ptr {v(f'getelementptr i64, ptr {tp}, i64 1')}")
+        vm = v("icmp ne i64 %dvm, 0")
+        want = v(f"or i64 {v(f'shl i64 {vpn}, 3')}, %dctx")
+        hit = v(f"icmp eq i64 {tag}, {want}")
+        low = v(f"and i64 {va}, 4095")
+        pa = v(f"select i1 {vm}, i64 {v(f'or i64 {page}, {low}')}, i64 {va}")
+        ok = v(f"or i1 {v(f'xor i1 {vm}, true')}, {hit}")
+        off = v(f"sub i64 {pa}, {self.rbase}")
+        ok = v(f"and i1 {ok}, {v(f'icmp ule i64 {off}, {self.rsize - size}')}")
         if size > 1:
-            ok = b.and_(ok, b.icmp_signed("==", b.and_(off, c64(size - 1)), c64(0)))
+            al = v(f"and i64 {off}, {size - 1}")
+            ok = v(f"and i1 {ok}, {v(f'icmp eq i64 {al}, 0')}")
         if acc == MMU.ACC_STORE:  # a store into this block's own code: the interpreter does it
-            end = self.ro + len(self.code)
-            inside = b.and_(b.icmp_signed(">", b.add(off, c64(size)), c64(self.ro)), b.icmp_signed("<", off, c64(end)))
-            ok = b.and_(ok, b.not_(inside))
+            inside = v(f"and i1 {v(f'icmp sgt i64 {off}, {self.ro - size}')}, "
+                       f"{v(f'icmp slt i64 {off}, {self.ro + len(self.code)}')}")
+            ok = v(f"and i1 {ok}, {v(f'xor i1 {inside}, true')}")
         self.side_exit(ok, i)
-        return off
+        return v(f"getelementptr i8, ptr %ram, i64 {off}")
 
     def insn(self, i: int, ins: Insn):
-        b = self.b
+        v = self.v
         op = ins.op
-        a = self.reg(ins.rs1)
-        imm = c64(ins.imm)
         if op in LOADS:
-            ty, signed = LOADS[op]
-            off = self.mem(i, ins, SIZE[ty], MMU.ACC_LOAD)
-            p = b.bitcast(b.gep(self.ram, [off]), ty.as_pointer())
-            v = b.load(p, align=SIZE[ty])
-            if ty is not I64:
-                v = b.sext(v, I64) if signed else b.zext(v, I64)
-            self.set(ins.rd, v)
+            bits, ext = LOADS[op]
+            p = self.mem(i, ins, bits // 8, MMU.ACC_LOAD)
+            val = v(f"load i{bits}, ptr {p}, align {bits // 8}")
+            self.set(ins.rd, v(f"{ext} i{bits} {val} to i64") if ext else val)
             return
         if op in STORES:
-            ty = STORES[op]
-            off = self.mem(i, ins, SIZE[ty], MMU.ACC_STORE)
-            p = b.bitcast(b.gep(self.ram, [off]), ty.as_pointer())
-            v = self.reg(ins.rs2)
-            b.store(v if ty is I64 else b.trunc(v, ty), p, align=SIZE[ty])
+            bits = STORES[op]
+            p = self.mem(i, ins, bits // 8, MMU.ACC_STORE)
+            val = self.reg(ins.rs2)
+            if bits < 64:
+                val = v(f"trunc i64 {val} to i{bits}")
+            self.emit(f"store i{bits} {val}, ptr {p}, align {bits // 8}")
             return
         npc = ins.pc + ins.length
-        if D.BRANCH_FIRST <= op <= D.BRANCH_LAST:
-            bb = self.reg(ins.rs2)
-            cond = {D.OP_BEQ: ("==", False), D.OP_BNE: ("!=", False), D.OP_BLT: ("<", True),
-                    D.OP_BGE: (">=", True), D.OP_BLTU: ("<", False), D.OP_BGEU: (">=", False)}[op]
-            t = b.icmp_signed(cond[0], a, bb) if cond[1] else b.icmp_unsigned(cond[0], a, bb)
-            taken = self.fn.append_basic_block("taken")
-            fall = self.fn.append_basic_block("fall")
-            b.cbranch(t, taken, fall)
-            b.position_at_end(fall)
-            self.back_or_exit(npc)
-            b.position_at_end(taken)
-            self.back_or_exit(ins.pc + ins.imm)
+        if op in BRANCHES:
+            t = v(f"icmp {BRANCHES[op]} i64 {self.reg(ins.rs1)}, {self.reg(ins.rs2)}")
+            self.emit(f"br i1 {t}, label %taken, label %fall")
+            self.block("fall")
+            self.to(npc)
+            self.block("taken")
+            self.to(ins.pc + ins.imm)
             return
         if op == D.OP_JAL:
-            self.set(ins.rd, c64(npc))
-            self.back_or_exit(ins.pc + ins.imm)
+            self.set(ins.rd, str(s64(npc)))
+            self.to(ins.pc + ins.imm)
             return
         if op == D.OP_JALR:
-            tgt = b.and_(b.add(a, imm), c64(-2))
+            tgt = v(f"and i64 {v(f'add i64 {self.reg(ins.rs1)}, {s64(ins.imm)}')}, -2")
             if self.ialign:
-                self.side_exit(b.icmp_signed("==", b.and_(tgt, c64(2)), c64(0)), i)
-            self.set(ins.rd, c64(npc))
-            n = len(self.insns)
-            self.exit(tgt, b.add(self.c, c64(n)), self.full_used)
+                self.side_exit(v(f"icmp eq i64 {v(f'and i64 {tgt}, 2')}, 0"), i)
+            self.set(ins.rd, str(s64(npc)))
+            self.leave(tgt, len(self.insns), True)
             return
         if op == D.OP_AUIPC:
-            self.set(ins.rd, c64(ins.pc + ins.imm))
+            self.set(ins.rd, str(s64(ins.pc + ins.imm)))
             return
-        self.set(ins.rd, self.alu(op, a, self.reg(ins.rs2), ins.imm))
+        if ins.rd == 0:
+            return  # (no side effects)
+        self.set(ins.rd, self.alu(op, self.reg(ins.rs1), self.reg(ins.rs2), ins.imm))
 
-    def alu(self, op, a, bv, immv):
-        b = self.b
-        imm = c64(immv)
-
-        def w(v):  # sign-extend the low 32 bits
-            return b.sext(b.trunc(v, I32), I64)
-
-        def lo(v):
-            return b.trunc(v, I32)
-
-        def flag(c):
-            return b.zext(c, I64)
-
+    def alu(self, op: int, a: str, b: str, imm: int) -> str:
+        v = self.v
         if op == D.OP_LUI:
-            return imm
-        if op == D.OP_ADDI:
-            return b.add(a, imm)
-        if op == D.OP_SLTI:
-            return flag(b.icmp_signed("<", a, imm))
-        if op == D.OP_SLTIU:
-            return flag(b.icmp_unsigned("<", a, imm))
-        if op == D.OP_XORI:
-            return b.xor(a, imm)
-        if op == D.OP_ORI:
-            return b.or_(a, imm)
-        if op == D.OP_ANDI:
-            return b.and_(a, imm)
-        if op == D.OP_SLLI:
-            return b.shl(a, c64(immv & 63))
-        if op == D.OP_SRLI:
-            return b.lshr(a, c64(immv & 63))
-        if op == D.OP_SRAI:
-            return b.ashr(a, c64(immv & 63))
-        if op == D.OP_ADD:
-            return b.add(a, bv)
-        if op == D.OP_SUB:
-            return b.sub(a, bv)
-        if op == D.OP_SLL:
-            return b.shl(a, b.and_(bv, c64(63)))
-        if op == D.OP_SLT:
-            return flag(b.icmp_signed("<", a, bv))
-        if op == D.OP_SLTU:
-            return flag(b.icmp_unsigned("<", a, bv))
-        if op == D.OP_XOR:
-            return b.xor(a, bv)
-        if op == D.OP_SRL:
-            return b.lshr(a, b.and_(bv, c64(63)))
-        if op == D.OP_SRA:
-            return b.ashr(a, b.and_(bv, c64(63)))
-        if op == D.OP_OR:
-            return b.or_(a, bv)
-        if op == D.OP_AND:
-            return b.and_(a, bv)
+            return str(s64(imm))
+        if op in SIMPLE:
+            name, use_imm = SIMPLE[op]
+            return v(f"{name} i64 {a}, {s64(imm) if use_imm else b}")
+        if op in SHIFTS:
+            name, use_imm = SHIFTS[op]
+            return v(f"{name} i64 {a}, {imm & 63 if use_imm else v(f'and i64 {b}, 63')}")
+        if op in SETS:
+            cond, use_imm = SETS[op]
+            return v(f"zext i1 {v(f'icmp {cond} i64 {a}, {s64(imm) if use_imm else b}')} to i64")
+
+        def w(x):  # sign-extend the low 32 bits
+            return v(f"sext i32 {v(f'trunc i64 {x} to i32')} to i64")
+
+        if op in SHIFTS_W:
+            name, use_imm = SHIFTS_W[op]
+            a32 = v(f"trunc i64 {a} to i32")
+            s = imm & 31 if use_imm else v(f"and i32 {v(f'trunc i64 {b} to i32')}, 31")
+            return v(f"sext i32 {v(f'{name} i32 {a32}, {s}')} to i64")
         if op == D.OP_ADDIW:
-            return w(b.add(a, imm))
-        if op == D.OP_SLLIW:
-            return b.sext(b.shl(lo(a), ir.Constant(I32, immv & 31)), I64)
-        if op == D.OP_SRLIW:
-            return b.sext(b.lshr(lo(a), ir.Constant(I32, immv & 31)), I64)
-        if op == D.OP_SRAIW:
-            return b.sext(b.ashr(lo(a), ir.Constant(I32, immv & 31)), I64)
+            return w(v(f"add i64 {a}, {s64(imm)}"))
         if op == D.OP_ADDW:
-            return w(b.add(a, bv))
+            return w(v(f"add i64 {a}, {b}"))
         if op == D.OP_SUBW:
-            return w(b.sub(a, bv))
-        s32 = b.and_(lo(bv), ir.Constant(I32, 31))
-        if op == D.OP_SLLW:
-            return b.sext(b.shl(lo(a), s32), I64)
-        if op == D.OP_SRLW:
-            return b.sext(b.lshr(lo(a), s32), I64)
-        if op == D.OP_SRAW:
-            return b.sext(b.ashr(lo(a), s32), I64)
-        if op == D.OP_MUL:
-            return b.mul(a, bv)
-        if op in (D.OP_MULH, D.OP_MULHSU, D.OP_MULHU):
-            ea = b.zext(a, I128) if op == D.OP_MULHU else b.sext(a, I128)
-            eb = b.sext(bv, I128) if op == D.OP_MULH else b.zext(bv, I128)
-            return b.trunc(b.lshr(b.mul(ea, eb), ir.Constant(I128, 64)), I64)
+            return w(v(f"sub i64 {a}, {b}"))
         if op == D.OP_MULW:
-            return w(b.mul(a, bv))
-        zero = c64(0)
+            return w(v(f"mul i64 {a}, {b}"))
+        if op in (D.OP_MULH, D.OP_MULHSU, D.OP_MULHU):
+            ea = v(f"{'zext' if op == D.OP_MULHU else 'sext'} i64 {a} to i128")
+            eb = v(f"{'sext' if op == D.OP_MULH else 'zext'} i64 {b} to i128")
+            prod = v(f"mul i128 {ea}, {eb}")
+            return v(f"trunc i128 {v(f'lshr i128 {prod}, 64')} to i64")
         if op in (D.OP_DIV, D.OP_REM):
-            bz = b.icmp_signed("==", bv, zero)
-            ovf = b.and_(b.icmp_signed("==", a, c64(MIN64)), b.icmp_signed("==", bv, c64(-1)))
-            safe = b.select(b.or_(bz, ovf), c64(1), bv)
+            bz = v(f"icmp eq i64 {b}, 0")
+            ovf = v(f"and i1 {v(f'icmp eq i64 {a}, {MIN64}')}, {v(f'icmp eq i64 {b}, -1')}")
+            safe = v(f"select i1 {v(f'or i1 {bz}, {ovf}')}, i64 1, i64 {b}")
             if op == D.OP_DIV:
-                return b.select(bz, c64(-1), b.select(ovf, a, b.sdiv(a, safe)))
-            return b.select(bz, a, b.select(ovf, zero, b.srem(a, safe)))
+                q = v(f"sdiv i64 {a}, {safe}")
+                return v(f"select i1 {bz}, i64 -1, i64 {v(f'select i1 {ovf}, i64 {a}, i64 {q}')}")
+            r = v(f"srem i64 {a}, {safe}")
+            return v(f"select i1 {bz}, i64 {a}, i64 {v(f'select i1 {ovf}, i64 0, i64 {r}')}")
         if op in (D.OP_DIVU, D.OP_REMU):
-            bz = b.icmp_signed("==", bv, zero)
-            safe = b.select(bz, c64(1), bv)
+            bz = v(f"icmp eq i64 {b}, 0")
+            safe = v(f"select i1 {bz}, i64 1, i64 {b}")
             if op == D.OP_DIVU:
-                return b.select(bz, c64(-1), b.udiv(a, safe))
-            return b.select(bz, a, b.urem(a, safe))
-        if op in (D.OP_DIVW, D.OP_REMW):
-            a32, b32 = w(a), w(bv)
-            bz = b.icmp_signed("==", b32, zero)
-            safe = b.select(bz, c64(1), b32)
+                return v(f"select i1 {bz}, i64 -1, i64 {v(f'udiv i64 {a}, {safe}')}")
+            return v(f"select i1 {bz}, i64 {a}, i64 {v(f'urem i64 {a}, {safe}')}")
+        if op in (D.OP_DIVW, D.OP_REMW):  # on sign-extended 32-bit values: no 64-bit overflow
+            a32, b32 = w(a), w(b)
+            bz = v(f"icmp eq i64 {b32}, 0")
+            safe = v(f"select i1 {bz}, i64 1, i64 {b32}")
             if op == D.OP_DIVW:
-                return b.select(bz, c64(-1), w(b.sdiv(a32, safe)))
-            return b.select(bz, a32, w(b.srem(a32, safe)))
+                return v(f"select i1 {bz}, i64 -1, i64 {w(v(f'sdiv i64 {a32}, {safe}'))}")
+            return v(f"select i1 {bz}, i64 {a32}, i64 {w(v(f'srem i64 {a32}, {safe}'))}")
         if op in (D.OP_DIVUW, D.OP_REMUW):
-            au, bu = b.zext(lo(a), I64), b.zext(lo(bv), I64)
-            bz = b.icmp_signed("==", bu, zero)
-            safe = b.select(bz, c64(1), bu)
+            au = v(f"zext i32 {v(f'trunc i64 {a} to i32')} to i64")
+            bu = v(f"zext i32 {v(f'trunc i64 {b} to i32')} to i64")
+            bz = v(f"icmp eq i64 {bu}, 0")
+            safe = v(f"select i1 {bz}, i64 1, i64 {bu}")
             if op == D.OP_DIVUW:
-                return b.select(bz, c64(-1), w(b.udiv(au, safe)))
-            return b.select(bz, w(a), w(b.urem(au, safe)))
+                return v(f"select i1 {bz}, i64 -1, i64 {w(v(f'udiv i64 {au}, {safe}'))}")
+            return v(f"select i1 {bz}, i64 {w(a)}, i64 {w(v(f'urem i64 {au}, {safe}'))}")
         raise ValueError(f"not covered: {D.OP_NAMES[op]}")
 
 
-def emit_block(module: ir.Module, name: str, insns: list[Insn], ro: int, code: bytes, rbase: int, rsize: int,
-               compressed: bool) -> ir.Function:
-    fn = ir.Function(module, BLOCK_FNTY, name)
-    for i in (0, 1, 2):
-        fn.args[i].add_attribute("noalias")
-    _Block(fn, insns, ro, code, rbase, rsize, compressed).emit()
-    return fn
+def block_ir(name: str, insns: list[Insn], ro: int, code: bytes, rbase: int, rsize: int, hflags: int, table: int,
+             mask: int) -> str:
+    """The LLVM IR text of a function `name` running the block (table, mask: the kernel's table, for chaining)."""
+    return _Block(name, insns, ro, code, rbase, rsize, hflags, table, mask).text()

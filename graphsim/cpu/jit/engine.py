@@ -14,16 +14,14 @@ import os
 import time
 
 import llvmlite.binding as llvm
-from llvmlite import ir
 
-from ...isa import decoder_gen as D
 from .. import layout as L
 from .block import find_block
-from .codegen import emit_block
+from .codegen import block_ir
 
 TABLE_ENTRIES = 1 << 14
 QUEUE_CAP = 64
-THRESHOLD = 64  # executions of a block start before it is compiled
+THRESHOLD = int(os.environ.get("GRAPHSIM_JIT_THRESHOLD", 64))  # executions of a block start before it is compiled
 
 
 def enabled_by_default() -> bool:
@@ -58,7 +56,7 @@ class _Compiler:
     def __init__(self):
         llvm.initialize_native_target()
         llvm.initialize_native_asmprinter()
-        self.tm = llvm.Target.from_default_triple().create_target_machine(opt=2)
+        self.tm = llvm.Target.from_default_triple().create_target_machine(opt=int(os.environ.get("GRAPHSIM_JIT_OPT", 2)))
         self.ee = llvm.create_mcjit_compiler(llvm.parse_assembly(""), self.tm)
         self.blocks: dict = {}  # identity -> (address, instructions) or None (not compilable)
         self.serial = 0
@@ -66,17 +64,16 @@ class _Compiler:
         self.compiled = 0
 
     def compile(self, jobs):
-        """jobs: [(identity, insns, ro, code, rbase, rsize, compressed)] -> fills self.blocks."""
+        """jobs: [(identity, insns, ro, code, rbase, rsize, hflags, table, mask)] -> fills self.blocks."""
         t0 = time.perf_counter()
-        module = ir.Module(name=f"blocks{self.serial}")
-        module.triple = self.tm.triple
         names = []
-        for ident, insns, ro, code, rbase, rsize, compressed in jobs:
+        text = [f'target triple = "{self.tm.triple}"']
+        for ident, *args in jobs:
             name = f"b{self.serial}"
             self.serial += 1
-            emit_block(module, name, insns, ro, code, rbase, rsize, compressed)
-            names.append((ident, name, len(insns)))
-        mod = llvm.parse_assembly(str(module))
+            text.append(block_ir(name, *args))
+            names.append((ident, name, len(args[0])))
+        mod = llvm.parse_assembly("\n".join(text))
         self.ee.add_module(mod)
         self.ee.finalize_object()
         for ident, name, n in names:
@@ -109,6 +106,8 @@ class BlockJit:
         base = self.base
         rbase = int(w[L.C_RAM_BASE])
         rsize = int(w[L.C_RAM_SIZE])
+        table = int(w[base + L.JT_TABLE])
+        mask = int(w[base + L.JT_MASK])
         comp = compiler()
         q = int(w[base + L.JT_Q])
         pending = []
@@ -119,14 +118,14 @@ class BlockJit:
             ro = key & ((1 << 40) - 1)
             hflags = key >> 40
             insns, code = find_block(ram, ro, pc, hflags)
-            ident = (pc, ro, hflags, code, rbase, rsize)
+            ident = (pc, ro, hflags, code, rbase, rsize, table, mask)
             pending.append((pc, key, je, ident))
             if ident in comp.blocks or any(j[0] == ident for j in jobs):
                 continue
             if not insns:
                 comp.blocks[ident] = None
             else:
-                jobs.append((ident, insns, ro, code, rbase, rsize, bool(hflags & D.FLAG_C)))
+                jobs.append((ident, insns, ro, code, rbase, rsize, hflags, table, mask))
         if jobs:
             comp.compile(jobs)
         for pc, key, je, ident in pending:
