@@ -907,6 +907,8 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
                                 c = call_block(fn, st, ram, work, n - k, tlb, dctx, dvmi, 0)
                                 if c > 0:
                                     k += c
+                                    work[jt + L.JT_CALLS] += 1
+                                    work[jt + L.JT_INSNS] += c
                                     pc = st[PC]
                                     cand = 2
                                     continue

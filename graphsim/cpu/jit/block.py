@@ -2,8 +2,8 @@
 
 A block starts at a hot pc and runs straight on through the instructions the
 compiled code covers (the RV64 integer ALU and M operations, integer loads and
-stores, auipc, branches and jumps), ending after its first branch or jump,
-before anything else (CSR and system instructions, AMOs, FP, illegal words),
+stores, auipc, branches and jumps), through conditional branches (their
+fall-through), ending after its first jump, before anything else (CSR and system instructions, AMOs, FP, illegal words),
 at the end of its 4 KiB page and at MAX_INSNS. Decoding uses the kernel's
 own decoder, so a block means exactly what the interpreter would execute.
 """
@@ -25,7 +25,8 @@ COVERED = frozenset(
     + [D.OP_LB, D.OP_LH, D.OP_LW, D.OP_LD, D.OP_LBU, D.OP_LHU, D.OP_LWU, D.OP_SB, D.OP_SH, D.OP_SW, D.OP_SD]
     + [D.OP_JAL, D.OP_JALR, D.OP_AUIPC]
 )
-ENDS = frozenset(list(range(D.BRANCH_FIRST, D.BRANCH_LAST + 1)) + [D.OP_JAL, D.OP_JALR])
+BRANCHES = frozenset(range(D.BRANCH_FIRST, D.BRANCH_LAST + 1))
+ENDS = frozenset([D.OP_JAL, D.OP_JALR])  # (a block goes on after a conditional branch: its fall-through)
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def find_block(ram: np.ndarray, ro: int, pc: int, hflags: int) -> tuple[list[Ins
         if op not in COVERED:
             break
         ins = Insn(pc, 4 - ((d >> 22) & 2), op, (d >> 8) & 31, (d >> 13) & 31, (d >> 18) & 31, d >> 32)
-        if op in ENDS and op != D.OP_JALR and (pc + ins.imm) & ialign:
+        if (op in BRANCHES or op == D.OP_JAL) and (pc + ins.imm) & ialign:
             break  # a misaligned target: the interpreter raises the exception
         insns.append(ins)
         o += ins.length

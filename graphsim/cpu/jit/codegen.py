@@ -3,8 +3,10 @@
 The IR is written as text (llvmlite's IR objects cost more Python time than the
 LLVM compilation of a small block). Guest registers live in SSA values for the
 whole block: those it reads are loaded once at entry, those it writes are
-stored back at its one exit. A block whose branch or jump goes back to its own
-start loops in place while the slice has room for another pass.
+stored back at its one exit. A block runs on through not-taken conditional
+branches (a taken one leaves it), so it is an extended basic block; a branch or
+jump back to its own start loops in place while the slice has room for another
+full pass.
 
 Every exit is exact: before an instruction it cannot finish on its fast path (a
 data-TLB miss, an access that is not an aligned RAM access, a store into the
@@ -175,10 +177,10 @@ class _Block:
         for i, ins in enumerate(insns):
             self.insn(i, ins)
         last = insns[-1]
-        if last.op not in ENDS:
+        if last.op not in ENDS and last.op not in BRANCHES:
             self.leave(str(s64(last.pc + last.length)), len(insns), True)
         phis = [f"  %c = phi i64 [0, %pre]" + "".join(f", [%c{lab}, %{lab}]" for lab, _ in self.latches),
-                f"  %um = phi i64 [0, %pre]" + "".join(f", [{self.full_used}, %{lab}]" for lab, _ in self.latches)]
+                f"  %um = phi i64 [0, %pre]" + "".join(f", [%u{lab}, %{lab}]" for lab, _ in self.latches)]
         for r in written:
             phis.append(f"  %h{r} = phi i64 [{init[r]}, %pre]" + "".join(f", [{regs[r]}, %{lab}]" for lab, regs in self.latches))
         self.out[phi_at] = "\n".join(phis)
@@ -230,19 +232,20 @@ class _Block:
         self.block("done")
         self.emit(f"ret i64 {cnt}")
 
-    def to(self, target: int):
-        """After the last instruction control goes to target: loop if it is the block's start (and the slice has
-        room for another pass), else leave."""
-        n = len(self.insns)
+    def to(self, target: int, count: int):
+        """After the first count instructions control goes to target: loop if it is the block's start (and the
+        slice has room for another full pass), else leave."""
         if target != self.insns[0].pc:
-            self.leave(str(s64(target)), n, True)
+            self.leave(str(s64(target)), count, True)
             return
         lab = self.label
-        self.out.append(f"  %c{lab} = add i64 %c, {n}")
+        used = self.prefix_used[count] if count < len(self.insns) else self.full_used
+        self.out.append(f"  %c{lab} = add i64 %c, {count}")
+        self.out.append(f"  %u{lab} = or i64 %um, {used}")
         left = self.v("sub i64 %limit, %base")
-        room = self.v(f"icmp sge i64 {self.v(f'sub i64 {left}, %c{lab}')}, {n}")
+        room = self.v(f"icmp sge i64 {self.v(f'sub i64 {left}, %c{lab}')}, {len(self.insns)}")
         self.latches.append((lab, dict(self.cur)))
-        self.exits.append((lab, str(s64(target)), n, self.full_used, True, dict(self.cur)))
+        self.exits.append((lab, str(s64(target)), count, used, True, dict(self.cur)))
         self.emit(f"br i1 {room}, label %head, label %out")
 
     def mem(self, i: int, ins: Insn, size: int, acc: int) -> str:
@@ -292,17 +295,18 @@ class _Block:
             self.emit(f"store i{bits} {val}, ptr {p}, align {bits // 8}")
             return
         npc = ins.pc + ins.length
-        if op in BRANCHES:
+        if op in BRANCHES:  # taken: leave (or loop); not taken: go on (the last instruction: leave)
             t = v(f"icmp {BRANCHES[op]} i64 {self.reg(ins.rs1)}, {self.reg(ins.rs2)}")
-            self.emit(f"br i1 {t}, label %taken, label %fall")
-            self.block("fall")
-            self.to(npc)
-            self.block("taken")
-            self.to(ins.pc + ins.imm)
+            self.emit(f"br i1 {t}, label %t{i}, label %f{i}")
+            self.block(f"t{i}")
+            self.to(ins.pc + ins.imm, i + 1)
+            self.block(f"f{i}")
+            if i == len(self.insns) - 1:
+                self.to(npc, i + 1)
             return
         if op == D.OP_JAL:
             self.set(ins.rd, str(s64(npc)))
-            self.to(ins.pc + ins.imm)
+            self.to(ins.pc + ins.imm, i + 1)
             return
         if op == D.OP_JALR:
             tgt = v(f"and i64 {v(f'add i64 {self.reg(ins.rs1)}, {s64(ins.imm)}')}, -2")

@@ -56,6 +56,8 @@ class _Compiler:
     def __init__(self):
         llvm.initialize_native_target()
         llvm.initialize_native_asmprinter()
+        for o in os.environ.get("GRAPHSIM_JIT_LLVM", "").split():
+            llvm.set_option("", o)
         self.tm = llvm.Target.from_default_triple().create_target_machine(opt=int(os.environ.get("GRAPHSIM_JIT_OPT", 2)))
         self.ee = llvm.create_mcjit_compiler(llvm.parse_assembly(""), self.tm)
         self.blocks: dict = {}  # identity -> (address, instructions) or None (not compilable)
