@@ -254,7 +254,7 @@ class Core:
         self._offs = offs
         self._jit = None
         if jit:
-            blockjit.init_area(w, offs["jit"])
+            blockjit.init_area(w, offs["jit"], blockjit.threshold())
             self._jit = blockjit.BlockJit(self, offs["jit"])
         self._clear_caches(w)
         return w
@@ -350,6 +350,10 @@ class Core:
             steps = now
         self.exit_counts[L.EXIT_NAMES[reason]] += 1
         return self._exit(reason)
+
+    def jit_stats(self) -> dict | None:
+        """The block compiler's statistics for this core (None while it is off: graphsim/cpu/jit)."""
+        return None if self._jit is None else self._jit.stats()
 
     def mmio_reply_pending(self) -> bool:
         """True between complete_mmio() and the run that retires the instruction (a drain runs 1 instruction)."""

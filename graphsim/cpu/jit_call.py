@@ -3,10 +3,11 @@
 A block is a native function made by llvmlite in this process; the kernel holds
 its address as an int64 and calls it through this intrinsic. Its signature:
 
-    int64 block(int64 *x, int8 *ram, int64 *work, int64 limit, int64 tlb, int64 dctx, int64 dvm, int64 base)
+    int64 block(int64 *x, int8 *ram, int64 *work, int64 limit, int64 tlb, int64 dctx, int64 base)
 
 ``x`` is the hart's state row (isa/state.py), ``limit`` the instructions left in
-the slice, ``tlb``/``dctx``/``dvm`` the slice's data-translation context, ``base``
+the slice, ``tlb``/``dctx`` the slice's data TLB and its context (a block is
+compiled for data translation on or off), ``base``
 the instructions already executed by the blocks chained before it (0 from the
 kernel). It returns base plus the number of instructions it executed (their state
 written back, the next pc in x[PC], their USED bits or-ed into x[USED]), or -1
@@ -23,12 +24,12 @@ from numba.extending import intrinsic
 _I64 = ir.IntType(64)
 _I64P = _I64.as_pointer()
 _I8P = ir.IntType(8).as_pointer()
-BLOCK_FNTY = ir.FunctionType(_I64, [_I64P, _I8P, _I64P, _I64, _I64, _I64, _I64, _I64])
+BLOCK_FNTY = ir.FunctionType(_I64, [_I64P, _I8P, _I64P, _I64, _I64, _I64, _I64])
 
 
 @intrinsic
-def call_block(typingctx, fn, x, ram, work, limit, tlb, dctx, dvm, base):
-    sig = types.int64(fn, x, ram, work, limit, tlb, dctx, dvm, base)
+def call_block(typingctx, fn, x, ram, work, limit, tlb, dctx, base):
+    sig = types.int64(fn, x, ram, work, limit, tlb, dctx, base)
 
     def codegen(context, builder, signature, args):
         f = builder.inttoptr(args[0], BLOCK_FNTY.as_pointer())

@@ -852,7 +852,7 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
         # block returns, for the next two instructions (the one it stopped at, then the one after it)
         jon = jt != 0 and (hflags & D.FLAG_RV64) != 0 and not xl32
         cand = 1 if jon and not resuming else 0
-        dvmi = 1 if dvm else 0
+        kflags = (hflags << 40) | ((1 << 39) if dvm else 0)  # the table key's high bits (layout.JE_KEY)
         pc = st[PC]
         fvpn = -1
         fbase = 0
@@ -899,12 +899,12 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
                 if cand != 0:
                     cand -= 1
                     je = work[jt + L.JT_TABLE] + (((pc >> 1) ^ (pc >> 15)) & work[jt + L.JT_MASK]) * L.JE_WORDS
-                    bkey = ro | (hflags << 40)
+                    bkey = ro | kflags
                     if work[je + L.JE_PC] == pc and work[je + L.JE_KEY] == bkey:
                         fn = work[je + L.JE_FN]
                         if fn != 0:
                             if work[je + L.JE_N] <= n - k:
-                                c = call_block(fn, st, ram, work, n - k, tlb, dctx, dvmi, 0)
+                                c = call_block(fn, st, ram, work, n - k, tlb, dctx, 0)
                                 if c > 0:
                                     k += c
                                     work[jt + L.JT_CALLS] += 1

@@ -147,8 +147,8 @@ BVH_WORDS = 3
 # --- block compiler area (work[C_JIT] points here while it is on) ------------
 # The lean loop counts how often each block-start candidate (the target of a
 # taken branch or jump, the pc after a compiled block) is reached, in a
-# direct-mapped table keyed by (virtual pc, physical RAM offset and decoder
-# flags). At JT_THRESH it queues the block and ends the run at the slice's end
+# direct-mapped table keyed by (virtual pc, physical RAM offset, decoder flags
+# and whether data accesses translate). At JT_THRESH it queues the block and ends the run at the slice's end
 # (EXIT_JIT); Core.run compiles the queue (graphsim/cpu/jit) and runs on.
 JT_MASK = 0  # table entries - 1
 JT_TABLE = 1  # offset of the table (JE_WORDS words per entry)
@@ -160,7 +160,7 @@ JT_CALLS = 6  # calls of compiled blocks from the kernel (statistic)
 JT_INSNS = 7  # instructions executed in compiled blocks (statistic)
 JT_WORDS = 8
 JE_PC = 0  # virtual pc of the block's first instruction (-1: free)
-JE_KEY = 1  # its RAM offset | decoder flags << 40
+JE_KEY = 1  # its RAM offset | data translation on << 39 | decoder flags << 40
 JE_FN = 2  # address of the compiled block (0: none)
 JE_N = 3  # with a block: its length in instructions; without: executions so far, -1 queued, -2 not compilable
 JE_WORDS = 4

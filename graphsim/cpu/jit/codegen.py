@@ -42,7 +42,9 @@ SHIFTS = {D.OP_SLLI: ("shl", True), D.OP_SRLI: ("lshr", True), D.OP_SRAI: ("ashr
 SHIFTS_W = {D.OP_SLLIW: ("shl", True), D.OP_SRLIW: ("lshr", True), D.OP_SRAIW: ("ashr", True),
             D.OP_SLLW: ("shl", False), D.OP_SRLW: ("lshr", False), D.OP_SRAW: ("ashr", False)}
 SETS = {D.OP_SLTI: ("slt", True), D.OP_SLTIU: ("ult", True), D.OP_SLT: ("slt", False), D.OP_SLTU: ("ult", False)}
-KEY_SHIFT = 40  # the table key: RAM offset | decoder flags << KEY_SHIFT (kernel.py)
+KEY_RAM = (1 << 39) - 1  # the table key (layout.JE_KEY): RAM offset | data translation on << 39 | decoder flags << 40
+KEY_DVM = 1 << 39
+KEY_FLAGS = 40
 
 
 def s64(v: int) -> int:
@@ -76,15 +78,16 @@ def reads(ins: Insn) -> tuple:
 
 
 class _Block:
-    def __init__(self, name, insns, ro, code, rbase, rsize, hflags, table, mask):
+    def __init__(self, name, insns, ro, code, rbase, rsize, kflags, table, mask):
         self.name = name
         self.insns = insns
         self.ro = ro
         self.code = code
         self.rbase = rbase
         self.rsize = rsize
-        self.hflags = hflags
-        self.ialign = 0 if hflags & D.FLAG_C else 2
+        self.kflags = kflags
+        self.dvm = bool(kflags & KEY_DVM)
+        self.ialign = 0 if (kflags >> KEY_FLAGS) & D.FLAG_C else 2
         self.table = table
         self.mask = mask
         self.out: list[str] = []
@@ -129,7 +132,7 @@ class _Block:
     def text(self) -> str:
         insns = self.insns
         self.out.append(f"define i64 @{self.name}(ptr noalias %x, ptr noalias %ram, ptr noalias %work, i64 %limit, "
-                        "i64 %tlb, i64 %dctx, i64 %dvm, i64 %base) nounwind {")
+                        "i64 %tlb, i64 %dctx, i64 %base) nounwind {")
         self.block("entry")
         # 1. the code is still the code this was compiled from
         ok = "true"
@@ -211,7 +214,7 @@ class _Block:
         same = self.v(f"icmp eq i64 {self.v(f'ashr i64 {pc}, 12')}, {s64(start) >> 12}")
         self.emit(f"br i1 {self.v(f'and i1 {chain}, {same}')}, label %look, label %done")
         self.block("look")
-        key = self.v(f"or i64 {self.v(f'sub i64 {pc}, {s64(start - self.ro)}')}, {self.hflags << KEY_SHIFT}")
+        key = self.v(f"or i64 {self.v(f'sub i64 {pc}, {s64(start - self.ro)}')}, {self.kflags}")
         h = self.v(f"xor i64 {self.v(f'ashr i64 {pc}, 1')}, {self.v(f'ashr i64 {pc}, 15')}")
         hm = self.v(f"and i64 {h}, {self.mask}")
         e = self.v(f"add i64 {self.table}, {self.v(f'shl i64 {hm}, 2')}")
@@ -226,7 +229,7 @@ class _Block:
         self.emit(f"br i1 {go}, label %chain, label %done")
         self.block("chain")
         fp = self.v(f"inttoptr i64 {words[2]} to ptr")
-        r = self.v(f"musttail call i64 {fp}(ptr %x, ptr %ram, ptr %work, i64 %limit, i64 %tlb, i64 %dctx, i64 %dvm, "
+        r = self.v(f"musttail call i64 {fp}(ptr %x, ptr %ram, ptr %work, i64 %limit, i64 %tlb, i64 %dctx, "
                    f"i64 {cnt})")
         self.emit(f"ret i64 {r}")
         self.block("done")
@@ -252,21 +255,23 @@ class _Block:
         """The RAM pointer of a data access that hits the TLB and is an aligned RAM access (else a side exit)."""
         v = self.v
         va = v(f"add i64 {self.reg(ins.rs1)}, {s64(ins.imm)}")
-        vpn = v(f"ashr i64 {va}, 12")
-        ix = v(f"and i64 {vpn}, {MMU.TLB_ENTRIES - 1}")
-        ix = v(f"add i64 {ix}, {acc * MMU.TLB_ENTRIES}")
-        ti = v(f"add i64 %tlb, {v(f'shl i64 {ix}, 1')}")
-        tp = v(f"getelementptr i64, ptr %work, i64 {ti}")
-        tag = v(f"load i64, ptr {tp}")
-        page = v(f"load i64, ptr {v(f'getelementptr i64, ptr {tp}, i64 1')}")
-        vm = v("icmp ne i64 %dvm, 0")
-        want = v(f"or i64 {v(f'shl i64 {vpn}, 3')}, %dctx")
-        hit = v(f"icmp eq i64 {tag}, {want}")
-        low = v(f"and i64 {va}, 4095")
-        pa = v(f"select i1 {vm}, i64 {v(f'or i64 {page}, {low}')}, i64 {va}")
-        ok = v(f"or i1 {v(f'xor i1 {vm}, true')}, {hit}")
+        if self.dvm:  # the TLB's hit path, as the interpreter's
+            vpn = v(f"ashr i64 {va}, 12")
+            ix = v(f"and i64 {vpn}, {MMU.TLB_ENTRIES - 1}")
+            ix = v(f"add i64 {ix}, {acc * MMU.TLB_ENTRIES}")
+            ti = v(f"add i64 %tlb, {v(f'shl i64 {ix}, 1')}")
+            tp = v(f"getelementptr i64, ptr %work, i64 {ti}")
+            tag = v(f"load i64, ptr {tp}")
+            page = v(f"load i64, ptr {v(f'getelementptr i64, ptr {tp}, i64 1')}")
+            want = v(f"or i64 {v(f'shl i64 {vpn}, 3')}, %dctx")
+            hit = v(f"icmp eq i64 {tag}, {want}")
+            pa = v(f"or i64 {page}, {v(f'and i64 {va}, 4095')}")
+        else:
+            pa = va
         off = v(f"sub i64 {pa}, {self.rbase}")
-        ok = v(f"and i1 {ok}, {v(f'icmp ule i64 {off}, {self.rsize - size}')}")
+        ok = v(f"icmp ule i64 {off}, {self.rsize - size}")
+        if self.dvm:
+            ok = v(f"and i1 {ok}, {hit}")
         if size > 1:
             al = v(f"and i64 {off}, {size - 1}")
             ok = v(f"and i1 {ok}, {v(f'icmp eq i64 {al}, 0')}")
@@ -390,7 +395,8 @@ class _Block:
         raise ValueError(f"not covered: {D.OP_NAMES[op]}")
 
 
-def block_ir(name: str, insns: list[Insn], ro: int, code: bytes, rbase: int, rsize: int, hflags: int, table: int,
+def block_ir(name: str, insns: list[Insn], ro: int, code: bytes, rbase: int, rsize: int, kflags: int, table: int,
              mask: int) -> str:
-    """The LLVM IR text of a function `name` running the block (table, mask: the kernel's table, for chaining)."""
-    return _Block(name, insns, ro, code, rbase, rsize, hflags, table, mask).text()
+    """The LLVM IR text of a function `name` running the block at RAM offset ro under the key bits kflags
+    (decoder flags, data translation); table, mask: the kernel's table, for chaining."""
+    return _Block(name, insns, ro, code, rbase, rsize, kflags, table, mask).text()
