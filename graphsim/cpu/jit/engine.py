@@ -21,11 +21,12 @@ from .codegen import KEY_FLAGS, KEY_RAM, block_ir
 
 TABLE_ENTRIES = 1 << 14
 QUEUE_CAP = 64
-# Executions of a block start before the block is compiled. LLVM takes ~5-10 ms per block (O2), and a
-# compiled block saves ~3 ns per instruction: only blocks that run hundreds of thousands of instructions
-# pay back, so the threshold is high (docs/jit.md). GRAPHSIM_JIT_THRESHOLD overrides it (the tests use
-# a low one, so that short guests run compiled code).
-THRESHOLD = 20_000
+# Executions of a block start before the block is compiled. LLVM takes ~3-5 ms of CPU per block (O2),
+# and a compiled block saves ~3-5 ns per instruction: only blocks that run a million instructions or so
+# pay back. At 20,000 the Linux boot compiled 65 blocks and took 1.5x as long; at 200,000 it compiles
+# one and the long benchmarks lose < 10% (docs/jit.md). GRAPHSIM_JIT_THRESHOLD overrides it (the tests
+# use a low one, so that short guests run compiled code).
+THRESHOLD = 200_000
 
 
 def enabled_by_default() -> bool:
