@@ -12,9 +12,11 @@ Every exit is exact: before an instruction it cannot finish on its fast path (a
 data-TLB miss, an access that is not an aligned RAM access, a store into the
 block's own code, a jalr to a misaligned target) it leaves with the count of
 instructions before it, their state written back and x[PC] at it; the
-interpreter then executes that instruction. At a normal exit to a pc on the
-same page, the block looks the next block up in the kernel's table and, if it is
-compiled and fits in the slice, jumps to it (a tail call: chains use no stack).
+interpreter then executes that instruction. At a normal exit the block looks the
+next block up in the kernel's table and, if it is compiled and fits in the slice,
+jumps to it (a tail call: chains use no stack) — with data translation on, only
+on the same virtual page (whose RAM offset it knows); without, anywhere (the fetch
+does not translate either: privilege below M with satp bare, or M mode).
 The code bytes are compared with the ones the block was compiled from at every
 entry, so any writer to RAM (guest stores, DMA, checkpoint restore, a debugger)
 is seen without an invalidation protocol.
@@ -211,10 +213,15 @@ class _Block:
         self.emit(f"store i64 {u}, ptr {up}")
         cnt = self.v(f"add i64 %base, {self.v(f'add i64 %c, {idx}')}")
         start = self.insns[0].pc
-        same = self.v(f"icmp eq i64 {self.v(f'ashr i64 {pc}, 12')}, {s64(start) >> 12}")
-        self.emit(f"br i1 {self.v(f'and i1 {chain}, {same}')}, label %look, label %done")
+        if self.dvm:  # the fetch translates (or may): only a pc on this virtual page has a known RAM offset
+            same = self.v(f"icmp eq i64 {self.v(f'ashr i64 {pc}, 12')}, {s64(start) >> 12}")
+            chain = self.v(f"and i1 {chain}, {same}")
+            ro = self.v(f"sub i64 {pc}, {s64(start - self.ro)}")
+        else:  # data translation off implies fetch translation off: any pc is its physical address
+            ro = self.v(f"sub i64 {pc}, {self.rbase}")
+        self.emit(f"br i1 {chain}, label %look, label %done")
         self.block("look")
-        key = self.v(f"or i64 {self.v(f'sub i64 {pc}, {s64(start - self.ro)}')}, {self.kflags}")
+        key = self.v(f"or i64 {ro}, {self.kflags}")
         h = self.v(f"xor i64 {self.v(f'ashr i64 {pc}, 1')}, {self.v(f'ashr i64 {pc}, 15')}")
         hm = self.v(f"and i64 {h}, {self.mask}")
         e = self.v(f"add i64 {self.table}, {self.v(f'shl i64 {hm}, 2')}")
