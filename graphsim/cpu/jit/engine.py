@@ -14,6 +14,7 @@ import os
 import time
 
 import llvmlite.binding as llvm
+from numba.core.compiler_lock import global_compiler_lock
 
 from .. import layout as L
 from .block import find_block
@@ -74,6 +75,7 @@ class _Compiler:
         self.seconds = 0.0  # time spent translating and compiling
         self.compiled = 0
 
+    @global_compiler_lock  # (one LLVM user at a time: numba's compilations and ours, from any thread)
     def compile(self, jobs):
         """jobs: [(identity, insns, ro, code, rbase, rsize, key flags, table, mask)] -> fills self.blocks."""
         t0 = time.perf_counter()
@@ -96,6 +98,7 @@ class _Compiler:
 _COMPILER: _Compiler | None = None
 
 
+@global_compiler_lock
 def compiler() -> _Compiler:
     global _COMPILER
     if _COMPILER is None:
