@@ -726,6 +726,9 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
     jt = 0  # the block compiler's area (graphsim/cpu/jit): only in the lean loop
     if rec is None:
         jt = work[L.C_JIT]
+    jtab = work[jt + L.JT_TABLE] if jt != 0 else 0
+    jmask = work[jt + L.JT_MASK] if jt != 0 else 0
+    jthresh = work[jt + L.JT_THRESH] if jt != 0 else 0
     done = 0
     if until_tick < 0:
         until_tick = MAXTICK
@@ -898,7 +901,7 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
                 fpa = rbase + ro
                 if cand != 0:
                     cand -= 1
-                    je = work[jt + L.JT_TABLE] + (((pc >> 1) ^ (pc >> 15)) & work[jt + L.JT_MASK]) * L.JE_WORDS
+                    je = jtab + (((pc >> 1) ^ (pc >> 15)) & jmask) * L.JE_WORDS
                     bkey = ro | kflags
                     if work[je + L.JE_PC] == pc and work[je + L.JE_KEY] == bkey:
                         fn = work[je + L.JE_FN]
@@ -917,7 +920,7 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
                                     work[je + L.JE_N] = 0
                         elif work[je + L.JE_N] >= 0:
                             work[je + L.JE_N] += 1
-                            if work[je + L.JE_N] >= work[jt + L.JT_THRESH]:
+                            if work[je + L.JE_N] >= jthresh:
                                 qn = work[jt + L.JT_QCOUNT]
                                 if qn < work[jt + L.JT_QCAP]:
                                     q = work[jt + L.JT_Q] + qn * L.JQ_WORDS
