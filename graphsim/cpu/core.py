@@ -186,6 +186,8 @@ class Core:
             ("debug", L.DB_WORDS + nh + L.DBG_MAX_BP + L.DBG_MAX_WP * L.DBW_WORDS),
         ]
         jit = blockjit.enabled_by_default() if c.jit is None else c.jit
+        if os.environ.get("NUMBA_DISABLE_JIT") == "1":
+            jit = False  # (the kernel as plain Python cannot call native code)
         if jit:
             sizes.append(("jit", blockjit.area_words()))
         offs = {}
