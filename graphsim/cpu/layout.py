@@ -148,8 +148,9 @@ BVH_WORDS = 3
 # The lean loop counts how often each block-start candidate (the target of a
 # taken branch or jump, the pc after a compiled block) is reached, in a
 # direct-mapped table keyed by (virtual pc, physical RAM offset, decoder flags
-# and whether data accesses translate). At JT_THRESH it queues the block and ends the run at the slice's end
-# (EXIT_JIT); Core.run compiles the queue (graphsim/cpu/jit) and runs on.
+# and whether data accesses translate). At JT_THRESH it queues the block and
+# ends the run at the slice's end (EXIT_JIT); Core.run compiles the queue
+# (graphsim/cpu/jit) and runs on.
 JT_MASK = 0  # table entries - 1
 JT_TABLE = 1  # offset of the table (JE_WORDS words per entry)
 JT_THRESH = 2  # executions before a block is queued
