@@ -16,6 +16,7 @@ import time
 import llvmlite.binding as llvm
 from numba.core.compiler_lock import global_compiler_lock
 
+from ...errors import GraphsimError
 from .. import layout as L
 from .block import find_block
 from .codegen import KEY_FLAGS, KEY_RAM, block_ir
@@ -36,7 +37,10 @@ def enabled_by_default() -> bool:
 
 
 def threshold() -> int:
-    return int(os.environ.get("GRAPHSIM_JIT_THRESHOLD", THRESHOLD))
+    text = os.environ.get("GRAPHSIM_JIT_THRESHOLD", str(THRESHOLD))
+    if not text.isdigit() or int(text) < 1:
+        raise GraphsimError(f"GRAPHSIM_JIT_THRESHOLD={text!r}: expected a positive number of executions")
+    return int(text)
 
 
 def area_words() -> int:
@@ -66,19 +70,18 @@ class _Compiler:
     def __init__(self):
         llvm.initialize_native_target()
         llvm.initialize_native_asmprinter()
-        for o in os.environ.get("GRAPHSIM_JIT_LLVM", "").split():
-            llvm.set_option("", o)
-        self.tm = llvm.Target.from_default_triple().create_target_machine(opt=int(os.environ.get("GRAPHSIM_JIT_OPT", 2)))
+        # (-O2 code generation: -O0 compiles 5x faster, but its code was 40-60% slower; docs/jit.md)
+        self.tm = llvm.Target.from_default_triple().create_target_machine(opt=2)
         self.ee = llvm.create_mcjit_compiler(llvm.parse_assembly(""), self.tm)
         self.blocks: dict = {}  # identity -> (address, instructions) or None (not compilable)
         self.serial = 0
-        self.seconds = 0.0  # time spent translating and compiling
+        self.seconds = 0.0  # CPU time spent translating and compiling
         self.compiled = 0
 
     @global_compiler_lock  # (one LLVM user at a time: numba's compilations and ours, from any thread)
     def compile(self, jobs):
         """jobs: [(identity, insns, ro, code, rbase, rsize, key flags, table, mask)] -> fills self.blocks."""
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         names = []
         text = [f'target triple = "{self.tm.triple}"']
         for ident, *args in jobs:
@@ -92,7 +95,7 @@ class _Compiler:
         for ident, name, n in names:
             self.blocks[ident] = (self.ee.get_function_address(name), n)
         self.compiled += len(names)
-        self.seconds += time.perf_counter() - t0
+        self.seconds += time.process_time() - t0
 
 
 _COMPILER: _Compiler | None = None
