@@ -46,6 +46,7 @@ from ..isa.encoding import parse_isa
 from ..isa.mmu import TLB_WORDS_PER_HART
 from ..isa.paging import supported_mask
 from . import layout as L
+from .jit import engine as blockjit
 from .kernel import DC_ENTRIES as DCACHE_ENTRIES
 
 # gem5's m5op function numbers (include/gem5/asm/generic/m5ops.h)
@@ -78,6 +79,7 @@ class CoreConfig:
     mmio_ranges: list = field(default_factory=list)  # [(base, size)] served by Python devices
     quantum: int = 10_000  # instructions per hart per scheduling quantum (at hart 0's frequency)
     m5ops: tuple = GEM5_M5OPS  # m5op function numbers that decode (others are illegal)
+    jit: bool | None = None  # compile hot blocks of the lean loop (graphsim/cpu/jit); None: $GRAPHSIM_JIT, default on
 
     def per_hart(self, value):
         if isinstance(value, (list, tuple)):
@@ -183,6 +185,11 @@ class Core:
             ("dc", 2 * DCACHE_ENTRIES), ("trace", TRACECAP * L.TR_WORDS),
             ("debug", L.DB_WORDS + nh + L.DBG_MAX_BP + L.DBG_MAX_WP * L.DBW_WORDS),
         ]
+        jit = blockjit.enabled_by_default() if c.jit is None else c.jit
+        if os.environ.get("NUMBA_DISABLE_JIT") == "1":
+            jit = False  # (the kernel as plain Python cannot call native code)
+        if jit:
+            sizes.append(("jit", blockjit.area_words()))
         offs = {}
         o = 0
         for name, n in sizes:
@@ -247,6 +254,10 @@ class Core:
             w[hc + L.HC_SATP_MODES] = supported_mask(isa.xlen)  # satp.MODE values (isa/paging.py)
             w[hc + L.HC_XL32] = 1 if isa.xlen == 32 else 0
         self._offs = offs
+        self._jit = None
+        if jit:
+            blockjit.init_area(w, offs["jit"], blockjit.threshold())
+            self._jit = blockjit.BlockJit(self, offs["jit"])
         self._clear_caches(w)
         return w
 
@@ -331,9 +342,23 @@ class Core:
         # harts without F it runs exactly as without them, since their decode flags lack F/D (every
         # FP encoding is illegal) and misa.F and mstatus.FS stay 0 (_legalise_fp, csr_write).
         fp = self._fp if rec is None else 1
-        reason = int(self._kernel.run(self.harts, self.ram, self.dev, w, int(max_insts), int(until_tick), fp, rec))
+        steps = int(w[L.C_STATS_STEPS])
+        while True:
+            reason = int(self._kernel.run(self.harts, self.ram, self.dev, w, int(max_insts), int(until_tick), fp, rec))
+            if reason != L.EXIT_JIT:
+                break
+            # hot blocks were queued at the end of a slice: compile them and run on (the split is invisible:
+            # the kernel's scheduling does not depend on how a run is divided into calls)
+            self._jit.service()
+            now = int(w[L.C_STATS_STEPS])
+            max_insts -= now - steps
+            steps = now
         self.exit_counts[L.EXIT_NAMES[reason]] += 1
         return self._exit(reason)
+
+    def jit_stats(self) -> dict | None:
+        """The block compiler's statistics for this core (None while it is off: graphsim/cpu/jit)."""
+        return None if self._jit is None else self._jit.stats()
 
     def mmio_reply_pending(self) -> bool:
         """True between complete_mmio() and the run that retires the instruction (a drain runs 1 instruction)."""

@@ -50,6 +50,7 @@ from ..isa.state import (
 )
 from ..isa.state import F as FREG
 from . import layout as L
+from .jit_call import call_block
 
 MAXTICK = 0x3FFFFFFFFFFFFFFF
 DC_ENTRIES = 1 << 18  # decode cache entries (2 words each: key, decoded): 4 MiB, as a Linux boot's code needs (docs/speed.md)
@@ -659,6 +660,12 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
         bv = work[L.C_BBV]
     trb = work[L.C_TRACE]
     trcap = work[L.C_TRACECAP]
+    jt = 0  # the block compiler's area (graphsim/cpu/jit): only in the lean loop
+    if rec is None:
+        jt = work[L.C_JIT]
+    jtab = work[jt + L.JT_TABLE] if jt != 0 else 0
+    jmask = work[jt + L.JT_MASK] if jt != 0 else 0
+    jthresh = work[jt + L.JT_THRESH] if jt != 0 else 0
     done = 0
     if until_tick < 0:
         until_tick = MAXTICK
@@ -781,6 +788,11 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
         tlb = work[L.C_TLB] + h * MMU.TLB_WORDS_PER_HART
         ialign = 0 if (hflags & D.FLAG_C) else 2
         keyhi = hflags << 32
+        # a block-start candidate is looked up (and counted) after a taken branch or jump; after a compiled
+        # block returns, for the next two instructions (the one it stopped at, then the one after it)
+        jon = jt != 0 and (hflags & D.FLAG_RV64) != 0 and not xl32
+        cand = 1 if jon and not resuming else 0
+        kflags = (hflags << 40) | ((1 << 39) if dvm else 0)  # the table key's high bits (layout.JE_KEY)
         pc = st[PC]
         fvpn = -1
         fbase = 0
@@ -824,6 +836,40 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
             if exc < 0:
                 ro = fbase + (pc & 0xFFF)
                 fpa = rbase + ro
+                if cand != 0:
+                    cand -= 1
+                    je = jtab + (((pc >> 1) ^ (pc >> 15)) & jmask) * L.JE_WORDS
+                    bkey = ro | kflags
+                    if work[je + L.JE_PC] == pc and work[je + L.JE_KEY] == bkey:
+                        fn = work[je + L.JE_FN]
+                        if fn != 0:
+                            if work[je + L.JE_N] <= n - k:
+                                c = call_block(fn, st, ram, work, n - k, tlb, dctx, 0)
+                                if c > 0:
+                                    k += c
+                                    work[jt + L.JT_CALLS] += 1
+                                    work[jt + L.JT_INSNS] += c
+                                    pc = st[PC]
+                                    cand = 2
+                                    continue
+                                if c < 0:  # the code changed under the block: count it again
+                                    work[je + L.JE_FN] = 0
+                                    work[je + L.JE_N] = 0
+                        elif work[je + L.JE_N] >= 0:
+                            work[je + L.JE_N] += 1
+                            if work[je + L.JE_N] >= jthresh:
+                                qn = work[jt + L.JT_QCOUNT]
+                                if qn < work[jt + L.JT_QCAP]:
+                                    q = work[jt + L.JT_Q] + qn * L.JQ_WORDS
+                                    work[q + L.JQ_PC] = pc
+                                    work[q + L.JQ_KEY] = bkey
+                                    work[q + L.JQ_ENTRY] = je
+                                    work[jt + L.JT_QCOUNT] = qn + 1
+                                    work[je + L.JE_N] = -1
+                    elif work[je + L.JE_FN] == 0:
+                        work[je + L.JE_PC] = pc
+                        work[je + L.JE_KEY] = bkey
+                        work[je + L.JE_N] = 1
                 w = np.int64(ram16[np.uint64(ro >> 1)]) & 0xFFFF  # (unsigned index: no wrap-around check)
                 if (w & 3) == 3:
                     if (pc & 0xFFF) != 0xFFE:
@@ -878,6 +924,8 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
                             tval = tgt
                         else:
                             npc = tgt
+                            if jon:
+                                cand = 1
                 elif op <= D.STORE_LAST:
                     size = D.mem_size(op)
                     va = (st[rs1] + imm) & amask
@@ -985,6 +1033,8 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
                         st[rd] = sext32(npc) if xl32 else npc
                         st[0] = 0
                         npc = tgt
+                        if jon:
+                            cand = 1
                 elif op == D.OP_JALR:
                     tgt = (st[rs1] + imm) & ~1 & amask
                     if tgt & ialign:
@@ -994,6 +1044,8 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
                         st[rd] = sext32(npc) if xl32 else npc
                         st[0] = 0
                         npc = tgt
+                        if jon:
+                            cand = 1
                 elif op == D.OP_AUIPC:
                     v = pc + imm
                     st[rd] = sext32(v) if xl32 else v
@@ -1157,6 +1209,8 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
             work[sl + L.SL_VALID] = 0  # not consumed: the access changed; drop the stale reply
         if exit_reason >= 0:
             return exit_reason
+        if jt != 0 and work[jt + L.JT_QCOUNT] > 0:
+            return L.EXIT_JIT
         # (work[C_DEBUG] is read again, not kept in a register across the hot loop)
         if rec is not None and work[L.C_DEBUG] != 0 and tron and ntrap == 0 and debug_watch(work, work[L.C_DEBUG], h, st[PC]):
             return L.EXIT_DEBUG

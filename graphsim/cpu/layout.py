@@ -48,6 +48,7 @@ C_STATS_STEPS = 37  # total instructions executed by the kernel (statistic)
 C_PLIC_NCTX = 38
 C_DEBUG = 39  # offset of the debug area while a debugger has stops armed, else 0 (graphsim/debug, docs/gdb.md)
 C_BBV = 40  # offset of the basic-block profile (BV_*) while profiling, else 0 (graphsim/simpoint/profile.py)
+C_JIT = 41  # offset of the block compiler's area (JT_*) while it is on, else 0 (graphsim/cpu/jit, docs/jit.md)
 CFG_WORDS = 48
 
 # per-hart config row: HC_WORDS words at work[C_HART] + h * HC_WORDS
@@ -109,6 +110,7 @@ EXIT_IDLE = 4  # every hart in WFI and nothing in the kernel can wake them
 EXIT_TICK_LIMIT = 5  # the requested tick was reached
 EXIT_TRACE_FULL = 6  # the trace buffer is full
 EXIT_DEBUG = 7  # a debugger stop (breakpoint, single step, watchpoint): details in the exit record
+EXIT_JIT = 8  # (internal: Core.run serves it) hot blocks are queued for the block compiler
 EXIT_NAMES = ("budget", "mmio", "m5op", "uart_tx_full", "idle", "tick_limit", "trace_full", "debug")
 
 # --- trace record -----------------------------------------------------------
@@ -141,3 +143,29 @@ BVH_START = 0
 BVH_COUNT = 1
 BVH_NEXT = 2
 BVH_WORDS = 3
+
+# --- block compiler area (work[C_JIT] points here while it is on) ------------
+# The lean loop counts how often each block-start candidate (the target of a
+# taken branch or jump, the pc after a compiled block) is reached, in a
+# direct-mapped table keyed by (virtual pc, physical RAM offset, decoder flags
+# and whether data accesses translate). At JT_THRESH it queues the block and
+# ends the run at the slice's end (EXIT_JIT); Core.run compiles the queue
+# (graphsim/cpu/jit) and runs on.
+JT_MASK = 0  # table entries - 1
+JT_TABLE = 1  # offset of the table (JE_WORDS words per entry)
+JT_THRESH = 2  # executions before a block is queued
+JT_QCOUNT = 3  # blocks queued
+JT_QCAP = 4
+JT_Q = 5  # offset of the queue (JQ_WORDS words per block)
+JT_CALLS = 6  # calls of compiled blocks from the kernel (statistic)
+JT_INSNS = 7  # instructions executed in compiled blocks (statistic)
+JT_WORDS = 8
+JE_PC = 0  # virtual pc of the block's first instruction (-1: free)
+JE_KEY = 1  # its RAM offset | data translation on << 39 | decoder flags << 40
+JE_FN = 2  # address of the compiled block (0: none)
+JE_N = 3  # with a block: its length in instructions; without: executions so far, -1 queued, -2 not compilable
+JE_WORDS = 4
+JQ_PC = 0
+JQ_KEY = 1
+JQ_ENTRY = 2  # offset of the table entry
+JQ_WORDS = 3

@@ -47,14 +47,14 @@ class Graphsim:
     def python_cli() -> list[str]:
         return [sys.executable, "-m", "graphsim.cli"]
 
-    def __init__(self, *args, wait=True, config="virt-rv64.toml", kernel=DEMO, command="run"):
+    def __init__(self, *args, wait=True, config="virt-rv64.toml", kernel=DEMO, command="run", env=None):
         argv = [*self.python_cli(), command]
         if command == "run":
             argv += [str(CONFIGS / config)] + (["--kernel", str(kernel)] if kernel is not None else [])
         argv += [*args, "--gdb", "0", "--digest"]
         if wait:
             argv.append("--wait-gdb")
-        self.proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         self.head = []
         for line in self.proc.stderr:
             self.head.append(line)
