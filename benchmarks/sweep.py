@@ -20,6 +20,7 @@ The machine may be shared: the load averages before and after are part of the ou
 import argparse
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -53,20 +54,21 @@ def write(path: Path, library: str, checkpoint: str, run: str, axes: str) -> str
     return str(path)
 
 
-def sequential(path: str) -> tuple[float, list[float]]:
-    """The points one after another in this process (after one untimed point loads everything)."""
+def sequential(path: str) -> tuple[float, list[float], float]:
+    """The points one after another in this process (after one untimed point loads everything):
+    wall seconds, each point's wall seconds, CPU seconds."""
     plan = check_points(load_sweep(path))
     archive = _archive(plan)
     sha = sha256_bytes(archive)
     files = {sha_: Path(p).read_bytes() for sha_, p in plan.files.items()}
     run_point(plan.tasks[0].as_dict(), archive, sha, files)
     walls = []
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for task in plan.tasks:
         result = run_point(task.as_dict(), archive, sha, files)
         assert result["status"] == "ok", result["error"]
         walls.append(result["wall_seconds"])
-    return time.perf_counter() - started, walls
+    return time.perf_counter() - started, walls, time.process_time() - cpu_started
 
 
 def as_processes(path: str, library: str, outdir: Path) -> float:
@@ -83,11 +85,38 @@ def as_processes(path: str, library: str, outdir: Path) -> float:
     return time.perf_counter() - started
 
 
-def parallel(path: str, outdir: str) -> tuple[float, dict, float]:
+def parallel(path: str, outdir: str):
+    """The sweep on a LocalCluster of 2 workers: wall seconds, its summary, and the CPU seconds of
+    the client (with the scheduler and the nannies) and of the worker processes."""
     started = time.perf_counter()
+    cpu_before = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     summary = run_sweep(load_sweep(path), outdir, workers=2, stream=open(os.devnull, "w"))
-    assert summary.done == 12 and summary.failed == 0
-    return time.perf_counter() - started, summary.results.rows, summary.connect_seconds
+    seconds = time.perf_counter() - started
+    cpu_after = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    client_cpu, workers_cpu = (a.ru_utime + a.ru_stime - b.ru_utime - b.ru_stime for a, b in zip(cpu_after, cpu_before))
+    assert summary.failed == 0
+    return seconds, summary, client_cpu, workers_cpu
+
+
+def timeline(summary) -> dict:
+    """Where the sweep's time went: the client's moments and each worker's points (seconds from
+    the sweep's start; both clocks are this machine's), with the idle gaps between them."""
+    start = summary.timeline["started_at"]
+    workers: dict[str, list[dict]] = {}
+    for row in sorted(summary.results.rows.values(), key=lambda r: r["started_at"]):
+        begin = row["started_at"] - start
+        workers.setdefault(row["worker"].rsplit(":", 1)[-1], []).append(
+            {"point": row["index"], "cpu": row["values"]["cpu"], "start": round(begin, 3),
+             "end": round(begin + row["wall_seconds"], 3), "cpu_seconds": row["cpu_seconds"]})
+    last = summary.timeline["last_result"]
+    out = {"client": {k: v for k, v in summary.timeline.items() if k != "started_at"}, "workers": {}}
+    for pid, points in workers.items():
+        gaps = sum(b["start"] - a["end"] for a, b in zip(points, points[1:]))
+        out["workers"][f"pid {pid}"] = {
+            "first_point_starts": points[0]["start"], "idle_between_points": round(gaps, 3),
+            "idle_after_last_point": round(last - points[-1]["end"], 3),
+            "point_cpu_seconds": round(sum(p["cpu_seconds"] for p in points), 3), "points": points}
+    return out
 
 
 WARM_GUESTS = ["matmul_long", "memcpy_long", "qsort_long"]
@@ -140,22 +169,38 @@ def main():
 
 
 def measure_grid(grid: str, library: Library, tmp: Path, insts: int) -> dict:
-    seq_seconds, seq_walls = sequential(grid)
+    seq_seconds, seq_walls, seq_cpu = sequential(grid)
     proc_seconds = as_processes(grid, library.root, tmp / "restores")
-    par_seconds, rows, connect = parallel(grid, str(tmp / "grid-out"))
-    by_worker: dict[str, list[float]] = {}
-    for row in sorted(rows.values(), key=lambda r: r["index"]):
-        by_worker.setdefault(row["worker"], []).append(row["wall_seconds"])
+    par_seconds, summary, client_cpu, workers_cpu = parallel(grid, str(tmp / "grid-out"))
+    assert summary.done == 12
+    rows = summary.results.rows
+    steps = timeline(summary)
+    # On a loaded machine the wall times say little: what the sweep would take on two free cores is
+    # at least its busiest worker's CPU seconds (plus the start-up and close the timeline shows)
+    # and at least half of all the CPU it used.
+    busiest = max(w["point_cpu_seconds"] for w in steps["workers"].values())
+    before_points = min(w["first_point_starts"] for w in steps["workers"].values())
+    after_points = steps["client"]["closed"] - max(w["points"][-1]["end"] for w in steps["workers"].values())
     return {"points": 12, "insts_per_point": insts, "guest": "matmul_long",
             "sequential_seconds": round(seq_seconds, 3),
             "parallel_seconds_localcluster_2_workers": round(par_seconds, 3),
             "parallel_over_sequential": round(par_seconds / seq_seconds, 3),
             "sequential_restore_commands_seconds": round(proc_seconds, 3),
             "parallel_over_sequential_restore_commands": round(par_seconds / proc_seconds, 3),
+            "cpu_view": {
+                "sequential_cpu_seconds": round(seq_cpu, 3),
+                "sweep_cpu_seconds_client_and_scheduler": round(client_cpu, 3),
+                "sweep_cpu_seconds_workers": round(workers_cpu, 3),
+                "busiest_worker_point_cpu_seconds": round(busiest, 3),
+                "before_first_point_seconds": round(before_points, 3),
+                "after_last_point_seconds": round(after_points, 3),
+                "estimate_over_sequential": round(max(before_points + busiest + after_points,
+                                                      (client_cpu + workers_cpu) / 2) / seq_cpu, 3)},
             "sequential_point_seconds_median": round(statistics.median(seq_walls), 3),
-            "localcluster_start_seconds": round(connect, 3),
-            "worker_point_seconds_median": round(statistics.median(w for walls in by_worker.values() for w in walls), 3),
-            "worker_first_point_seconds": [round(walls[0], 3) for walls in by_worker.values()]}
+            "localcluster_start_seconds": summary.connect_seconds,
+            "worker_point_seconds_median": round(statistics.median(r["wall_seconds"] for r in rows.values()), 3),
+            "worker_point_cpu_seconds_median": round(statistics.median(r["cpu_seconds"] for r in rows.values()), 3),
+            "timeline": steps}
 
 
 def measure_linux(library: Library, tmp: Path) -> dict:
@@ -169,7 +214,8 @@ def measure_linux(library: Library, tmp: Path) -> dict:
            '["256KiB", "512KiB", "1MiB", "2MiB", "4MiB", "8MiB"]\n'
     path = write(tmp / "linux.toml", library.root, "prompt", "insts = 1000", axes)
     started = time.perf_counter()
-    _, rows, _ = parallel(path, str(tmp / "linux-out"))
+    _, summary, _, _ = parallel(path, str(tmp / "linux-out"))
+    rows = summary.results.rows
     total = time.perf_counter() - started
     by_worker: dict[str, list[tuple[float, float]]] = {}
     for row in sorted(rows.values(), key=lambda r: r["index"]):
