@@ -218,7 +218,7 @@ def measure_linux(library: Library, tmp: Path) -> dict:
     rows = summary.results.rows
     total = time.perf_counter() - started
     by_worker: dict[str, list[tuple[float, float]]] = {}
-    for row in sorted(rows.values(), key=lambda r: r["index"]):
+    for row in sorted(rows.values(), key=lambda r: r["started_at"]):
         by_worker.setdefault(row["worker"], []).append((row["wall_seconds"], row["cpu_seconds"]))
     firsts = [walls[0][0] for walls in by_worker.values()]
     later = [w for walls in by_worker.values() for w, _ in walls[1:]]
@@ -231,7 +231,7 @@ def measure_linux(library: Library, tmp: Path) -> dict:
             "point_overhead_seconds_max": round(max(later), 3),
             "point_overhead_cpu_seconds_median": round(statistics.median(later_cpu), 3),
             "first_point_per_worker_seconds": [round(f, 3) for f in firsts],
-            "sweep_seconds_including_cluster_start": round(total, 3)}
+            "sweep_seconds_including_cluster_start": round(total, 3), "timeline": timeline(summary)}
 
 
 if __name__ == "__main__":

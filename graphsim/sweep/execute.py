@@ -19,10 +19,9 @@ import time
 import warnings
 from dataclasses import dataclass, field
 
-from ..checkpoint.restore import cpu_model_name
 from ..errors import GraphsimError
 from .plan import SweepPlan, check_points, sha256_bytes
-from .results import Results, ResultsError, load_results
+from .results import Results
 from .spec import SweepSpec
 from .worker import run_point
 
@@ -203,35 +202,31 @@ def run_sweep(spec: SweepSpec, outdir: str, scheduler: str | None = None, worker
     def mark(moment: str):
         timeline[moment] = round(time.perf_counter() - started, 3)
 
-    # The cluster starts (and its workers load the kernels) in the background while the points are
-    # checked and the checkpoint exported; not at all when an earlier run finished every point.
-    cluster = Cluster(scheduler or spec.scheduler, workers or spec.workers, _models(spec)) \
-        if _unfinished(spec, outdir) else None
-    try:
-        plan = check_points(spec)  # raises before anything runs
-        mark("checked")
-        if not plan.tasks:
-            raise SweepError("no point of the sweep can restore the checkpoint:\n" + "\n".join(
-                f"point {point.index} ({point.label()}): incompatible: {why}" for point, why in plan.skipped))
-        results = Results.open(outdir, spec, plan.start_record())
-        progress = ProgressLine(0, stream)
-        for point, why in plan.skipped:
-            progress.message(f"point {point.index} ({point.label()}) skipped: incompatible: {why}")
-            results.record({"point": point.id, "index": point.index, "dir": os.path.join("points", point.dirname),
-                            "values": point.values, "status": "incompatible", "error": why, "stats": {}})
-        todo = [t for t in plan.tasks if not results.finished(t.point)]
-        resumed = len(plan.tasks) - len(todo)
-        if resumed:
-            progress.message(f"{resumed} point(s) already finished in {outdir}; running the other {len(todo)}")
-        progress.total = len(todo)
-        connect = 0.0
-        if todo:
-            if cluster is None:  # (results.json changed since the look above)
-                cluster = Cluster(scheduler or spec.scheduler, workers or spec.workers, _models(spec))
+    plan = check_points(spec)  # raises before anything runs
+    mark("checked")
+    if not plan.tasks:
+        raise SweepError("no point of the sweep can restore the checkpoint:\n" + "\n".join(
+            f"point {point.index} ({point.label()}): incompatible: {why}" for point, why in plan.skipped))
+    results = Results.open(outdir, spec, plan.start_record())
+    progress = ProgressLine(0, stream)
+    for point, why in plan.skipped:
+        progress.message(f"point {point.index} ({point.label()}) skipped: incompatible: {why}")
+        results.record({"point": point.id, "index": point.index, "dir": os.path.join("points", point.dirname),
+                        "values": point.values, "status": "incompatible", "error": why, "stats": {}})
+    todo = [t for t in plan.tasks if not results.finished(t.point)]
+    resumed = len(plan.tasks) - len(todo)
+    if resumed:
+        progress.message(f"{resumed} point(s) already finished in {outdir}; running the other {len(todo)}")
+    progress.total = len(todo)
+    connect = 0.0
+    if todo:
+        # The cluster starts (and its workers load the kernels) in the background while the client
+        # exports the checkpoint.
+        cluster = Cluster(scheduler or spec.scheduler, workers or spec.workers, _models(todo))
+        try:
             _run_tasks(plan, todo, results, progress, cluster, mark)
             connect = cluster.connect_seconds
-    finally:
-        if cluster is not None:
+        finally:
             cluster.close()
             mark("closed")
     rows = [results.rows[t.point] for t in plan.tasks if t.point in results.rows]
@@ -239,31 +234,10 @@ def run_sweep(spec: SweepSpec, outdir: str, scheduler: str | None = None, worker
                         len(plan.skipped), resumed, time.perf_counter() - started, results, connect, timeline)
 
 
-def _unfinished(spec: SweepSpec, outdir: str) -> bool:
-    """Whether a point of the sweep may still need running (read-only: nothing is written yet)."""
-    try:
-        doc = load_results(outdir)
-    except ResultsError:
-        return True
-    if doc.get("identity") != spec.identity():
-        return True  # (Results.open says what is wrong with the directory)
-    done = Results(outdir, spec.name, spec.identity(), list(spec.axes), list(spec.collect),
-                   {row["point"]: row for row in doc["points"]})
-    return any(not done.finished(p.id) and done.rows.get(p.id, {}).get("status") != "incompatible"
-               for p in spec.points)
-
-
-def _models(spec: SweepSpec) -> list[str]:
-    """The CPU models the points name (their kernels are loaded on every worker before the first
-    point); a point without a cpu axis loads its machine's model itself."""
-    models = {"atomic_warm"} if spec.warmup_insts else set()
-    for point in spec.points:
-        try:
-            if point.cpu is not None:
-                models.add(cpu_model_name(point.cpu))
-        except GraphsimError:  # check_points reports it
-            pass
-    return sorted(models)
+def _models(todo) -> list[str]:
+    """The CPU models the points run (with cpu.atomic_warm for a warm-up), whose kernels every
+    worker loads before its first point."""
+    return sorted({t.cpu for t in todo} | ({"atomic_warm"} if any(t.warmup_insts for t in todo) else set()))
 
 
 def _run_tasks(plan: SweepPlan, todo, results: Results, progress: ProgressLine, cluster: Cluster, mark):
