@@ -7,7 +7,9 @@
    included) against the same 12 points run one after another (a) in one process with the same
    code, kernels already loaded (the strictest baseline: no start-up at all) and (b) as 12
    `graphsim restore` commands, as one would without sweeps. Target: parallel <= 0.6 x sequential
-   on 2 cores.
+   on 2 cores. With a timeline (the client's moments; each worker's points, start, end and CPU
+   seconds; idle gaps) and a CPU-time view for a loaded machine: the start-up and close each
+   worker paid plus its points' CPU seconds, against the sequential run's CPU seconds.
 2. The cost of warming caches while fast-forwarding: cpu.atomic_warm (atomic with the cache tag
    models driven) against plain cpu.atomic and the timing CPU, in MIPS on long guests.
 3. The per-point overhead for a checkpoint of Linux at the shell prompt: shipping the checkpoint
@@ -20,6 +22,7 @@ The machine may be shared: the load averages before and after are part of the ou
 import argparse
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -53,20 +56,21 @@ def write(path: Path, library: str, checkpoint: str, run: str, axes: str) -> str
     return str(path)
 
 
-def sequential(path: str) -> tuple[float, list[float]]:
-    """The points one after another in this process (after one untimed point loads everything)."""
+def sequential(path: str) -> tuple[float, list[float], float]:
+    """The points one after another in this process (after one untimed point loads everything):
+    wall seconds, each point's wall seconds, CPU seconds."""
     plan = check_points(load_sweep(path))
     archive = _archive(plan)
     sha = sha256_bytes(archive)
     files = {sha_: Path(p).read_bytes() for sha_, p in plan.files.items()}
     run_point(plan.tasks[0].as_dict(), archive, sha, files)
     walls = []
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for task in plan.tasks:
         result = run_point(task.as_dict(), archive, sha, files)
         assert result["status"] == "ok", result["error"]
         walls.append(result["wall_seconds"])
-    return time.perf_counter() - started, walls
+    return time.perf_counter() - started, walls, time.process_time() - cpu_started
 
 
 def as_processes(path: str, library: str, outdir: Path) -> float:
@@ -83,11 +87,38 @@ def as_processes(path: str, library: str, outdir: Path) -> float:
     return time.perf_counter() - started
 
 
-def parallel(path: str, outdir: str) -> tuple[float, dict, float]:
+def parallel(path: str, outdir: str):
+    """The sweep on a LocalCluster of 2 workers: wall seconds, its summary, and the CPU seconds of
+    the client (with the scheduler and the nannies) and of the worker processes."""
     started = time.perf_counter()
+    cpu_before = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     summary = run_sweep(load_sweep(path), outdir, workers=2, stream=open(os.devnull, "w"))
-    assert summary.done == 12 and summary.failed == 0
-    return time.perf_counter() - started, summary.results.rows, summary.connect_seconds
+    seconds = time.perf_counter() - started
+    cpu_after = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    client_cpu, workers_cpu = (a.ru_utime + a.ru_stime - b.ru_utime - b.ru_stime for a, b in zip(cpu_after, cpu_before))
+    assert summary.failed == 0
+    return seconds, summary, client_cpu, workers_cpu
+
+
+def timeline(summary) -> dict:
+    """Where the sweep's time went: the client's moments and each worker's points (seconds from
+    the sweep's start; both clocks are this machine's), with the idle gaps between them."""
+    start = summary.timeline["started_at"]
+    workers: dict[str, list[dict]] = {}
+    for row in sorted(summary.results.rows.values(), key=lambda r: r["started_at"]):
+        begin = row["started_at"] - start
+        workers.setdefault(row["worker"].rsplit(":", 1)[-1], []).append(
+            {"point": row["index"], "cpu": row["values"]["cpu"], "start": round(begin, 3),
+             "end": round(begin + row["wall_seconds"], 3), "cpu_seconds": row["cpu_seconds"]})
+    last = summary.timeline["last_result"]
+    out = {"client": {k: v for k, v in summary.timeline.items() if k != "started_at"}, "workers": {}}
+    for pid, points in workers.items():
+        gaps = sum(b["start"] - a["end"] for a, b in zip(points, points[1:]))
+        out["workers"][f"pid {pid}"] = {
+            "first_point_starts": points[0]["start"], "idle_between_points": round(gaps, 3),
+            "idle_after_last_point": round(last - points[-1]["end"], 3),
+            "point_cpu_seconds": round(sum(p["cpu_seconds"] for p in points), 3), "points": points}
+    return out
 
 
 WARM_GUESTS = ["matmul_long", "memcpy_long", "qsort_long"]
@@ -140,22 +171,39 @@ def main():
 
 
 def measure_grid(grid: str, library: Library, tmp: Path, insts: int) -> dict:
-    seq_seconds, seq_walls = sequential(grid)
+    seq_seconds, seq_walls, seq_cpu = sequential(grid)
     proc_seconds = as_processes(grid, library.root, tmp / "restores")
-    par_seconds, rows, connect = parallel(grid, str(tmp / "grid-out"))
-    by_worker: dict[str, list[float]] = {}
-    for row in sorted(rows.values(), key=lambda r: r["index"]):
-        by_worker.setdefault(row["worker"], []).append(row["wall_seconds"])
+    par_seconds, summary, client_cpu, workers_cpu = parallel(grid, str(tmp / "grid-out"))
+    assert summary.done == 12
+    rows = summary.results.rows
+    steps = timeline(summary)
+    # On a loaded machine the wall times say little. From CPU seconds alone: a worker's share of
+    # the start-up and close (its CPU outside points: interpreter, Dask, kernels, exit), half the
+    # client's (scheduler and nannies, on the same two cores), and the busiest worker's points.
+    workers = steps["workers"]
+    busiest = max(w["point_cpu_seconds"] for w in workers.values())
+    outside_points = (workers_cpu - sum(w["point_cpu_seconds"] for w in workers.values())) / len(workers)
+    estimate = client_cpu / 2 + outside_points + busiest
     return {"points": 12, "insts_per_point": insts, "guest": "matmul_long",
             "sequential_seconds": round(seq_seconds, 3),
             "parallel_seconds_localcluster_2_workers": round(par_seconds, 3),
             "parallel_over_sequential": round(par_seconds / seq_seconds, 3),
             "sequential_restore_commands_seconds": round(proc_seconds, 3),
             "parallel_over_sequential_restore_commands": round(par_seconds / proc_seconds, 3),
+            "cpu_view": {
+                "sequential_cpu_seconds": round(seq_cpu, 3),
+                "sweep_cpu_seconds_client_scheduler_nannies": round(client_cpu, 3),
+                "sweep_cpu_seconds_workers": round(workers_cpu, 3),
+                "points_cpu_seconds_on_workers": round(sum(w["point_cpu_seconds"] for w in workers.values()), 3),
+                "worker_cpu_seconds_outside_points": round(outside_points, 3),
+                "busiest_worker_points_cpu_seconds": round(busiest, 3),
+                "estimate_seconds": round(estimate, 3),
+                "estimate_over_sequential": round(estimate / seq_cpu, 3)},
             "sequential_point_seconds_median": round(statistics.median(seq_walls), 3),
-            "localcluster_start_seconds": round(connect, 3),
-            "worker_point_seconds_median": round(statistics.median(w for walls in by_worker.values() for w in walls), 3),
-            "worker_first_point_seconds": [round(walls[0], 3) for walls in by_worker.values()]}
+            "localcluster_start_seconds": summary.connect_seconds,
+            "worker_point_seconds_median": round(statistics.median(r["wall_seconds"] for r in rows.values()), 3),
+            "worker_point_cpu_seconds_median": round(statistics.median(r["cpu_seconds"] for r in rows.values()), 3),
+            "timeline": steps}
 
 
 def measure_linux(library: Library, tmp: Path) -> dict:
@@ -169,10 +217,11 @@ def measure_linux(library: Library, tmp: Path) -> dict:
            '["256KiB", "512KiB", "1MiB", "2MiB", "4MiB", "8MiB"]\n'
     path = write(tmp / "linux.toml", library.root, "prompt", "insts = 1000", axes)
     started = time.perf_counter()
-    _, rows, _ = parallel(path, str(tmp / "linux-out"))
+    _, summary, _, _ = parallel(path, str(tmp / "linux-out"))
+    rows = summary.results.rows
     total = time.perf_counter() - started
     by_worker: dict[str, list[tuple[float, float]]] = {}
-    for row in sorted(rows.values(), key=lambda r: r["index"]):
+    for row in sorted(rows.values(), key=lambda r: r["started_at"]):
         by_worker.setdefault(row["worker"], []).append((row["wall_seconds"], row["cpu_seconds"]))
     firsts = [walls[0][0] for walls in by_worker.values()]
     later = [w for walls in by_worker.values() for w, _ in walls[1:]]
@@ -185,7 +234,7 @@ def measure_linux(library: Library, tmp: Path) -> dict:
             "point_overhead_seconds_max": round(max(later), 3),
             "point_overhead_cpu_seconds_median": round(statistics.median(later_cpu), 3),
             "first_point_per_worker_seconds": [round(f, 3) for f in firsts],
-            "sweep_seconds_including_cluster_start": round(total, 3)}
+            "sweep_seconds_including_cluster_start": round(total, 3), "timeline": timeline(summary)}
 
 
 if __name__ == "__main__":

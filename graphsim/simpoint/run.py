@@ -36,6 +36,7 @@ from ..devices.disk import image_identity
 from ..errors import GraphsimError
 from ..graph.dump import resolved_document
 from ..mem.hierarchy import check_hierarchy
+from ..sweep.execute import Cluster
 from ..sweep.worker import run_point
 from .checkpoints import CHECKPOINTS_FILE, check_start
 from .profile import SimpointError, read_profile, write_json
@@ -118,51 +119,6 @@ def truth(m: dict) -> dict:
     return {"cpi": m["cpi"], "ipc": 1 / m["cpi"] if m["cpi"] else float("nan"),
             "miss_rate": {c: (v.get("overallMisses", 0) / v["overallAccesses"] if v.get("overallAccesses") else 0.0)
                           for c, v in sorted(m["caches"].items())}}
-
-
-class Cluster:
-    """A Dask client (to ``scheduler``, or a new LocalCluster) reached in a background thread, so
-    that starting the workers, and their loading the compiled kernels of ``models``, overlaps
-    the profile and checkpoint passes (which use one core)."""
-
-    def __init__(self, scheduler: str | None, workers: int | None, models=()):
-        import threading
-
-        self.started = time.perf_counter()
-        self._result = None
-        self._thread = threading.Thread(target=self._connect, args=(scheduler, workers, tuple(models)), daemon=True)
-        self._thread.start()
-
-    def _connect(self, scheduler, workers, models):
-        from ..sweep.execute import _connect
-        from ..sweep.worker import prepare_models
-
-        try:
-            client, cluster = _connect(scheduler, workers)
-            if models:
-                client.run(prepare_models, list(models))
-            self._result = (client, cluster, time.perf_counter() - self.started)
-        except BaseException as exc:  # noqa: BLE001 — re-raised in the caller's thread by client()
-            self._result = exc
-
-    def client(self):
-        self._thread.join()
-        if isinstance(self._result, BaseException):
-            raise self._result
-        return self._result[0]
-
-    @property
-    def connect_seconds(self) -> float:
-        self._thread.join()
-        return 0.0 if isinstance(self._result, BaseException) else round(self._result[2], 3)
-
-    def close(self):
-        self._thread.join()
-        if not isinstance(self._result, BaseException):
-            client, cluster, _ = self._result
-            client.close()
-            if cluster is not None:
-                cluster.close()
 
 
 class DetailedRuns:

@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..errors import GraphsimError
 from .plan import SweepPlan, check_points, sha256_bytes
@@ -39,7 +39,10 @@ class SweepSummary:
     resumed: int
     seconds: float
     results: Results
-    connect_seconds: float = 0.0  # reaching the scheduler, or starting the LocalCluster
+    connect_seconds: float = 0.0  # reaching the scheduler, or starting the LocalCluster (and loading kernels)
+    # when the client got where, in seconds from the start (checked, exported, submitted, last_result,
+    # closed), and that start as Unix time: the rows' started_at (the workers' clocks) fit on it
+    timeline: dict = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
@@ -82,9 +85,21 @@ def _label(row: dict) -> str:
     return ", ".join(f"{k}={v}" for k, v in row.get("values", {}).items())
 
 
+# The worker processes of our own LocalCluster run one long point at a time in a thread that holds
+# the GIL; Dask's periodic sampling in the same process takes the GIL from it many times a second
+# (its statistical profiler every 10 ms, the event-loop tick check every 20 ms, the memory monitor
+# every 100 ms), each a thread switch that costs the point time. Sample rarely: nobody watches a
+# dashboard here. (An existing cluster keeps its own settings; docs/sweeps.md suggests these.)
+QUIET_WORKERS = {"distributed.worker.profile.enabled": False,
+                 "distributed.admin.tick.interval": "1s",
+                 "distributed.admin.system-monitor.interval": "5s",
+                 "distributed.worker.memory.monitor-interval": "1s"}
+
+
 def _connect(scheduler: str | None, workers: int | None):
     """A Dask client: to ``scheduler``, or to a new LocalCluster of worker processes."""
     try:
+        import dask
         from distributed import Client, LocalCluster
     except ImportError as exc:
         raise SweepError(f"sweeps run on Dask: pip install 'dask[distributed]' ({exc})") from None
@@ -93,11 +108,70 @@ def _connect(scheduler: str | None, workers: int | None):
             return Client(scheduler, timeout="20s"), None
         except (OSError, TimeoutError) as exc:
             raise SweepError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
-    with warnings.catch_warnings():  # its HTTP server moves off a port in use (another cluster's) by itself
+    with warnings.catch_warnings(), dask.config.set(QUIET_WORKERS):
+        # (its HTTP server moves off a port in use (another cluster's) by itself)
         warnings.filterwarnings("ignore", message="Port .* is already in use")
         cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
                                dashboard_address=None, silence_logs=40)
     return Client(cluster), cluster
+
+
+# Host seconds per simulated instruction of each CPU model, relative to cpu.atomic (this machine's
+# figures in README.md: atomic 192 MIPS, timing 62, pipelined 32, atomic_warm about 0.21x atomic).
+MODEL_COST = {"atomic": 1.0, "timing": 3.1, "atomic_warm": 4.8, "pipelined": 6.0}
+
+
+def point_cost(task) -> float:
+    """A rough estimate of a point's run time, to start the longest points first: with a dozen points
+    on a few workers, the sweep ends when the last long point does. The points of a sweep share
+    their run (instructions, ticks or a guest's end), so the CPU model decides."""
+    insts = task.insts or 1
+    return MODEL_COST.get(task.cpu, 6.0) * insts + MODEL_COST["atomic_warm"] * task.warmup_insts
+
+
+class Cluster:
+    """A Dask client (to ``scheduler``, or a new LocalCluster) reached in a background thread, so
+    that starting the workers, and their loading the compiled kernels of ``models``, overlaps
+    the client's own work meanwhile (a sweep's checks and export, SimPoint's profile and checkpoint
+    passes)."""
+
+    def __init__(self, scheduler: str | None, workers: int | None, models=()):
+        import threading
+
+        self.started = time.perf_counter()
+        self._result = None
+        self._thread = threading.Thread(target=self._connect, args=(scheduler, workers, tuple(models)), daemon=True)
+        self._thread.start()
+
+    def _connect(self, scheduler, workers, models):
+        from .worker import prepare_models
+
+        try:
+            client, cluster = _connect(scheduler, workers)
+            if models:
+                client.run(prepare_models, list(models))
+            self._result = (client, cluster, time.perf_counter() - self.started)
+        except BaseException as exc:  # noqa: BLE001 — re-raised in the caller's thread by client()
+            self._result = exc
+
+    def client(self):
+        self._thread.join()
+        if isinstance(self._result, BaseException):
+            raise self._result
+        return self._result[0]
+
+    @property
+    def connect_seconds(self) -> float:
+        self._thread.join()
+        return 0.0 if isinstance(self._result, BaseException) else round(self._result[2], 3)
+
+    def close(self):
+        self._thread.join()
+        if not isinstance(self._result, BaseException):
+            client, cluster, _ = self._result
+            client.close()
+            if cluster is not None:
+                cluster.close()
 
 
 def _archive(plan: SweepPlan) -> bytes | None:
@@ -113,6 +187,7 @@ def _archive(plan: SweepPlan) -> bytes | None:
 def _row(task, result: dict) -> dict:
     return {"point": task.point, "index": task.index, "dir": os.path.join("points", task.dirname),
             "values": task.values, "status": result.get("status", "failed"), "error": result.get("error", ""),
+            "started_at": result.get("started_at", 0.0),
             "wall_seconds": result.get("wall_seconds", 0.0), "cpu_seconds": result.get("cpu_seconds", 0.0),
             "insts": result.get("insts", 0),
             "stop": result.get("stop", ""), "digest": result.get("digest", ""),
@@ -121,8 +196,14 @@ def _row(task, result: dict) -> dict:
 
 def run_sweep(spec: SweepSpec, outdir: str, scheduler: str | None = None, workers: int | None = None,
               stream=None) -> SweepSummary:
-    started = time.perf_counter()
+    started, started_at = time.perf_counter(), time.time()
+    timeline = {"started_at": round(started_at, 3)}
+
+    def mark(moment: str):
+        timeline[moment] = round(time.perf_counter() - started, 3)
+
     plan = check_points(spec)  # raises before anything runs
+    mark("checked")
     if not plan.tasks:
         raise SweepError("no point of the sweep can restore the checkpoint:\n" + "\n".join(
             f"point {point.index} ({point.label()}): incompatible: {why}" for point, why in plan.skipped))
@@ -139,49 +220,61 @@ def run_sweep(spec: SweepSpec, outdir: str, scheduler: str | None = None, worker
     progress.total = len(todo)
     connect = 0.0
     if todo:
-        connect = _run_tasks(plan, todo, results, progress, scheduler or spec.scheduler, workers or spec.workers)
+        # The cluster starts (and its workers load the kernels) in the background while the client
+        # exports the checkpoint.
+        cluster = Cluster(scheduler or spec.scheduler, workers or spec.workers, _models(todo))
+        try:
+            _run_tasks(plan, todo, results, progress, cluster, mark)
+            connect = cluster.connect_seconds
+        finally:
+            cluster.close()
+            mark("closed")
     rows = [results.rows[t.point] for t in plan.tasks if t.point in results.rows]
     return SweepSummary(sum(r["status"] == "ok" for r in rows), sum(r["status"] != "ok" for r in rows),
-                        len(plan.skipped), resumed, time.perf_counter() - started, results, connect)
+                        len(plan.skipped), resumed, time.perf_counter() - started, results, connect, timeline)
 
 
-def _run_tasks(plan: SweepPlan, todo, results: Results, progress: ProgressLine, scheduler, workers) -> float:
-    """Run the points on Dask; returns the seconds spent reaching (or starting) the cluster."""
+def _models(todo) -> list[str]:
+    """The CPU models the points run (with cpu.atomic_warm for a warm-up), whose kernels every
+    worker loads before its first point."""
+    return sorted({t.cpu for t in todo} | ({"atomic_warm"} if any(t.warmup_insts for t in todo) else set()))
+
+
+def _run_tasks(plan: SweepPlan, todo, results: Results, progress: ProgressLine, cluster: Cluster, mark):
+    """Run the points on Dask, the longest first."""
     from distributed import as_completed
 
     archive = _archive(plan)
-    connecting = time.perf_counter()
-    client, cluster = _connect(scheduler, workers)
-    connected = time.perf_counter() - connecting
-    try:
-        archive_future = client.scatter(archive) if archive is not None else None
-        needed = {sha for t in todo for sha in list(t.disks.values()) + [v for k, v in t.boot.items()
-                                                                          if k != "bootargs"]}
-        files = {}
-        for sha in needed:
-            with open(plan.files[sha], "rb") as f:
-                files[sha] = client.scatter(f.read())
-        archive_sha = sha256_bytes(archive) if archive is not None else ""
-        futures = {}
-        for task in todo:
-            mine = {sha: files[sha] for sha in list(task.disks.values()) +
-                    [v for k, v in task.boot.items() if k != "bootargs"]}
-            key = f"graphsim-sweep-{plan.spec.identity()}-{task.point}"
-            future = client.submit(run_point, task.as_dict(), archive_future, archive_sha, mine, key=key,
-                                   pure=False)
-            futures[future.key] = (future, task)
-        for future in as_completed([f for f, _ in futures.values()]):
-            _, task = futures[future.key]
-            try:
-                result = future.result()
-            except Exception as exc:  # noqa: BLE001 — e.g. KilledWorker after repeated worker deaths
-                result = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
-            files_back = result.pop("files", None)
-            row = _row(task, result)
-            results.record(row, files_back)
-            progress.update(row)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-    return connected
+    mark("exported")
+    client = cluster.client()
+    # Every worker gets the checkpoint (and the files) at once: the points then go wherever a
+    # worker is free, not after the one worker holding their input.
+    archive_future = client.scatter(archive, broadcast=True) if archive is not None else None
+    needed = {sha for t in todo for sha in list(t.disks.values()) + [v for k, v in t.boot.items()
+                                                                      if k != "bootargs"]}
+    files = {}
+    for sha in needed:
+        with open(plan.files[sha], "rb") as f:
+            files[sha] = client.scatter(f.read(), broadcast=True)
+    archive_sha = sha256_bytes(archive) if archive is not None else ""
+    futures = {}
+    # Submitted in that order too, so that the first points to reach idle workers are long ones.
+    for rank, task in enumerate(sorted(todo, key=point_cost, reverse=True)):
+        mine = {sha: files[sha] for sha in list(task.disks.values()) +
+                [v for k, v in task.boot.items() if k != "bootargs"]}
+        key = f"graphsim-sweep-{plan.spec.identity()}-{task.point}"
+        future = client.submit(run_point, task.as_dict(), archive_future, archive_sha, mine, key=key,
+                               pure=False, priority=-rank)
+        futures[future.key] = (future, task)
+    mark("submitted")
+    for future in as_completed([f for f, _ in futures.values()]):
+        _, task = futures[future.key]
+        try:
+            result = future.result()
+        except Exception as exc:  # noqa: BLE001 — e.g. KilledWorker after repeated worker deaths
+            result = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+        files_back = result.pop("files", None)
+        row = _row(task, result)
+        results.record(row, files_back)
+        progress.update(row)
+    mark("last_result")
