@@ -109,7 +109,7 @@ def _connect(scheduler: str | None, workers: int | None):
         except (OSError, TimeoutError) as exc:
             raise SweepError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
     with warnings.catch_warnings(), dask.config.set(QUIET_WORKERS):
-        # (its HTTP server moves off a port in use (another cluster's) by itself)
+        # its HTTP server moves off a port in use (another cluster's) by itself
         warnings.filterwarnings("ignore", message="Port .* is already in use")
         cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
                                dashboard_address=None, silence_logs=40)
@@ -124,9 +124,11 @@ MODEL_COST = {"atomic": 1.0, "timing": 3.1, "atomic_warm": 4.8, "pipelined": 6.0
 def point_cost(task) -> float:
     """A rough estimate of a point's run time, to start the longest points first: with a dozen points
     on a few workers, the sweep ends when the last long point does. The points of a sweep share
-    their run (instructions, ticks or a guest's end), so the CPU model decides."""
+    their run (instructions, ticks or a guest's end), so the CPU model decides (a model not in the
+    table counts as the slowest)."""
     insts = task.insts or 1
-    return MODEL_COST.get(task.cpu, 6.0) * insts + MODEL_COST["atomic_warm"] * task.warmup_insts
+    model = MODEL_COST.get(task.cpu, max(MODEL_COST.values()))
+    return model * insts + MODEL_COST["atomic_warm"] * task.warmup_insts
 
 
 class Cluster:
@@ -148,8 +150,8 @@ class Cluster:
 
         try:
             client, cluster = _connect(scheduler, workers)
-            if models:
-                client.run(prepare_models, list(models))
+            if models:  # (freezing what a worker holds is for workers of our own, which end with the run)
+                client.run(prepare_models, list(models), cluster is not None)
             self._result = (client, cluster, time.perf_counter() - self.started)
         except BaseException as exc:  # noqa: BLE001 — re-raised in the caller's thread by client()
             self._result = exc

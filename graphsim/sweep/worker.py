@@ -165,21 +165,22 @@ def collect(dumps, patterns: list[str], until: str, stop_reason: str) -> dict:
     return out
 
 
-def prepare_models(models: list[str]) -> int:
+def prepare_models(models: list[str], freeze: bool = False) -> int:
     """Load (or compile) the kernels of these CPU models in this worker process, before its first
     point needs them (``Client.run`` calls it on every worker); returns the process id.
 
-    What is loaded by then stays for the process's life, so it is moved out of the garbage
-    collector's reach (``gc.freeze``): the compiled kernels are some 180,000 objects, and walking
-    them all in the collections of the interpreter's exit made a worker take about a second to
-    stop at the end of a sweep."""
+    With ``freeze`` (a worker started for this run alone), what the process holds by then stays
+    for its life, so it is moved out of the garbage collector's reach (``gc.freeze``): the
+    compiled kernels are some 180,000 objects, and walking them all in the collections of the
+    interpreter's exit made a worker take about a second to stop at the end of a sweep."""
     from ..sim.precompile import prepare
 
     with open(os.devnull, "w") as quiet:
         for model in models:
             prepare(f"cpu.{model}", stream=quiet)
-    gc.collect()
-    gc.freeze()
+    if freeze:
+        gc.collect()
+        gc.freeze()
     return os.getpid()
 
 

@@ -51,6 +51,16 @@ def test_the_grid_has_twelve_distinct_points(local_sweep):
     assert len(csv_lines) == 13 and "components.l1d.size" in csv_lines[0] and "system.cpu.ipc" in csv_lines[0]
 
 
+def test_the_longest_points_start_first(local_sweep):
+    """Pipelined points take about twice a timing point's time: they are submitted first and with a
+    higher Dask priority, so that the sweep does not end on a long point with the other worker idle."""
+    rows = sorted(json.loads((local_sweep / "results.json").read_text())["points"], key=lambda r: r["started_at"])
+    assert all(r["started_at"] > 0 for r in rows)
+    # (each worker runs its points in priority order; however unequal the two workers' speeds,
+    # the first four to start are long ones)
+    assert [r["values"]["cpu"] for r in rows[:4]] == ["pipelined"] * 4
+
+
 @pytest.mark.slow
 def test_every_point_equals_graphsim_restore_of_that_point(local_sweep, benchmark_library, tmp_path):
     doc = json.loads((local_sweep / "results.json").read_text())
