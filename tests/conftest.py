@@ -1,5 +1,6 @@
 import hashlib
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,16 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "configs"
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def need_tool(tool: str, package: str = "qemu-system-misc") -> None:
+    """Skips a test without `tool` on a developer's machine; fails it under CI (CI=true),
+    where the README's set-up must have installed it."""
+    if shutil.which(tool) is None:
+        message = f"{tool} not found (Debian package {package}; the README's set-up installs it)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
 
 
 @pytest.fixture

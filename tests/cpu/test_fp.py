@@ -6,8 +6,6 @@ output is QEMU 7.2's (virt, -cpu rv64/rv32 with F and D), rechecked live.
 (The arithmetic itself is proven bit by bit in tests/isa/test_softfloat.py and
 the FP conformance guest.)"""
 
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import pytest
 
 from graphsim.isa import state as S
 from graphsim.isa.disasm import format_trace
+from tests.conftest import need_tool
 
 from .asm import assemble, run_elf
 
@@ -45,10 +44,7 @@ def test_fp_program_output(name, tmp_path):
 def test_fp_program_against_live_qemu(name, tmp_path):
     xlen = FP_PROGRAMS[name]
     qemu = f"qemu-system-riscv{xlen}"
-    if shutil.which(qemu) is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{qemu} is missing (the README's setup installs it)")
-        pytest.skip("QEMU not installed")
+    need_tool(qemu)
     p = subprocess.run([qemu, "-machine", "virt", "-cpu", QEMU_CPU.format(xlen), "-m", "128M", "-bios", "none",
                         "-nographic", "-kernel", str(build(name, xlen, tmp_path))], capture_output=True, timeout=60)
     assert p.stdout.replace(b"\r", b"").decode() == (HERE / "expected" / f"{name}.out").read_text()

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import need_tool
+
 from .asm import run_elf
 
 HERE = Path(__file__).parent / "programs"
@@ -80,10 +82,10 @@ def test_program_output(name, tmp_path):
 
 
 @needs_gcc
-@pytest.mark.skipif(shutil.which("qemu-system-riscv64") is None, reason="QEMU not installed")
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_against_live_qemu(name, tmp_path):
     xlen = PROGRAMS[name]
+    need_tool(f"qemu-system-riscv{xlen}")
     elf = build(name, xlen, tmp_path)
     qemu = f"qemu-system-riscv{xlen}"
     p = subprocess.run([qemu, "-machine", "virt", "-cpu", QEMU_CPU.format(f"rv{xlen}"), "-m", "128M", "-bios",

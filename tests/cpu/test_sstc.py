@@ -2,8 +2,6 @@
 (tests/cpu/programs/sstc32.S), against QEMU 7.2's virt hart with sstc=on; a checkpoint taken
 while the compare is armed restores to the same run, and records Sstc as required."""
 
-import os
-import shutil
 import subprocess
 
 import pytest
@@ -15,7 +13,7 @@ from graphsim.config.loader import load_machine
 from graphsim.graph.elaborate import elaborate
 from graphsim.sim.console import Console
 from graphsim.sim.machine import Machine, Trigger
-from tests.conftest import CONFIGS
+from tests.conftest import CONFIGS, need_tool
 from tests.guests import run_to_end
 
 from .asm import run_elf
@@ -34,10 +32,7 @@ def test_sstc32_program(tmp_path):
 
 @needs_gcc
 def test_sstc32_against_live_qemu(tmp_path):
-    if shutil.which("qemu-system-riscv32") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("qemu-system-riscv32 not installed")
-        pytest.skip("qemu-system-riscv32 not installed")
+    need_tool("qemu-system-riscv32")
     elf = build("sstc32", 32, tmp_path)
     p = subprocess.run(["qemu-system-riscv32", "-machine", "virt", "-cpu",
                         "rv32,f=off,d=off,h=off,sstc=on,Zihintpause=off,zba=off,zbb=off,zbc=off,zbs=off",

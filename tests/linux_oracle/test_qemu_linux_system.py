@@ -7,12 +7,12 @@ and graphsim's own device tree. Without QEMU these tests skip, except under CI
 from __future__ import annotations
 
 import importlib.util
-import os
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import need_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 SYSTEM = ROOT / "assets" / "linux" / "system"
@@ -33,11 +33,7 @@ CMD_TIMEOUT = 180
 
 @pytest.fixture(scope="module", autouse=True)
 def need_qemu():
-    if shutil.which(run_qemu.QEMU) is None:
-        message = f"{run_qemu.QEMU} not found (Debian package qemu-system-misc)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    need_tool(run_qemu.QEMU)
 
 
 def boot(**kwargs):

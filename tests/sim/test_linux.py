@@ -8,9 +8,7 @@ root filesystem swapped, `m5 readfile`/`writefile`, a kernel panic and
 from __future__ import annotations
 
 import importlib.util
-import os
 import re
-import shutil
 import sys
 
 import pytest
@@ -23,7 +21,7 @@ from graphsim.graph.dtb import BootInfo, generate_dtb
 from graphsim.graph.elaborate import elaborate
 from graphsim.sim.console import Console
 from graphsim.sim.machine import GUEST_PANIC_EXIT, Machine, RunLimits, Trigger
-from tests.conftest import CONFIGS, ROOT
+from tests.conftest import CONFIGS, ROOT, need_tool
 
 pytestmark = pytest.mark.slow
 
@@ -45,10 +43,7 @@ def load_run_qemu():
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
-    if shutil.which(module.QEMU) is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{module.QEMU} is missing (the README's setup installs it)")
-        pytest.skip("QEMU not installed")
+    need_tool(module.QEMU)
     return module
 
 
