@@ -3,8 +3,6 @@ each needs, and an in-process runner returning console, exit and digest."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
 import tomllib
 from dataclasses import dataclass
@@ -15,7 +13,7 @@ from graphsim.config.loader import load_machine
 from graphsim.graph.elaborate import elaborate
 from graphsim.sim.console import Console
 from graphsim.sim.machine import Machine, RunLimits
-from tests.conftest import CONFIGS, ROOT
+from tests.conftest import CONFIGS, ROOT, need_tool
 
 GUEST_DIR = ROOT / "assets" / "guest"
 GUESTS = {g["name"]: g for g in tomllib.loads((GUEST_DIR / "guests.toml").read_text())["guest"]}
@@ -70,8 +68,5 @@ def qemu_result(name: str):
     finally:
         sys.path.remove(str(GUEST_DIR))
     guest = qemu_oracle.load_guests()[name]
-    if not qemu_oracle.qemu_available(guest.xlen):
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{qemu_oracle.qemu_binary(guest.xlen)} is missing (the README's setup installs it)")
-        pytest.skip("QEMU not installed")
+    need_tool(qemu_oracle.qemu_binary(guest.xlen))
     return qemu_oracle.run_guest(guest)

@@ -3,9 +3,7 @@ gdb-multiarch in batch mode or with a raw protocol client."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -13,7 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.conftest import CONFIGS, ROOT
+from tests.conftest import CONFIGS, ROOT, need_tool
 
 GUESTS = ROOT / "assets" / "guest" / "build"
 DEMO = GUESTS / "gdb_demo.elf"
@@ -23,11 +21,7 @@ TIMEOUT = 600  # (a cold numba compile of a CPU model takes minutes on a loaded 
 
 def need_gdb():
     """Skips without gdb-multiarch, but fails under CI, where scripts/setup.sh installs it."""
-    if shutil.which(GDB) is None:
-        message = f"{GDB} not found (Debian package gdb-multiarch; scripts/setup.sh installs it)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    need_tool(GDB, "gdb-multiarch")
 
 
 @dataclass

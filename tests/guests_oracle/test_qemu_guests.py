@@ -8,7 +8,6 @@ Without QEMU these tests skip, except under CI=true, where they fail.
 from __future__ import annotations
 
 import importlib.util
-import os
 import sys
 import re
 import tomllib
@@ -17,6 +16,8 @@ from pathlib import Path
 
 import pytest
 from elftools.elf.elffile import ELFFile
+
+from tests.conftest import need_tool
 
 GUEST_DIR = Path(__file__).resolve().parents[2] / "assets" / "guest"
 
@@ -37,12 +38,7 @@ RAM_BASE = 0x8000_0000
 
 
 def require_qemu(xlen: int) -> None:
-    if oracle.qemu_available(xlen):
-        return
-    message = f"{oracle.qemu_binary(xlen)} not installed"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+    need_tool(oracle.qemu_binary(xlen))
 
 
 @pytest.mark.parametrize("guest", TEST_GUESTS, ids=lambda g: g.name)

@@ -11,6 +11,8 @@ import time
 
 import pytest
 
+from tests.conftest import need_tool
+
 from .conftest import ROOT
 
 SHOW = """
@@ -55,11 +57,8 @@ print(app.platformName(), panel.exit_code, len(window.catalog.ids()), "primes=22
 
 @pytest.fixture
 def xvfb():
+    need_tool("Xvfb", "xvfb")
     binary = shutil.which("Xvfb")
-    if binary is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Xvfb is missing (make setup installs Debian's xvfb)")
-        pytest.skip("Xvfb is not installed")
     display = f":{90 + os.getpid() % 100}"
     server = subprocess.Popen([binary, display, "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

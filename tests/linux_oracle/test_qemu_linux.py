@@ -9,12 +9,12 @@ where a missing QEMU is a failure: the oracle must not silently vanish.
 from __future__ import annotations
 
 import importlib.util
-import os
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import need_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 ASSETS = ROOT / "assets" / "linux"
@@ -32,15 +32,6 @@ run_qemu = _load_run_qemu()
 
 BOOT_TIMEOUT = 30  # seconds to the prompt; it takes ~0.3 s on an idle machine
 CMD_TIMEOUT = 10
-
-
-def need_tool(tool: str, package: str) -> None:
-    """Skips without `tool`, but fails under CI, where it must be installed."""
-    if shutil.which(tool) is None:
-        message = f"{tool} not found (Debian package {package})"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
 
 
 @pytest.fixture(scope="module", autouse=True)

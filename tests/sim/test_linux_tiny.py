@@ -5,9 +5,7 @@ and the checkpoint-at-the-prompt scenario restores exactly and onto another disk
 from __future__ import annotations
 
 import importlib.util
-import os
 import re
-import shutil
 import sys
 
 import pytest
@@ -20,7 +18,7 @@ from graphsim.graph.dtb import BootInfo, generate_dtb
 from graphsim.graph.elaborate import elaborate
 from graphsim.sim.console import Console
 from graphsim.sim.machine import Machine, RunLimits, Trigger
-from tests.conftest import CONFIGS, ROOT
+from tests.conftest import CONFIGS, ROOT, need_tool
 
 LINUX = ROOT / "assets" / "linux"
 PROMPT = "graphsim:/# "
@@ -56,10 +54,7 @@ def qemu_boot_log(sstc: bool = False, dtb=None) -> str:
     run_qemu = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = run_qemu
     spec.loader.exec_module(run_qemu)
-    if shutil.which(run_qemu.QEMU) is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{run_qemu.QEMU} is missing (the README's setup installs it)")
-        pytest.skip("QEMU not installed")
+    need_tool(run_qemu.QEMU)
     # -icount: QEMU's clock follows its instruction count (1 ns each, like graphsim's 1 GHz hart), so the
     # order of asynchronous kernel work (the initramfs is unpacked in the background) is reproducible.
     command = run_qemu.qemu_command(append=BOOTARGS, icount=True, dtb=dtb)
