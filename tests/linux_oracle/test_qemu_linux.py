@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -148,7 +149,15 @@ def test_minimal_device_tree_is_enough(tmp_path, harts):
         dts = _two_hart_minimal_dts(dts)
     (tmp_path / "m.dts").write_text(dts)
     dtb = run_qemu.compile_dts(tmp_path / "m.dts", tmp_path)
-    with boot(dtb=dtb, smp=harts) as guest:
+    try:
+        guest = boot(dtb=dtb, smp=harts)
+    except run_qemu.GuestError as first:
+        # QEMU alone: once in a few dozen 2-hart boots Linux stays silent after OpenSBI's banner (seen
+        # under the whole suite's load, never when run by itself); a second boot tells that apart from
+        # a device tree that cannot boot, which fails both.
+        warnings.warn(f"QEMU boot on the minimal device tree retried: {str(first).splitlines()[0]}")
+        guest = boot(dtb=dtb, smp=harts)
+    with guest:
         assert "disk A: graphsim" in guest.boot_output
         online = "0\n" if harts == 1 else "0-1\n"
         assert guest.run("cat /sys/devices/system/cpu/online", CMD_TIMEOUT) == online
