@@ -288,14 +288,26 @@ def phys_write(harts, h, dev, work, ram8, pa, size, value, now, pc):
     return ST_EXC, PV.EXC_STORE_ACCESS
 
 
+@njit(cache=True, inline='always')
+def tlb_hit(work, tlb, va, acc, ctx):
+    """The TLB's physical address for va (access kind acc, context ctx), or -1 on a miss. Inlined,
+    so that run's hot paths look the TLB up without a call (a call with array arguments costs
+    atomic reference counts)."""
+    vpn = va >> 12
+    ti = np.uint64(tlb + (acc * MMU.TLB_ENTRIES + (vpn & (MMU.TLB_ENTRIES - 1))) * 2)
+    if work[ti] == ((vpn << 3) | ctx):
+        return work[ti + np.uint64(1)] | (va & 0xFFF)
+    return -1
+
+
 @njit(cache=True)
 def translate(st, work, tlb, ram64, ram32, va, acc, ctx, xl32):
     """Virtual -> physical through the TLB (kind acc, context ctx). Returns pa, or -1 page fault, -2 access fault."""
+    hit = tlb_hit(work, tlb, va, acc, ctx)
+    if hit >= 0:
+        return hit
     vpn = va >> 12
     ti = tlb + (acc * MMU.TLB_ENTRIES + (vpn & (MMU.TLB_ENTRIES - 1))) * 2
-    tag = (vpn << 3) | ctx
-    if work[ti] == tag:
-        return work[ti + 1] | (va & 0xFFF)
     satp = st[SATP]
     pa = MMU.walk(ram64, ram32, work[L.C_RAM_BASE], work[L.C_RAM_SIZE], satp, va, acc,
                   (ctx >> 2) & 1, (ctx >> 1) & 1, ctx & 1, xl32)
@@ -306,7 +318,7 @@ def translate(st, work, tlb, ram64, ram32, va, acc, ctx, xl32):
     st[USED] |= USED_PAGING | (1 << (USED_PAGING_SHIFT + mode))
     if pa < 0:
         return pa
-    work[ti] = tag
+    work[ti] = (vpn << 3) | ctx
     work[ti + 1] = pa & ~0xFFF
     return pa
 
@@ -811,12 +823,8 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
             # ---- fetch ----
             if (pc >> 12) != fvpn:
                 if ivm:
-                    # (the TLB hit written out: a call with array arguments costs atomic reference counts)
-                    vpn = pc >> 12
-                    ti = np.uint64(tlb + (MMU.ACC_FETCH * MMU.TLB_ENTRIES + (vpn & (MMU.TLB_ENTRIES - 1))) * 2)
-                    if work[ti] == ((vpn << 3) | ictx):
-                        pa = work[ti + np.uint64(1)] | (pc & 0xFFF)
-                    else:
+                    pa = tlb_hit(work, tlb, pc, MMU.ACC_FETCH, ictx)
+                    if pa < 0:
                         pa = translate(st, work, tlb, ram64, ram32, pc, MMU.ACC_FETCH, ictx, xl32)
                     if pa < 0:
                         exc = fault_cause(pa, MMU.ACC_FETCH)
@@ -933,20 +941,18 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
                     acc = MMU.ACC_LOAD if is_load else MMU.ACC_STORE
                     pa2 = -1
                     if dvm:
-                        vpn = va >> 12
-                        ti = np.uint64(tlb + (acc * MMU.TLB_ENTRIES + (vpn & (MMU.TLB_ENTRIES - 1))) * 2)
                         if (va & 0xFFF) + size > 4096:
                             pa, pa2, c = data_xlate(st, work, tlb, ram64, ram32, va, size, acc, dvm, dctx, xl32)
                             if c >= 0:
                                 exc = c
                                 tval = va
-                        elif work[ti] == ((vpn << 3) | dctx):
-                            pa = work[ti + np.uint64(1)] | (va & 0xFFF)
                         else:
-                            pa = translate(st, work, tlb, ram64, ram32, va, acc, dctx, xl32)
+                            pa = tlb_hit(work, tlb, va, acc, dctx)
                             if pa < 0:
-                                exc = fault_cause(pa, acc)
-                                tval = va
+                                pa = translate(st, work, tlb, ram64, ram32, va, acc, dctx, xl32)
+                                if pa < 0:
+                                    exc = fault_cause(pa, acc)
+                                    tval = va
                     else:
                         pa = va
                     if exc < 0:
@@ -1068,11 +1074,8 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
                         acc = MMU.ACC_LOAD if is_lr else MMU.ACC_STORE
                         pa = va
                         if dvm:
-                            vpn = va >> 12
-                            ti = np.uint64(tlb + (acc * MMU.TLB_ENTRIES + (vpn & (MMU.TLB_ENTRIES - 1))) * 2)
-                            if work[ti] == ((vpn << 3) | dctx):
-                                pa = work[ti + np.uint64(1)] | (va & 0xFFF)
-                            else:
+                            pa = tlb_hit(work, tlb, va, acc, dctx)
+                            if pa < 0:
                                 pa = translate(st, work, tlb, ram64, ram32, va, acc, dctx, xl32)
                                 if pa < 0:
                                     exc = fault_cause(pa, acc)
