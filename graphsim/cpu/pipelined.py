@@ -497,12 +497,7 @@ def _pipe_hart_run(t, work, h, i, n, settle, settle_pc):
     t[hs + T.HS_P_LD] = p_ld
     t[hs + T.HS_P_DHIT] = p_dhit
     t[hs + T.HS_P_RD] = p_rd
-    if same_f:
-        t[gi[9] + T.CS_RD_ACC] += same_f
-    if same_r:
-        t[gd[9] + T.CS_RD_ACC] += same_r
-    if same_w:
-        t[gd[9] + T.CS_WR_ACC] += same_w
+    CM.count_last_line_hits(t, gi, gd, same_f, same_r, same_w)
     return i
 
 

@@ -227,12 +227,7 @@ def _time_hart_run(t, work, i, n):
     t[hs + T.HS_LASTF] = lastf
     t[hs + T.HS_LASTD] = lastd
     t[hs + T.HS_LASTDW] = lastdw
-    if same_f:
-        t[gi[9] + T.CS_RD_ACC] += same_f
-    if same_r:
-        t[gd[9] + T.CS_RD_ACC] += same_r
-    if same_w:
-        t[gd[9] + T.CS_WR_ACC] += same_w
+    CM.count_last_line_hits(t, gi, gd, same_f, same_r, same_w)
     return i
 
 

@@ -187,6 +187,18 @@ def l1_geometry(t, c):
 
 
 @njit(cache=True, inline="always")
+def count_last_line_hits(t, gi, gd, fetches, reads, writes):
+    """Add the first-level hits a hart run counted on its last lines (taken without touching the
+    caches) to the statistics of the L1I (geometry gi) and the L1D (gd)."""
+    if fetches:
+        t[gi[9] + T.CS_RD_ACC] += fetches
+    if reads:
+        t[gd[9] + T.CS_RD_ACC] += reads
+    if writes:
+        t[gd[9] + T.CS_WR_ACC] += writes
+
+
+@njit(cache=True, inline="always")
 def l1_hit_at(t, g, line, is_write):
     """`l1_hit` of the cache whose `l1_geometry` is g: the same checks and bookkeeping, with the
     geometry in registers (other replacement policies and stride prefetchers: `l1_hit`)."""
