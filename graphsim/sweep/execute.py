@@ -116,8 +116,9 @@ def _connect(scheduler: str | None, workers: int | None):
     return Client(cluster), cluster
 
 
-# Host seconds per simulated instruction of each CPU model, relative to cpu.atomic (this machine's
-# figures in README.md: atomic 192 MIPS, timing 62, pipelined 32, atomic_warm about 0.21x atomic).
+# Host seconds per simulated instruction of each CPU model, relative to cpu.atomic's interpreter
+# (this machine, before the block compiler: atomic 192 MIPS, timing 62, pipelined 32, atomic_warm
+# about 0.21x atomic). Only the order matters here, and compiled atomic code only widens the gaps.
 MODEL_COST = {"atomic": 1.0, "timing": 3.1, "atomic_warm": 4.8, "pipelined": 6.0}
 
 
