@@ -5,6 +5,7 @@ instructions, and the share of samples in the kernel's own code.
 
     python benchmarks/profile_kernel.py [GUEST.elf] [--insts N] [--top 60]   # prints text, not JSON
     python benchmarks/profile_kernel.py --config linux.toml --insts 150000000   # the Linux boot
+    python benchmarks/profile_kernel.py --cpu timing --insts 50000000   # a timing model (record mode + model)
 
 Used for the breakdown in docs/speed.md. Needs `perf` and `objdump` (binutils).
 """
@@ -29,9 +30,11 @@ def kernel_function_address(machine) -> tuple[int, str]:
 
     dispatcher = machine.core._kernel.run
     fp_none = machine.core._fp is None
+    recording = getattr(machine.core, "records_trace", False)
     for sig, cres in dispatcher.overloads.items():
-        # the compilation that runs without trace records, with or without the FP paths as this machine
-        if isinstance(sig[-1], types.NoneType) and isinstance(sig[-2], types.NoneType) == fp_none:
+        # the compilation this machine runs: with trace records (the timing models) or without, with or
+        # without the FP paths
+        if isinstance(sig[-1], types.NoneType) != recording and (recording or isinstance(sig[-2], types.NoneType) == fp_none):
             name = cres.fndesc.llvm_func_name
             return cres.library.get_pointer_to_function(name), name
     raise RuntimeError("the kernel is not compiled")
@@ -67,6 +70,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("guest", nargs="?", default="qsort_long.elf")
     parser.add_argument("--config", help="boot this machine (configs/) with its own kernel instead of a guest")
+    parser.add_argument("--cpu", help="CPU model (timing, pipelined) on virt-rv64.toml's L1I/L1D + L2 instead of "
+                                      "the atomic CPU without caches")
     parser.add_argument("--insts", type=int, default=300_000_000)
     parser.add_argument("--top", type=int, default=60)
     parser.add_argument("--span", type=lambda v: int(v, 0), default=0x30000, help="bytes of code to disassemble after run's entry")
@@ -75,6 +80,9 @@ def main():
     if args.config:
         machine = build_machine(args.config)
         machine.boot()
+    elif args.cpu:
+        machine = build_machine("virt-rv64.toml", [f"components.cpu.type=cpu.{args.cpu}"])
+        machine.boot(kernel=str(GUEST_BUILD / args.guest))
     else:
         machine = build_machine("virt-rv64-nocache.toml")
         machine.boot(kernel=str(GUEST_BUILD / args.guest))

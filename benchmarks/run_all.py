@@ -1,5 +1,5 @@
 """Run every benchmark script and print their JSON documents as one list (make bench).
-atomic.py and linux_boot.py also append their results to benchmarks/history.jsonl
+atomic.py, timing.py and linux_boot.py also append their results to benchmarks/history.jsonl
 (commit, date, load average), so a later change can be compared with this one."""
 
 import json

@@ -24,7 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import LONG_GUESTS, ROOT, emit, median, run_guest
+from common import LONG_GUESTS, ROOT, emit, median, record_history, run_guest
 
 TARGETS = {"timing": 100, "pipelined": 50, "atomic": 150}
 CONFIG = "virt-rv64.toml"  # 32 KiB L1I + 32 KiB L1D, 512 KiB L2, 128 MiB RAM
@@ -58,10 +58,12 @@ def main():
     parser.add_argument("--quick", action="store_true", help="stop each guest after 200M instructions")
     parser.add_argument("--models", default="atomic,timing,pipelined", help="comma-separated CPU models")
     parser.add_argument("--no-compile", action="store_true", help="skip the cold compile measurements")
+    parser.add_argument("--no-history", action="store_true", help="do not append the result to benchmarks/history.jsonl")
     args = parser.parse_args()
     models = args.models.split(",")
     limit = 200_000_000 if args.quick else None
-    load_before = os.getloadavg()[0]
+    load_averages = os.getloadavg()
+    load_before = load_averages[0]
     for model in models:  # compile (or load) every kernel before timing
         run_guest(CONFIG, "hello.elf", [f"components.cpu.type=cpu.{model}"])
     results = {model: [] for model in models}
@@ -84,6 +86,8 @@ def main():
     if not args.no_compile:
         document["compile"] = {m: cold_compile(f"cpu.{m}") for m in models if m != "atomic"}
     emit(document)
+    if not args.no_history:
+        record_history(document, load_averages)
 
 
 if __name__ == "__main__":

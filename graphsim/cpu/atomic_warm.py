@@ -67,10 +67,11 @@ def warm_predictors(t0, work, n):
     dec = t[T.H_DEC]
     control = T.OPB_COND | T.OPB_JAL | T.OPB_JALR
     for i in range(n):
-        r = trb + i * L.TR_WORDS
-        h = work[r + L.TR_HART]
-        pc = work[r + L.TR_PC]
-        insn = work[r + L.TR_INSN]
+        r = trb + i * L.TC_WORDS
+        info = work[r + L.TC_INFO]
+        h = info >> 56
+        pc = work[r + L.TC_PC]
+        insn = info & 0xFFFFFFFF
         hs = t[T.H_HS] + h * T.HS_W
         if t[hs + T.HS_P_VALID]:
             train(t, h, pc)

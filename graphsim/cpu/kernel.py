@@ -548,10 +548,16 @@ def debug_watch(work, db, h, pc):
     is on: Core.set_debug): True (exit record filled) if the data access of the slice's trace
     record overlaps a watchpoint's physical range of its kind (bit 0 read, bit 1 write). Drops
     the record if only the debugger wanted it."""
-    r = work[L.C_TRACE] + (work[L.C_TRACECOUNT] - 1) * L.TR_WORDS
-    pa = work[r + L.TR_MEM_ADDR]
-    size = work[r + L.TR_MEM_INFO] & 0xFF
-    kind = (work[r + L.TR_MEM_INFO] >> 8) & 3
+    if work[L.C_TRACE_ON] == L.TRACE_COMPACT:
+        r = work[L.C_TRACE] + (work[L.C_TRACECOUNT] - 1) * L.TC_WORDS
+        pa = work[r + L.TC_MEM_ADDR]
+        info = work[r + L.TC_INFO] >> 32
+    else:
+        r = work[L.C_TRACE] + (work[L.C_TRACECOUNT] - 1) * L.TR_WORDS
+        pa = work[r + L.TR_MEM_ADDR]
+        info = work[r + L.TR_MEM_INFO]
+    size = info & 0xFF
+    kind = (info >> 8) & 3
     if work[db + L.DB_OWN_TRACE]:
         work[L.C_TRACECOUNT] -= 1
     if pa < 0 or work[db + L.DB_NWP] == 0:
@@ -812,7 +818,8 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
         k = 0
         ntrap = 0
         exit_reason = -1
-        tr = trb + work[L.C_TRACECOUNT] * L.TR_WORDS  # next record (the count is committed with the slice)
+        # next record (the count is committed with the slice)
+        tr = trb + work[L.C_TRACECOUNT] * (L.TC_WORDS if tron == L.TRACE_COMPACT else L.TR_WORDS)
         while k < n:
             exc = -1
             tval = 0
@@ -1163,13 +1170,6 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
                             break
             # ---- retire or trap ----
             if tron:
-                work[tr + L.TR_HART] = h
-                work[tr + L.TR_PC] = pc
-                work[tr + L.TR_INSN] = w
-                work[tr + L.TR_PRIV] = priv
-                work[tr + L.TR_MEM_ADDR] = maddr
-                work[tr + L.TR_MEM_INFO] = minfo
-                work[tr + L.TR_FETCH_PA] = fpa
                 op_ = d & 0xFF
                 rdn = (d >> 8) & 31
                 trd = -1  # the register written: x0..x31 as 0..31, f0..f31 as 32..63
@@ -1181,9 +1181,24 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
                             or op_ == D.OP_JALR or op_ == D.OP_AUIPC or D.AMO_FIRST <= op_ <= D.CSR_LAST
                             or D.FPX_FIRST <= op_ <= D.FPX_LAST):
                         trd = rdn
-                work[tr + L.TR_RD] = trd
-                work[tr + L.TR_VALUE] = st[FREG + rdn] if trd >= 32 else (st[rdn] if trd >= 0 else 0)
-                tr += L.TR_WORDS
+                ur = np.uint64(tr)  # (unsigned index: no wrap-around code per store)
+                if tron == L.TRACE_COMPACT:
+                    work[ur + np.uint64(L.TC_PC)] = pc
+                    work[ur + np.uint64(L.TC_FETCH_PA)] = fpa
+                    work[ur + np.uint64(L.TC_MEM_ADDR)] = maddr
+                    work[ur + np.uint64(L.TC_INFO)] = w | (minfo << 32) | ((trd + 1) << 48) | (h << 56)
+                    tr += L.TC_WORDS
+                else:
+                    work[ur + np.uint64(L.TR_HART)] = h
+                    work[ur + np.uint64(L.TR_PC)] = pc
+                    work[ur + np.uint64(L.TR_INSN)] = w
+                    work[ur + np.uint64(L.TR_PRIV)] = priv
+                    work[ur + np.uint64(L.TR_MEM_ADDR)] = maddr
+                    work[ur + np.uint64(L.TR_MEM_INFO)] = minfo
+                    work[ur + np.uint64(L.TR_FETCH_PA)] = fpa
+                    work[ur + np.uint64(L.TR_RD)] = trd
+                    work[ur + np.uint64(L.TR_VALUE)] = st[FREG + rdn] if trd >= 32 else (st[rdn] if trd >= 0 else 0)
+                    tr += L.TR_WORDS
             if bv != 0:
                 bbv_step(work, bv, h, pc, (pc + 4 - ((d >> 22) & 2)) & amask)
             k += 1

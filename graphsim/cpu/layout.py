@@ -124,6 +124,15 @@ TR_MEM_ADDR = 6  # physical address of the data access (-1 if none)
 TR_MEM_INFO = 7  # size | (kind << 8): kind 1 load, 2 store, 3 AMO
 TR_FETCH_PA = 8  # physical address of the fetch (-1 if the fetch faulted); the timing models' I-side address
 TR_WORDS = 9
+# The compact record (work[C_TRACE_ON] == 2, the timing models' batches): only what the models read,
+# TC_WORDS words per instruction (less than half the memory traffic of the full record)
+TC_PC = 0
+TC_FETCH_PA = 1
+TC_MEM_ADDR = 2
+TC_INFO = 3  # insn (bits 0-31) | mem_info << 32 (bits 32-47) | (rd + 1) << 48 (bits 48-55) | hart << 56
+TC_WORDS = 4
+TRACE_FULL = 1  # work[C_TRACE_ON]: full records (TR_*)
+TRACE_COMPACT = 2  # compact records (TC_*)
 
 # --- basic-block profile (work[C_BBV] points here while profiling) ----------
 # A block is the run of instructions from a control-flow target to the next

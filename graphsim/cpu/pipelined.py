@@ -225,9 +225,9 @@ def _pipe_hart_run(t, work, h, i, n, settle, settle_pc):
     same_r = 0
     same_w = 0
     while True:
-        r = _U(trb + i * L.TR_WORDS)
-        if i < n and work[r + _U(L.TR_HART)] == h:
-            npc = work[r + _U(L.TR_PC)]
+        r = _U(trb + i * L.TC_WORDS)
+        if i < n and (work[r + _U(L.TC_INFO)] >> 56) == h:
+            npc = work[r + _U(L.TC_PC)]
         elif settle:
             npc = settle_pc
         else:
@@ -404,9 +404,10 @@ def _pipe_hart_run(t, work, h, i, n, settle, settle_pc):
             break
         # ---- the record's cache accesses (now, in the harts' interleaved order) ----
         pc = npc
-        insn = work[r + _U(L.TR_INSN)]
+        info = work[r + _U(L.TC_INFO)]
+        insn = info & 0xFFFFFFFF
         now = base + cyc * tpc
-        fpa = work[r + _U(L.TR_FETCH_PA)]  # physical (pc may be virtual: the predictor uses pc)
+        fpa = work[r + _U(L.TC_FETCH_PA)]  # physical (pc may be virtual: the predictor uses pc)
         line = fpa >> shift
         lf = -1
         fhit = True
@@ -436,9 +437,9 @@ def _pipe_hart_run(t, work, h, i, n, settle, settle_pc):
             lastd = t[hs + T.HS_LASTD]
         ld = 0
         dhit = True
-        maddr = work[r + _U(L.TR_MEM_ADDR)]
+        maddr = work[r + _U(L.TC_MEM_ADDR)]
         if maddr >= 0:
-            minfo = work[r + _U(L.TR_MEM_INFO)]
+            minfo = (info >> 32) & 0xFFFF
             size = minfo & 0xFF
             ld = -1
             dline = maddr >> shift
@@ -471,7 +472,7 @@ def _pipe_hart_run(t, work, h, i, n, settle, settle_pc):
         p_fhit = 1 if fhit else 0
         p_ld = ld
         p_dhit = 1 if dhit else 0
-        p_rd = work[r + _U(L.TR_RD)]
+        p_rd = ((info >> 48) & 0xFF) - 1
         i += 1
     t[hs + T.HS_CYC] = cyc
     t[hs + T.HS_N] = count
@@ -508,7 +509,7 @@ def pipelined_batch(t0, work, n):
     trb = work[L.C_TRACE]
     i = 0
     while i < n:
-        i = _pipe_hart_run(t, work, work[trb + i * L.TR_WORDS + L.TR_HART], i, n, False, 0)
+        i = _pipe_hart_run(t, work, work[trb + i * L.TC_WORDS + L.TC_INFO] >> 56, i, n, False, 0)
 
 
 @njit(cache=True)

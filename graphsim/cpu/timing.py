@@ -45,7 +45,8 @@ from .base import CPU
 from .core import Core, Exit, _decoder_flags
 
 _U = np.uint64  # record indices as unsigned: no negative-index wrap-around code
-BATCH = 1 << 16  # instructions per timing batch (and records per kernel call)
+BATCH = 1 << 16  # instructions per timing batch
+CHUNK = 1 << 16  # records per kernel call (at most BATCH)
 INTRINSIC_EXITS = ("mmio", "m5op", "idle")  # exits the guest causes: batches end there
 
 _cachedir.use()
@@ -139,7 +140,7 @@ def _time_hart_run(t, work, i, n):
     shift = t[T.H_SHIFT]
     ram0 = t[T.H_RAM_BASE]
     ram1 = t[T.H_RAM_END]
-    h = work[trb + i * L.TR_WORDS + L.TR_HART]
+    h = work[trb + i * L.TC_WORDS + L.TC_INFO] >> 56
     hs = t[T.H_HS] + h * T.HS_W
     hc = t[T.H_HC] + h * T.HC_W
     ci = t[hc + T.HC_L1I]
@@ -159,11 +160,12 @@ def _time_hart_run(t, work, i, n):
     same_r = 0
     same_w = 0
     while i < n:
-        r = _U(trb + i * L.TR_WORDS)
-        if work[r + _U(L.TR_HART)] != h:
+        r = _U(trb + i * L.TC_WORDS)
+        info = work[r + _U(L.TC_INFO)]
+        if (info >> 56) != h:
             break
-        pc = work[r + _U(L.TR_FETCH_PA)]  # the physical address fetched (the record's pc may be virtual)
-        insn = work[r + _U(L.TR_INSN)]
+        pc = work[r + _U(L.TC_FETCH_PA)]  # the physical address fetched (the record's pc may be virtual)
+        insn = info & 0xFFFFFFFF
         # fetch: the last line again (the common case), else a plain first-level hit, else the full path
         line = pc >> shift
         lat = -1
@@ -191,9 +193,9 @@ def _time_hart_run(t, work, i, n):
             lastf = t[hs + T.HS_LASTF]
             lastd = t[hs + T.HS_LASTD]
         # data: the last data line again, else a plain first-level hit, else the full path
-        maddr = work[r + _U(L.TR_MEM_ADDR)]
+        maddr = work[r + _U(L.TC_MEM_ADDR)]
         if maddr >= 0:
-            minfo = work[r + _U(L.TR_MEM_INFO)]
+            minfo = (info >> 32) & 0xFFFF
             size = minfo & 0xFF
             dl = -1
             dline = maddr >> shift
@@ -306,6 +308,17 @@ def _ratio(a, b):
     return round(float(a) / float(b), 6) if b else 0.0
 
 
+def compact_records(rows: np.ndarray) -> np.ndarray:
+    """Full trace records (layout.TR_*, one row each) as the kernel's compact ones (TC_*)."""
+    out = np.empty((len(rows), L.TC_WORDS), np.int64)
+    out[:, L.TC_PC] = rows[:, L.TR_PC]
+    out[:, L.TC_FETCH_PA] = rows[:, L.TR_FETCH_PA]
+    out[:, L.TC_MEM_ADDR] = rows[:, L.TR_MEM_ADDR]
+    out[:, L.TC_INFO] = (rows[:, L.TR_INSN] | (rows[:, L.TR_MEM_INFO] << 32) | ((rows[:, L.TR_RD] + 1) << 48)
+                         | (rows[:, L.TR_HART] << 56))
+    return out
+
+
 class TimedCore(Core):
     """What both timing models share: batching over the kernel's record mode, time feedback,
     drain, warm state and statistics. Subclasses provide `_consume` (the compiled model)."""
@@ -321,6 +334,7 @@ class TimedCore(Core):
         self.hierarchy = Hierarchy.of(graph)
         self.hierarchy.raise_problems(graph)
         self.batch = BATCH
+        self.chunk = CHUNK
         config.quantum = self.cpu_components[0].params.quantum
         self._timing = None
         self._captured = None
@@ -331,10 +345,10 @@ class TimedCore(Core):
     def _build_work(self) -> np.ndarray:
         w = super()._build_work()
         start = len(w)
-        w = np.concatenate([w, np.zeros(self.batch * L.TR_WORDS, np.int64)])
+        w = np.concatenate([w, np.zeros(self.batch * L.TR_WORDS, np.int64)])  # (room for full records: run_trace)
         w[L.C_TRACE] = start
         w[L.C_TRACECAP] = self.batch
-        w[L.C_TRACE_ON] = 1
+        w[L.C_TRACE_ON] = L.TRACE_COMPACT
         self._offs["trace"] = start
         if self._timing is None:
             self._build_timing(w)
@@ -407,16 +421,21 @@ class TimedCore(Core):
         while True:
             total = sum(self.harts[:, S.ICOUNT].tolist())  # (a numpy sum costs ~4 us a batch)
             n = self.batch - total % self.batch
+            if n > self.chunk:
+                n = self.chunk
             if max_insts - done < n:
                 n = max_insts - done
             if n <= 0:
                 return Exit("budget")
-            w[L.C_TRACE_ON] = 1
+            # the models read compact records; run_trace's caller gets full ones, compacted for the model
+            w[L.C_TRACE_ON] = L.TRACE_COMPACT if self._captured is None else L.TRACE_FULL
             ex = Core.run(self, n, until_tick)
             count = int(w[L.C_TRACECOUNT])
             if self._captured is not None:
                 start = w[L.C_TRACE]
-                self._captured.append(w[start:start + count * L.TR_WORDS].reshape(count, L.TR_WORDS).copy())
+                rows = w[start:start + count * L.TR_WORDS].reshape(count, L.TR_WORDS).copy()
+                self._captured.append(rows)
+                w[start:start + count * L.TC_WORDS] = compact_records(rows).reshape(-1)
             if count:
                 self._consume(count)
                 w[L.C_TRACECOUNT] = 0
