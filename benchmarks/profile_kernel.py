@@ -75,6 +75,7 @@ def main():
     parser.add_argument("--insts", type=int, default=300_000_000)
     parser.add_argument("--top", type=int, default=60)
     parser.add_argument("--span", type=lambda v: int(v, 0), default=0x30000, help="bytes of code to disassemble after run's entry")
+    parser.add_argument("--function", help="disassemble this compiled function (e.g. timing_batch) instead of run")
     parser.add_argument("--dump", help="write the annotated disassembly (samples per instruction) to this file")
     args = parser.parse_args()
     if args.config:
@@ -88,6 +89,8 @@ def main():
         machine.boot(kernel=str(GUEST_BUILD / args.guest))
     machine.run(RunLimits(max_insts=1000))  # compile/load before sampling
     entry, _name = kernel_function_address(machine)
+    if args.function:
+        entry = next(addr for addr, name in compiled_entries() if f".{args.function}(" in name)
     with tempfile.TemporaryDirectory() as tmp:
         data = os.path.join(tmp, "perf.data")
         perf = subprocess.Popen(["perf", "record", "-q", "-e", "cpu-clock", "-F", "5000", "-p", str(os.getpid()),
@@ -117,7 +120,7 @@ def main():
     inside = sum(n for ip, n in ips.items() if entry <= ip < entry + args.span)
     print(f"{args.config or args.guest}: {machine.instret} instructions in {seconds:.2f} s "
           f"({machine.instret / seconds / 1e6:.1f} MIPS), {total} samples, "
-          f"{100 * inside / max(total, 1):.1f}% in the {args.span:#x} bytes after run's entry {entry:#x}")
+          f"{100 * inside / max(total, 1):.1f}% in the {args.span:#x} bytes after {args.function or 'run'}'s entry {entry:#x}")
     if args.dump:
         with open(args.dump, "w") as f:
             for addr, text in sorted(lines.items()):

@@ -1170,25 +1170,25 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
                             break
             # ---- retire or trap ----
             if tron:
-                op_ = d & 0xFF
-                rdn = (d >> 8) & 31
-                trd = -1  # the register written: x0..x31 as 0..31, f0..f31 as 32..63
-                if exc < 0:
-                    if D.OP_FLW <= op_ <= D.LOAD_LAST or D.FPU_FIRST <= op_ <= D.FPU_LAST or op_ >= D.XFP_FIRST:
-                        trd = 32 + rdn
-                    elif rdn != 0 and (
-                            op_ <= D.ALU_LAST or D.LOAD_FIRST <= op_ <= D.LOAD_LAST or op_ == D.OP_JAL
-                            or op_ == D.OP_JALR or op_ == D.OP_AUIPC or D.AMO_FIRST <= op_ <= D.CSR_LAST
-                            or D.FPX_FIRST <= op_ <= D.FPX_LAST):
-                        trd = rdn
                 ur = np.uint64(tr)  # (unsigned index: no wrap-around code per store)
                 if tron == L.TRACE_COMPACT:
                     work[ur + np.uint64(L.TC_PC)] = pc
                     work[ur + np.uint64(L.TC_FETCH_PA)] = fpa
                     work[ur + np.uint64(L.TC_MEM_ADDR)] = maddr
-                    work[ur + np.uint64(L.TC_INFO)] = w | (minfo << 32) | ((trd + 1) << 48) | (h << 56)
+                    work[ur + np.uint64(L.TC_INFO)] = w | (minfo << 32) | ((1 if exc >= 0 else 0) << 48) | (h << 56)
                     tr += L.TC_WORDS
                 else:
+                    op_ = d & 0xFF
+                    rdn = (d >> 8) & 31
+                    trd = -1  # the register written: x0..x31 as 0..31, f0..f31 as 32..63
+                    if exc < 0:
+                        if D.OP_FLW <= op_ <= D.LOAD_LAST or D.FPU_FIRST <= op_ <= D.FPU_LAST or op_ >= D.XFP_FIRST:
+                            trd = 32 + rdn
+                        elif rdn != 0 and (
+                                op_ <= D.ALU_LAST or D.LOAD_FIRST <= op_ <= D.LOAD_LAST or op_ == D.OP_JAL
+                                or op_ == D.OP_JALR or op_ == D.OP_AUIPC or D.AMO_FIRST <= op_ <= D.CSR_LAST
+                                or D.FPX_FIRST <= op_ <= D.FPX_LAST):
+                            trd = rdn
                     work[ur + np.uint64(L.TR_HART)] = h
                     work[ur + np.uint64(L.TR_PC)] = pc
                     work[ur + np.uint64(L.TR_INSN)] = w

@@ -129,7 +129,9 @@ TR_WORDS = 9
 TC_PC = 0
 TC_FETCH_PA = 1
 TC_MEM_ADDR = 2
-TC_INFO = 3  # insn (bits 0-31) | mem_info << 32 (bits 32-47) | (rd + 1) << 48 (bits 48-55) | hart << 56
+TC_INFO = 3  # insn (bits 0-31) | mem_info << 32 (bits 32-47) | no_write << 48 | hart << 56
+# (no register field: the models derive it from the word's decode; the kernel sets no_write when the
+# instruction trapped, which writes none)
 TC_WORDS = 4
 TRACE_FULL = 1  # work[C_TRACE_ON]: full records (TR_*)
 TRACE_COMPACT = 2  # compact records (TC_*)

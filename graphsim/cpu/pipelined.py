@@ -472,7 +472,14 @@ def _pipe_hart_run(t, work, h, i, n, settle, settle_pc):
         p_fhit = 1 if fhit else 0
         p_ld = ld
         p_dhit = 1 if dhit else 0
-        p_rd = ((info >> 48) & 0xFF) - 1
+        # the register written (as the full record's TR_RD: f registers as 32..63; none if it trapped)
+        p_rd = -1
+        if (info >> 48) & 1 == 0:
+            wb = t[ops + (d & 0xFF)]
+            if wb & T.OPB_WF:
+                p_rd = 32 + ((d >> 8) & 31)
+            elif wb & T.OPB_WX and (d >> 8) & 31 != 0:
+                p_rd = (d >> 8) & 31
         i += 1
     t[hs + T.HS_CYC] = cyc
     t[hs + T.HS_N] = count
@@ -598,6 +605,12 @@ def op_bits() -> np.ndarray:
             b = T.OPB_FLUSH
         if itype in ("FloatDiv", "FloatSqrt"):
             b |= T.OPB_UNPIPELINED
+        # the register written, as the kernel's full trace record classifies it (TR_RD)
+        if D.OP_FLW <= op <= D.LOAD_LAST or D.FPU_FIRST <= op <= D.FPU_LAST or op >= D.XFP_FIRST:
+            b |= T.OPB_WF
+        elif (op <= D.ALU_LAST or D.LOAD_FIRST <= op <= D.LOAD_LAST or op == D.OP_JAL or op == D.OP_JALR
+              or op == D.OP_AUIPC or D.AMO_FIRST <= op <= D.CSR_LAST or D.FPX_FIRST <= op <= D.FPX_LAST):
+            b |= T.OPB_WX
         bits[op] = b | (T.ITYPES.index(itype) << T.OPB_ITYPE_SHIFT)
     return bits
 

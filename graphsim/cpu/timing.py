@@ -314,7 +314,8 @@ def compact_records(rows: np.ndarray) -> np.ndarray:
     out[:, L.TC_PC] = rows[:, L.TR_PC]
     out[:, L.TC_FETCH_PA] = rows[:, L.TR_FETCH_PA]
     out[:, L.TC_MEM_ADDR] = rows[:, L.TR_MEM_ADDR]
-    out[:, L.TC_INFO] = (rows[:, L.TR_INSN] | (rows[:, L.TR_MEM_INFO] << 32) | ((rows[:, L.TR_RD] + 1) << 48)
+    no_write = (rows[:, L.TR_RD] < 0).astype(np.int64)  # (the kernel sets it only when the instruction trapped)
+    out[:, L.TC_INFO] = (rows[:, L.TR_INSN] | (rows[:, L.TR_MEM_INFO] << 32) | (no_write << 48)
                          | (rows[:, L.TR_HART] << 56))
     return out
 

@@ -238,6 +238,8 @@ OPB_F1 = 256  # rs1 is an f register
 OPB_F2 = 512  # rs2 is an f register
 OPB_RS3 = 1024  # reads f register rs3 (fused multiply-add)
 OPB_UNPIPELINED = 2048  # the FP unit is busy for the whole latency (fdiv, fsqrt)
+OPB_WX = 4096  # writes x register rd (unless rd is x0)
+OPB_WF = 8192  # writes f register rd
 OPB_ITYPE_SHIFT = 16  # bits 16..19: the instruction class (index into ITYPES)
 
 # Instruction classes, named as gem5's OpClass (committedInstType)
