@@ -43,10 +43,9 @@ in CPU cycles `access` returns. Semantics:
 """
 
 from ..isa import _jitcache  # noqa: F401  (must precede @njit: keyed cache dir)
-import numba
 import numpy as np
 from numba import njit
-from numba.core import cgutils, types
+from numba.core import types
 from numba.extending import intrinsic
 
 from . import _cachedir
@@ -59,19 +58,21 @@ _LOW57 = (1 << 57) - 1
 
 
 @intrinsic
-def _voidptr(typingctx, address):
+def _int64_pointer(typingctx, address):
     def codegen(context, builder, signature, args):
-        return builder.inttoptr(args[0], cgutils.voidptr_t)
+        return builder.inttoptr(args[0], context.get_value_type(types.CPointer(types.int64)))
 
-    return types.voidptr(address), codegen
+    return types.CPointer(types.int64)(address), codegen
 
 
 @njit(cache=True)
 def raw_view(t):
-    """The same memory as `t`, as an array without a reference count. Passing an array to a
-    compiled function that is not inlined costs two atomic reference-count updates (~10 ns);
-    the hot loops pass this view instead. Valid while `t` lives (the caller holds it)."""
-    return numba.carray(_voidptr(t.ctypes.data), (t.size,), np.int64)
+    """The memory of `t` as a bare int64 pointer, indexed like the array. An array passed to a
+    compiled function costs reference-count calls (also into inlined helpers: one pair per
+    helper use, even for an array without a reference count) and every index a negative-index
+    check; a pointer costs neither. The hot loops (the models' batches and everything below
+    them) take this instead of `t`. Valid while `t` lives (the caller holds it)."""
+    return _int64_pointer(t.ctypes.data)
 
 
 @njit(cache=True)
