@@ -1176,6 +1176,7 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
                     work[ur + np.uint64(L.TC_FETCH_PA)] = fpa
                     work[ur + np.uint64(L.TC_MEM_ADDR)] = maddr
                     work[ur + np.uint64(L.TC_INFO)] = w | (minfo << 32) | ((1 if exc >= 0 else 0) << 48) | (h << 56)
+                    work[ur + np.uint64(L.TC_DECODED)] = d
                     tr += L.TC_WORDS
                 else:
                     op_ = d & 0xFF

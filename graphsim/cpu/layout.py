@@ -132,7 +132,8 @@ TC_MEM_ADDR = 2
 TC_INFO = 3  # insn (bits 0-31) | mem_info << 32 (bits 32-47) | no_write << 48 | hart << 56
 # (no register field: the models derive it from the word's decode; the kernel sets no_write when the
 # instruction trapped, which writes none)
-TC_WORDS = 4
+TC_DECODED = 4  # the kernel's decoded form of insn (decoder_gen.decode; the pipelined model's, unless it trapped)
+TC_WORDS = 5
 TRACE_FULL = 1  # work[C_TRACE_ON]: full records (TR_*)
 TRACE_COMPACT = 2  # compact records (TC_*)
 

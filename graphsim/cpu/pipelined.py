@@ -462,8 +462,12 @@ def _pipe_hart_run(t, work, h, i, n, settle, settle_pc):
                 ld, dhit = data_latency(t, h, pc, maddr, minfo, now + tpc, tpc)
                 lastf = t[hs + T.HS_LASTF]
                 lastd = t[hs + T.HS_LASTD]
-        # decode (cached by instruction word)
-        d = cached_decode(t, dec, insn, dflags)
+        # decoded: as the kernel did, unless the instruction trapped (then perhaps under other flags:
+        # FP instructions with mstatus.FS off are illegal to the kernel, not to the model)
+        if (info >> 48) & 1:
+            d = cached_decode(t, dec, insn, dflags)
+        else:
+            d = work[r + _U(L.TC_DECODED)]
         p_valid = 1
         p_pc = pc
         p_insn = insn

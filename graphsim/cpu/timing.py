@@ -34,6 +34,7 @@ from numba import njit
 
 from ..config.schema import Cycles, Int, Param
 from ..config.units import TICKS_PER_SECOND
+from ..isa import decoder_gen as D
 from ..isa import state as S
 from ..mem import _cachedir
 from ..mem import cachemodel as CM
@@ -45,8 +46,7 @@ from .base import CPU
 from .core import Core, Exit, _decoder_flags
 
 _U = np.uint64  # record indices as unsigned: no negative-index wrap-around code
-BATCH = 1 << 16  # instructions per timing batch
-CHUNK = 1 << 16  # records per kernel call (at most BATCH)
+BATCH = 1 << 16  # instructions per timing batch (and records per kernel call)
 INTRINSIC_EXITS = ("mmio", "m5op", "idle")  # exits the guest causes: batches end there
 
 _cachedir.use()
@@ -308,9 +308,20 @@ def _ratio(a, b):
     return round(float(a) / float(b), 6) if b else 0.0
 
 
-def compact_records(rows: np.ndarray) -> np.ndarray:
-    """Full trace records (layout.TR_*, one row each) as the kernel's compact ones (TC_*)."""
+@njit(cache=True)
+def decode_words(words, harts, flags):
+    """Each instruction word decoded under its hart's decoder flags."""
+    out = np.empty(len(words), np.int64)
+    for i in range(len(words)):
+        out[i] = D.decode(words[i], flags[harts[i]])
+    return out
+
+
+def compact_records(rows: np.ndarray, flags: np.ndarray) -> np.ndarray:
+    """Full trace records (layout.TR_*, one row each) as the kernel's compact ones (TC_*), decoded
+    under the harts' decoder flags `flags` (as the kernel, for instructions that did not trap)."""
     out = np.empty((len(rows), L.TC_WORDS), np.int64)
+    out[:, L.TC_DECODED] = decode_words(rows[:, L.TR_INSN].copy(), rows[:, L.TR_HART].copy(), flags)
     out[:, L.TC_PC] = rows[:, L.TR_PC]
     out[:, L.TC_FETCH_PA] = rows[:, L.TR_FETCH_PA]
     out[:, L.TC_MEM_ADDR] = rows[:, L.TR_MEM_ADDR]
@@ -335,7 +346,6 @@ class TimedCore(Core):
         self.hierarchy = Hierarchy.of(graph)
         self.hierarchy.raise_problems(graph)
         self.batch = BATCH
-        self.chunk = CHUNK
         config.quantum = self.cpu_components[0].params.quantum
         self._timing = None
         self._captured = None
@@ -422,8 +432,6 @@ class TimedCore(Core):
         while True:
             total = sum(self.harts[:, S.ICOUNT].tolist())  # (a numpy sum costs ~4 us a batch)
             n = self.batch - total % self.batch
-            if n > self.chunk:
-                n = self.chunk
             if max_insts - done < n:
                 n = max_insts - done
             if n <= 0:
@@ -436,7 +444,8 @@ class TimedCore(Core):
                 start = w[L.C_TRACE]
                 rows = w[start:start + count * L.TR_WORDS].reshape(count, L.TR_WORDS).copy()
                 self._captured.append(rows)
-                w[start:start + count * L.TC_WORDS] = compact_records(rows).reshape(-1)
+                flags = np.array([_decoder_flags(isa) for isa in self.isas], np.int64)
+                w[start:start + count * L.TC_WORDS] = compact_records(rows, flags).reshape(-1)
             if count:
                 self._consume(count)
                 w[L.C_TRACECOUNT] = 0
