@@ -108,27 +108,20 @@ def predict_and_train(t, h, pc, ilen, ob, rd, rs1, imm, npc):
             taken_pred = imm < 0
         else:
             taken_pred = t[ctr0 + idx] >= 2
+        # (free of branches on what the guest's branch did: the host would mispredict them as often)
+        bt = t[btgt + bi]
         if taken_pred:
-            if btb_hit:
-                pred = t[btgt + bi]
-            else:
-                pred = target
-                redirect = True
+            pred = bt if btb_hit else target
+        redirect = taken_pred and not btb_hit
         taken = npc == target and target != fall
-        if taken != taken_pred:
-            t[ht + T.HT_BP_COND_WRONG] += 1
+        t[ht + T.HT_BP_COND_WRONG] += 1 if taken != taken_pred else 0
         if kind != T.BP_STATIC:
             c = t[ctr0 + idx]
-            if taken:
-                if c < 3:
-                    t[ctr0 + idx] = c + 1
-            elif c > 0:
-                t[ctr0 + idx] = c - 1
+            t[ctr0 + idx] = (c + 1 if c < 3 else 3) if taken else (c - 1 if c > 0 else 0)
             if kind == T.BP_GSHARE:
                 t[bp + T.BPR_HIST] = ((hist << 1) | (1 if taken else 0)) & ((1 << t[hc + T.HC_HIST_BITS]) - 1)
-        if taken:
-            t[btag + bi] = pc
-            t[btgt + bi] = target
+        t[btag + bi] = pc if taken else t[btag + bi]  # (a taken branch enters the BTB)
+        t[btgt + bi] = target if taken else bt
         return pred, redirect
     link = rd == 1 or rd == 5
     if ob & T.OPB_JAL:
