@@ -160,6 +160,23 @@ def _time_hart_run(t, work, i, n):
     same_r = 0
     same_w = 0
     while i < n:
+        if ci >= 0 and lastf >= 0:
+            # the common case in a tight loop (few live values): a record of this hart fetched within
+            # its last line, without a data access, is a first-level hit (as below, counted at once)
+            j = i
+            while j < n:
+                r = _U(trb + j * L.TC_WORDS)
+                pc = work[r + _U(L.TC_FETCH_PA)]
+                if (pc >> shift) != lastf or ((pc + 3) >> shift) != lastf or work[r + _U(L.TC_MEM_ADDR)] >= 0 \
+                        or (work[r + _U(L.TC_INFO)] >> 56) != h:
+                    break
+                j += 1
+            same_f += j - i
+            cyc += (j - i) * hit_i
+            count += j - i
+            i = j
+            if i >= n:
+                break
         r = _U(trb + i * L.TC_WORDS)
         info = work[r + _U(L.TC_INFO)]
         if (info >> 56) != h:
