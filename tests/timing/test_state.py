@@ -37,6 +37,27 @@ def test_a_run_split_anywhere_equals_a_straight_run(cpu):
     assert split.tick == straight.tick
 
 
+@pytest.mark.parametrize("cpu", ["timing", "pipelined"])
+@pytest.mark.parametrize("guest", ["privtest", "fparith"])
+def test_a_traced_run_times_as_an_untraced_run(cpu, guest):
+    """The models read the kernel's compact records (the register written derived from the
+    decode, except for instructions that trapped); a traced run gets full records, compacted for
+    the model in Python: both must time the same, traps (privtest) and FP instructions illegal
+    while mstatus.FS is off or without F (fparith) included."""
+    import io
+
+    plain = boot_guest(guest, on(cpu))
+    run_to_end(plain, max_insts=300_000)
+    traced = boot_guest(guest, on(cpu))
+    trace = io.StringIO()
+    traced.enable_trace(trace)
+    run_to_end(traced, max_insts=300_000)
+    assert trace.getvalue().count("\n") == traced.instret
+    assert traced.digest() == plain.digest()
+    assert traced.tick == plain.tick
+    assert {n: v for n, v, _d, _u in plain.core.stats()} == {n: v for n, v, _d, _u in traced.core.stats()}
+
+
 def checkpoint(machine, library, at):
     taken = []
     run_to_end(machine, max_insts=at, triggers=[Trigger("inst", at)],
