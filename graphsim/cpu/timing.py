@@ -47,6 +47,7 @@ from .core import Core, Exit, _decoder_flags
 
 _U = np.uint64  # record indices as unsigned: no negative-index wrap-around code
 BATCH = 1 << 16  # instructions per timing batch (and records per kernel call)
+MAX_HARTS = 127  # harts a timing model times (layout.TC_INFO: the hart in bits 56-63, signed)
 INTRINSIC_EXITS = ("mmio", "m5op", "idle")  # exits the guest causes: batches end there
 
 _cachedir.use()
@@ -361,6 +362,10 @@ class TimedCore(Core):
         self.graph = graph
         self.cpu_components = [graph.components[n] for n in graph.cpus]
         self.hierarchy = Hierarchy.of(graph)
+        if len(self.cpu_components) > MAX_HARTS:  # (the compact record carries the hart in 7 bits)
+            cpu = self.cpu_components[0]
+            self.hierarchy.problems.append((cpu, "type", f"{cpu.kind} times at most {MAX_HARTS} harts; "
+                                                         f"this machine has {len(self.cpu_components)}"))
         self.hierarchy.raise_problems(graph)
         self.batch = BATCH
         config.quantum = self.cpu_components[0].params.quantum

@@ -58,6 +58,19 @@ def test_a_traced_run_times_as_an_untraced_run(cpu, guest):
     assert {n: v for n, v, _d, _u in plain.core.stats()} == {n: v for n, v, _d, _u in traced.core.stats()}
 
 
+def test_a_timing_model_refuses_more_harts_than_its_records_name():
+    from graphsim.config.loader import load_machine
+    from graphsim.errors import ConfigError
+    from graphsim.graph.elaborate import elaborate
+    from graphsim.sim.console import Console
+    from graphsim.sim.machine import Machine
+
+    many = ["components.cpu.type=cpu.timing", *(f"components.{c}.count=128" for c in ("cpu", "l1i", "l1d"))]
+    graph = elaborate(load_machine(CONFIGS / "virt-rv64-4hart.toml", many))
+    with pytest.raises(ConfigError, match="components.cpu.type: cpu.timing times at most 127 harts; this machine has 128"):
+        Machine(graph, {}, Console())
+
+
 def checkpoint(machine, library, at):
     taken = []
     run_to_end(machine, max_insts=at, triggers=[Trigger("inst", at)],
