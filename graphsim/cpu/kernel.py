@@ -641,7 +641,7 @@ def exec_fp(op, rd, imm, fa, fb, fc, xa, fcsr):
     return -1, FREG + rd, v, fl
 
 
-@njit(cache=True, nogil=True)  # (nogil: the block compiler's thread runs on meanwhile, graphsim/cpu/jit)
+@njit(cache=True)
 def run(harts, ram, dev, work, budget, until_tick, fp, rec):
     """Execute up to `budget` instructions (all harts); stop at until_tick (< 0: no limit).
     Returns an exit reason (layout.EXIT_*); details in the exit record.
@@ -850,8 +850,6 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
                     bkey = ro | kflags
                     if work[je + L.JE_PC] == pc and work[je + L.JE_KEY] == bkey:
                         fn = work[je + L.JE_FN]
-                        if work[je + L.JE_N] != -2:
-                            cand = 0  # (a block starts here: the next instruction is in it, not another start)
                         if fn != 0:
                             if work[je + L.JE_N] <= n - k:
                                 c = call_block(fn, st, ram, work, n - k, tlb, dctx, 0)
@@ -880,7 +878,6 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
                         work[je + L.JE_PC] = pc
                         work[je + L.JE_KEY] = bkey
                         work[je + L.JE_N] = 1
-                        cand = 0
                 w = np.int64(ram16[np.uint64(ro >> 1)]) & 0xFFFF  # (unsigned index: no wrap-around check)
                 if (w & 3) == 3:
                     if (pc & 0xFFF) != 0xFFE:
@@ -1215,7 +1212,7 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
             work[sl + L.SL_VALID] = 0  # not consumed: the access changed; drop the stale reply
         if exit_reason >= 0:
             return exit_reason
-        if jt != 0 and (work[jt + L.JT_QCOUNT] > 0 or work[jt + L.JT_READY] != 0):
+        if jt != 0 and work[jt + L.JT_QCOUNT] > 0:
             return L.EXIT_JIT
         # (work[C_DEBUG] is read again, not kept in a register across the hot loop)
         if rec is not None and work[L.C_DEBUG] != 0 and tron and ntrap == 0 and debug_watch(work, work[L.C_DEBUG], h, st[PC]):

@@ -149,9 +149,8 @@ BVH_WORDS = 3
 # taken branch or jump, the pc after a compiled block) is reached, in a
 # direct-mapped table keyed by (virtual pc, physical RAM offset, decoder flags
 # and whether data accesses translate). At JT_THRESH it queues the block and
-# ends the run at the slice's end (EXIT_JIT); Core.run hands the queue to the
-# compiler (graphsim/cpu/jit), which compiles it on a background thread, and runs
-# on; when blocks are ready the run ends again (JT_READY) and Core.run enters them.
+# ends the run at the slice's end (EXIT_JIT); Core.run compiles the queue
+# (graphsim/cpu/jit) and runs on.
 JT_MASK = 0  # table entries - 1
 JT_TABLE = 1  # offset of the table (JE_WORDS words per entry)
 JT_THRESH = 2  # executions before a block is queued
@@ -160,8 +159,7 @@ JT_QCAP = 4
 JT_Q = 5  # offset of the queue (JQ_WORDS words per block)
 JT_CALLS = 6  # calls of compiled blocks from the kernel (statistic)
 JT_INSNS = 7  # instructions executed in compiled blocks (statistic)
-JT_READY = 8  # set by the background compiler when queued blocks are compiled: end the run at the slice's end
-JT_WORDS = 9
+JT_WORDS = 8
 JE_PC = 0  # virtual pc of the block's first instruction (-1: free)
 JE_KEY = 1  # its RAM offset | data translation on << 39 | decoder flags << 40
 JE_FN = 2  # address of the compiled block (0: none)

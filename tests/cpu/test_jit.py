@@ -15,7 +15,6 @@ import pytest
 from graphsim.checkpoint.library import Library
 from graphsim.checkpoint.restore import plan_restore
 from graphsim.checkpoint.take import take_checkpoint
-from graphsim.cpu.jit import engine as blockjit
 from graphsim.isa.state import PC
 from graphsim.sim.machine import RunLimits, Trigger
 from tests.conftest import CONFIGS
@@ -28,12 +27,9 @@ INTEGER_RV64 = [n for n in TEST_GUESTS if GUESTS[n]["xlen"] == 64]
 def jit(monkeypatch):
     """Machines built inside the test get (on=True) or lack (on=False) the block compiler."""
 
-    def switch(on: bool, threshold: int = 8, background: bool = False):
+    def switch(on: bool, threshold: int = 8):
         monkeypatch.setenv("GRAPHSIM_JIT", "1" if on else "0")
         monkeypatch.setenv("GRAPHSIM_JIT_THRESHOLD", str(threshold))
-        # (on the calling thread unless asked: the tests check that compiled blocks ran, which on the
-        # background thread depends on the host's timing)
-        monkeypatch.setenv("GRAPHSIM_JIT_BACKGROUND", "1" if background else "0")
 
     return switch
 
@@ -88,28 +84,6 @@ def test_runs_split_anywhere_stop_at_the_same_instruction(name, step, jit):
         assert on.digest() == off.digest()
         if stops[0].reason == "exit":
             break
-    assert compiled_instructions(on) > 0
-
-
-@pytest.mark.parametrize("name,step", [("qsort", 7_919), ("selfmod", 5_003), ("smp", 3_331)])
-def test_blocks_compiled_in_the_background_change_nothing(name, step, jit):
-    """Blocks compiled on the background thread are entered whenever they are ready (here at
-    least after every run of `step` instructions): at every step the machine is where the
-    interpreter's is, with the same state."""
-    machines = []
-    for on in (False, True):
-        jit(on, background=True)
-        machines.append(boot_guest(name))
-    off, on = machines
-    for i in range(1, 400):
-        stops = [m.run(RunLimits(max_insts=i * step)) for m in machines]
-        assert stops[0].reason == stops[1].reason
-        assert on.instret == off.instret
-        assert [int(p) for p in on.core.harts[:, PC]] == [int(p) for p in off.core.harts[:, PC]]
-        assert on.digest() == off.digest()
-        if stops[0].reason == "exit":
-            break
-        blockjit.compiler().wait()
     assert compiled_instructions(on) > 0
 
 

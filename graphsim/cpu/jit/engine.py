@@ -1,17 +1,7 @@
 """Compiling the kernel's queue of hot blocks (Core.run calls `BlockJit.service`
 whenever the kernel returns EXIT_JIT).
 
-The blocks are found in RAM on the calling thread and compiled on a background
-thread (GRAPHSIM_JIT_BACKGROUND=0: on the calling thread, as they are queued)
-while the kernel runs on: `kernel.run` releases the GIL, and so does LLVM. A
-queued block is neither counted nor called until Core.run enters it in the
-kernel's table: the thread sets JT_READY, the kernel ends the run at the end of
-its slice, and `service` enters every finished block (only the calling thread
-writes the table). When a block starts running compiled therefore depends on the
-host's timing, but nothing else does: a compiled block computes what the
-interpreter computes, to the same instruction (docs/jit.md).
-
-All blocks handed over at once go into one LLVM module (one MCJIT finalisation
+All blocks of one service call go into one LLVM module (one MCJIT finalisation
 per batch). Compiled code is kept for the life of the process, shared by every
 Core: a block is identified by everything its code depends on (virtual pc, RAM
 offset and bytes, decoder flags, the machine's RAM window), so two machines
@@ -21,8 +11,6 @@ running the same guest share it.
 from __future__ import annotations
 
 import os
-import queue
-import threading
 import time
 
 import llvmlite.binding as llvm
@@ -41,12 +29,13 @@ QUEUE_CAP = 64
 # one and the long benchmarks lose < 10% (docs/jit.md). GRAPHSIM_JIT_THRESHOLD overrides it (the tests
 # use a low one, so that short guests run compiled code).
 THRESHOLD = 200_000
-
-
-def background() -> bool:
-    """GRAPHSIM_JIT_BACKGROUND=0 compiles on the calling thread (the tests that must see compiled code run
-    by a given instruction use it)."""
-    return os.environ.get("GRAPHSIM_JIT_BACKGROUND", "1") not in ("0", "off", "no", "false")
+# Long straight-line blocks pay back much sooner (each compiled instruction saves the same few ns, and a long
+# block is one entry check and one call per pass): the kernel queues a block every 1/STEPS of the threshold,
+# and a block of LONG_BLOCK instructions or more is compiled at its first step, the others once their steps
+# add up to the threshold. Linux's SHA-3 rounds (keccakf_round: 445 instructions without a branch, 36.9 M of
+# the boot's 138 M instructions in ~83,000 calls) are compiled that way, in ~40 ms.
+STEPS = 20
+LONG_BLOCK = 128
 
 
 def enabled_by_default() -> bool:
@@ -61,6 +50,11 @@ def threshold() -> int:
     return int(text)
 
 
+def step(executions: int) -> int:
+    """The executions the kernel counts before it queues a block (again): a STEPS-th of the threshold."""
+    return executions // STEPS if executions // STEPS >= 2 else executions
+
+
 def area_words() -> int:
     return L.JT_WORDS + TABLE_ENTRIES * L.JE_WORDS + QUEUE_CAP * L.JQ_WORDS
 
@@ -70,7 +64,7 @@ def init_area(work, base: int, executions: int):
     t = base + L.JT_WORDS
     work[base + L.JT_MASK] = TABLE_ENTRIES - 1
     work[base + L.JT_TABLE] = t
-    work[base + L.JT_THRESH] = executions
+    work[base + L.JT_THRESH] = step(executions)
     work[base + L.JT_QCOUNT] = 0
     work[base + L.JT_QCAP] = QUEUE_CAP
     work[base + L.JT_Q] = t + TABLE_ENTRIES * L.JE_WORDS
@@ -93,69 +87,13 @@ class _Compiler:
         self.ee = llvm.create_mcjit_compiler(llvm.parse_assembly(""), self.tm)
         self.blocks: dict = {}  # identity -> (address, instructions) or None (not compilable)
         self.serial = 0
-        self.seconds = 0.0  # CPU time spent translating and compiling (on whichever thread)
+        self.seconds = 0.0  # CPU time spent translating and compiling
         self.compiled = 0
-        self.waiting: set = set()  # identities handed to the thread and not compiled yet
-        self.ready_calls: list = []  # called when the batch being compiled is done
-        self.error: Exception | None = None
-        self.lock = threading.Lock()
-        self.jobs: queue.SimpleQueue = queue.SimpleQueue()
-        self.thread: threading.Thread | None = None
-        self.idle = threading.Event()
-        self.idle.set()
-
-    def submit(self, jobs):
-        """Compile jobs on the background thread."""
-        with self.lock:
-            jobs = [j for j in jobs if j[0] not in self.blocks and j[0] not in self.waiting]
-            if not jobs:
-                return
-            self.waiting.update(j[0] for j in jobs)
-            self.idle.clear()
-            if self.thread is None:
-                self.thread = threading.Thread(target=self._work, name="graphsim-blockjit", daemon=True)
-                self.thread.start()
-            self.jobs.put(jobs)
-
-    def notify(self, ready):
-        """Call ready() (from the thread) when the next batch is compiled, or now if none is waiting."""
-        with self.lock:
-            if self.waiting:
-                self.ready_calls.append(ready)
-                return
-        ready()
-
-    def wait(self):
-        """Until everything handed to the thread is compiled."""
-        self.idle.wait()
-
-    def _work(self):
-        try:  # (a lower priority for this thread only: on a busy machine the simulation goes first)
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-        except (AttributeError, OSError):
-            pass
-        while True:
-            jobs = self.jobs.get()
-            while not self.jobs.empty():  # (all that is waiting in one module)
-                jobs += self.jobs.get()
-            try:
-                self.compile(jobs)
-            except Exception as exc:  # (raised again on the simulation's thread, by BlockJit.service)
-                self.error = exc
-                for j in jobs:
-                    self.blocks.setdefault(j[0], None)
-            with self.lock:
-                self.waiting.difference_update(j[0] for j in jobs)
-                calls, self.ready_calls = self.ready_calls, []
-                if not self.waiting:
-                    self.idle.set()
-            for ready in calls:
-                ready()
 
     @global_compiler_lock  # (one LLVM user at a time: numba's compilations and ours, from any thread)
     def compile(self, jobs):
         """jobs: [(identity, insns, ro, code, rbase, rsize, key flags, table, mask)] -> fills self.blocks."""
-        t0 = time.thread_time()
+        t0 = time.process_time()
         names = []
         text = [f'target triple = "{self.tm.triple}"']
         for ident, *args in jobs:
@@ -169,7 +107,7 @@ class _Compiler:
         for ident, name, n in names:
             self.blocks[ident] = (self.ee.get_function_address(name), n)
         self.compiled += len(names)
-        self.seconds += time.thread_time() - t0
+        self.seconds += time.process_time() - t0
 
 
 _COMPILER: _Compiler | None = None
@@ -189,19 +127,16 @@ class BlockJit:
     def __init__(self, core, base: int):
         self.core = core
         self.base = base
-        self.background = background()
-        self.pending: list = []  # (pc, key, table entry, identity) queued and not entered yet
+        self.threshold = threshold()
+        self.counted: dict = {}  # (pc, key) -> (executions in the steps so far, block length) below the threshold
 
     def stats(self) -> dict:
         """Calls of compiled blocks from the kernel and the instructions they executed (chains included)."""
         w = self.core.work
         return {"calls": int(w[self.base + L.JT_CALLS]), "instructions": int(w[self.base + L.JT_INSNS])}
 
-    def _ready(self):
-        self.core.work[self.base + L.JT_READY] = 1
-
     def service(self):
-        """Hand the queued blocks to the compiler and enter the compiled ones in the kernel's table."""
+        """Compile the queued blocks and enter them in the kernel's table."""
         w = self.core.work
         ram = self.core.ram
         base = self.base
@@ -210,48 +145,45 @@ class BlockJit:
         table = int(w[base + L.JT_TABLE])
         mask = int(w[base + L.JT_MASK])
         comp = compiler()
-        if comp.error is not None:
-            raise comp.error
         q = int(w[base + L.JT_Q])
+        step_ = int(w[base + L.JT_THRESH])
+        pending = []
         jobs = []
         for i in range(int(w[base + L.JT_QCOUNT])):
             e = q + i * L.JQ_WORDS
             pc, key, je = int(w[e + L.JQ_PC]), int(w[e + L.JQ_KEY]), int(w[e + L.JQ_ENTRY])
             ro = key & KEY_RAM
             kflags = key & ~KEY_RAM
-            insns, code = find_block(ram, ro, pc, kflags >> KEY_FLAGS)  # (here: RAM changes while the kernel runs)
+            executions, length = self.counted.pop((pc, key), (0, -1))
+            executions += step_
+            found = length < 0
+            if found:
+                insns, code = find_block(ram, ro, pc, kflags >> KEY_FLAGS)
+                length = len(insns)
+            if 0 < length < LONG_BLOCK and executions < self.threshold:
+                if w[je + L.JE_PC] == pc and w[je + L.JE_KEY] == key:
+                    self.counted[(pc, key)] = (executions, length)
+                    w[je + L.JE_N] = 0  # (count another step)
+                continue
+            if not found:  # (the code in RAM now: it may have changed since the first step)
+                insns, code = find_block(ram, ro, pc, kflags >> KEY_FLAGS)
             ident = (pc, ro, kflags, code, rbase, rsize, table, mask)
-            self.pending.append((pc, key, je, ident))
+            pending.append((pc, key, je, ident))
             if ident in comp.blocks or any(j[0] == ident for j in jobs):
                 continue
             if not insns:
                 comp.blocks[ident] = None
             else:
                 jobs.append((ident, insns, ro, code, rbase, rsize, kflags, table, mask))
-        w[base + L.JT_QCOUNT] = 0
         if jobs:
-            if self.background:
-                comp.submit(jobs)
-            else:
-                comp.compile(jobs)
-        w[base + L.JT_READY] = 0  # (before looking: a batch finished from now on sets it again)
-        waiting = []
-        for item in self.pending:
-            pc, key, je, ident = item
-            got = comp.blocks.get(ident, False)
-            if got is False:
-                waiting.append(item)
-            elif w[je + L.JE_PC] != pc or w[je + L.JE_KEY] != key or w[je + L.JE_N] != -1:
+            comp.compile(jobs)
+        for pc, key, je, ident in pending:
+            if w[je + L.JE_PC] != pc or w[je + L.JE_KEY] != key:
                 continue  # the entry was taken over by another pc meanwhile
-            elif got is None:
+            got = comp.blocks[ident]
+            if got is None:
                 w[je + L.JE_N] = -2
             else:
                 w[je + L.JE_FN] = got[0]
                 w[je + L.JE_N] = got[1]
-        self.pending = waiting
-        if waiting:
-            comp.notify(self._ready)
-
-    def wait(self):
-        """Until every block handed to the compiler is compiled (the next run enters them at its first slice end)."""
-        compiler().wait()
+        w[base + L.JT_QCOUNT] = 0
