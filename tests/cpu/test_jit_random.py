@@ -126,3 +126,16 @@ def test_long_straight_line_blocks_compute_what_the_interpreter_computes(seed, m
     for key, on in results.items():
         assert on[:3] == off[:3], f"registers differ with {key} (seed {seed})"
         assert on[3] == off[3], f"memory differs with {key} (seed {seed})"
+
+
+def test_short_blocks_wait_for_the_whole_threshold_long_ones_do_not(monkeypatch):
+    """The kernel queues a block every twentieth of the threshold: a long straight-line body is
+    compiled at the first of those steps, a short block only when its steps add up to the
+    threshold (the loops here run 500 times: below a threshold of 2,000, above its step of 100)."""
+    monkeypatch.setenv("GRAPHSIM_JIT_THRESHOLD", "2000")
+    short = run_elf(assemble(random_program(1)), ram_size=1 << 20, max_insts=2_000_000, jit=True)
+    long = run_elf(assemble(random_program(1, length=200, branches=False, misaligned=0.0)), ram_size=1 << 20,
+                   max_insts=2_000_000, jit=True)
+    assert short.exit_code == long.exit_code == 0
+    assert short.core.jit_stats()["instructions"] == 0
+    assert long.core.jit_stats()["instructions"] > long.core.total_icount() // 2
