@@ -319,7 +319,7 @@ class _Block:
         ok = inram if ok is None else v(f"and i1 {ok}, {inram}")
         a = max(m[2] for m in members)  # (every offset is a multiple of its size: all aligned iff the base is)
         if a > 1:
-            al = v(f"and i64 {base}, {a - 1}")
+            al = v(f"and i64 {v(f'sub i64 {off}, {s64(lo)}')}, {a - 1}")  # (in RAM, as the single check)
             ok = v(f"and i1 {ok}, {v(f'icmp eq i64 {al}, 0')}")
         if any(m[3] for m in members):  # a store into this block's own code: the interpreter does it
             inside = v(f"and i1 {v(f'icmp sgt i64 {off}, {self.ro - span}')}, "
