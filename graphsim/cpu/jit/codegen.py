@@ -12,7 +12,9 @@ Every exit is exact: before an instruction it cannot finish on its fast path (a
 data-TLB miss, an access that is not an aligned RAM access, a store into the
 block's own code, a jalr to a misaligned target) it leaves with the count of
 instructions before it, their state written back and x[PC] at it; the
-interpreter then executes that instruction. At a normal exit the block looks the
+interpreter then executes that instruction (accesses through one register value are
+checked together at the first of them, which it may so leave before: see plan_groups).
+At a normal exit the block looks the
 next block up in the kernel's table and, if it is compiled and fits in the slice,
 jumps to it (a tail call: chains use no stack) — with data translation on, only
 on the same virtual page (whose RAM offset it knows); without, anywhere (the fetch
