@@ -33,7 +33,7 @@ ITERATIONS = 500  # (a slice is 10,000 instructions: blocks queued in one are co
 THRESHOLD = 8
 
 
-def random_program(seed: int, length: int = 80) -> str:
+def random_program(seed: int, length: int = 80, branches: bool = True, misaligned: float = 0.15) -> str:
     rng = random.Random(seed)
 
     def reg():
@@ -60,10 +60,10 @@ def random_program(seed: int, length: int = 80) -> str:
             lines.append(f"    lui {reg()}, {rng.randint(0, 0xFFFFF)}")
         elif kind < 0.82:
             op, size = rng.choice(list(LOADS.items()))
-            lines.append(f"    {op} {reg()}, {random_offset(rng, size)}(x3)")
-        elif kind < 0.93:
+            lines.append(f"    {op} {reg()}, {random_offset(rng, size, misaligned)}(x3)")
+        elif kind < 0.93 or not branches:
             op, size = rng.choice(list(STORES.items()))
-            lines.append(f"    {op} {src()}, {random_offset(rng, size)}(x3)")
+            lines.append(f"    {op} {src()}, {random_offset(rng, size, misaligned)}(x3)")
         else:  # a forward branch over one to three instructions, taken or not by the data
             label += 1
             lines.append(f"    {rng.choice(BRANCHES)} {src()}, {src()}, 1f")
@@ -75,10 +75,10 @@ def random_program(seed: int, length: int = 80) -> str:
     return "\n".join(lines) + "\n"
 
 
-def random_offset(rng: random.Random, size: int) -> int:
+def random_offset(rng: random.Random, size: int, misaligned: float = 0.15) -> int:
     """Mostly aligned offsets into the 4 KiB buffer from its middle, x3 (sometimes misaligned:
     the interpreter's case)."""
-    if rng.random() < 0.15:
+    if rng.random() < misaligned:
         return rng.randint(0, 4096 - size) - 2048
     return rng.randint(0, 4096 // size - 1) * size - 2048
 
@@ -105,3 +105,37 @@ def test_random_integer_blocks_compute_what_the_interpreter_computes(seed, monke
         assert on[:3] == off[:3], f"registers differ with {key} (seed {seed})"
         assert on[3] == off[3], f"memory differs with {key} (seed {seed})"
 
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_long_straight_line_blocks_compute_what_the_interpreter_computes(seed, monkeypatch):
+    """Bodies of ~200 instructions without a branch are one block (block.MAX_STRAIGHT), compiled at
+    the threshold's first step (engine.LONG_BLOCK), their accesses through x3 checked as groups (one
+    check for all accesses through a register value, codegen.plan_groups); a few are misaligned and
+    checked on their own."""
+    monkeypatch.setenv("GRAPHSIM_JIT_THRESHOLD", "2000")  # (steps of 100 executions; the loop runs 500 times)
+    elf = assemble(random_program(seed, length=200, branches=False, misaligned=0.02))
+    results = {}
+    for jit, chunk in ((False, 100_000_000), (True, 100_000_000), (True, 997)):
+        r = run_elf(elf, ram_size=1 << 20, max_insts=2_000_000, chunk=chunk, jit=jit)
+        assert r.exit_code == 0
+        results[(jit, chunk)] = final_state(r.core)
+        if jit:
+            assert r.core.jit_stats()["instructions"] > 0, "the body was never run compiled"
+    off = results[(False, 100_000_000)]
+    for key, on in results.items():
+        assert on[:3] == off[:3], f"registers differ with {key} (seed {seed})"
+        assert on[3] == off[3], f"memory differs with {key} (seed {seed})"
+
+
+def test_short_blocks_wait_for_the_whole_threshold_long_ones_do_not(monkeypatch):
+    """The kernel queues a block every twentieth of the threshold: a long straight-line body is
+    compiled at the first of those steps, a short block only when its steps add up to the
+    threshold (the loops here run 500 times: below a threshold of 2,000, above its step of 100)."""
+    monkeypatch.setenv("GRAPHSIM_JIT_THRESHOLD", "2000")
+    short = run_elf(assemble(random_program(1)), ram_size=1 << 20, max_insts=2_000_000, jit=True)
+    long = run_elf(assemble(random_program(1, length=200, branches=False, misaligned=0.0)), ram_size=1 << 20,
+                   max_insts=2_000_000, jit=True)
+    assert short.exit_code == long.exit_code == 0
+    assert short.core.jit_stats()["instructions"] == 0
+    assert long.core.jit_stats()["instructions"] > long.core.total_icount() // 2

@@ -4,7 +4,7 @@ A block starts at a hot pc and runs straight on through the instructions the
 compiled code covers (the RV64 integer ALU and M operations, integer loads and
 stores, auipc, branches and jumps), through conditional branches (their
 fall-through), ending after its first jump, before anything else (CSR and system instructions, AMOs, FP, illegal words),
-at the end of its 4 KiB page and at MAX_INSNS. Decoding uses the kernel's
+at the end of its 4 KiB page and at MAX_INSNS (MAX_STRAIGHT without a branch). Decoding uses the kernel's
 own decoder, so a block means exactly what the interpreter would execute.
 """
 
@@ -17,6 +17,10 @@ import numpy as np
 from ...isa import decoder_gen as D
 
 MAX_INSNS = 48
+# Straight-line code (no conditional branch) goes on to MAX_STRAIGHT: Linux's SHA-3 rounds are one block of
+# 445 instructions (engine.LONG_BLOCK). A block with a branch stays short, since a block that loops in place
+# runs another pass only while a whole block's length fits in the slice.
+MAX_STRAIGHT = 512
 
 # operations the compiled code covers (RV64 only: the RV32-only high products are not among them)
 COVERED = frozenset(
@@ -46,7 +50,8 @@ def find_block(ram: np.ndarray, ro: int, pc: int, hflags: int) -> tuple[list[Ins
     ialign = 0 if hflags & D.FLAG_C else 2
     page_end = (ro | 0xFFF) + 1
     o = ro
-    while len(insns) < MAX_INSNS and o + 2 <= page_end:
+    branched = False
+    while len(insns) < MAX_STRAIGHT and o + 2 <= page_end:
         w = int(ram[o]) | (int(ram[o + 1]) << 8)
         if w & 3 == 3:
             if o + 4 > page_end:
@@ -55,6 +60,9 @@ def find_block(ram: np.ndarray, ro: int, pc: int, hflags: int) -> tuple[list[Ins
         d = int(D.decode(np.int64(w), np.int64(hflags)))
         op = d & 0xFF
         if op not in COVERED:
+            break
+        branched = branched or op in BRANCHES
+        if len(insns) >= MAX_INSNS and branched:
             break
         ins = Insn(pc, 4 - ((d >> 22) & 2), op, (d >> 8) & 31, (d >> 13) & 31, (d >> 18) & 31, d >> 32)
         if (op in BRANCHES or op == D.OP_JAL) and (pc + ins.imm) & ialign:
