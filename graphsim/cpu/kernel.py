@@ -509,7 +509,7 @@ def bbv_add(work, bv, start, n):
     work[work[bv + L.BV_COUNTS] + i] += n
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def bbv_step(work, bv, h, pc, seq):
     """Profile one executed instruction at ``pc`` whose fall-through is ``seq``: a pc other than
     the previous instruction's fall-through starts a new block (and ends the previous one)."""
