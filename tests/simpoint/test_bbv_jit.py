@@ -37,11 +37,15 @@ def profile_with(monkeypatch, tmp_path, source: str, interval: int, on: bool, th
 
 
 # phases: integer, memory-bound and FP loops; qsort: short blocks, calls and returns; sieve: one hot
-# inner loop. The intervals are primes, so that their ends fall anywhere in blocks and loops.
-@pytest.mark.parametrize("guest,interval", [("phases", 100_003), ("qsort", 997), ("sieve", 4_999), ("hello", 7)])
-def test_profile_identical_with_and_without_the_block_compiler(monkeypatch, tmp_path, guest, interval):
-    off, prof_off = profile_with(monkeypatch, tmp_path, MACHINE, interval, False, kernel=elf(guest))
-    on, prof_on = profile_with(monkeypatch, tmp_path, MACHINE, interval, True, kernel=elf(guest))
+# inner loop; smp: four harts (one block-in-progress per hart); selfmod: code rewritten under compiled
+# blocks. The intervals are primes, so that their ends fall anywhere in blocks and loops.
+@pytest.mark.parametrize("machine,guest,interval", [
+    (MACHINE, "phases", 100_003), (MACHINE, "qsort", 997), (MACHINE, "sieve", 4_999), (MACHINE, "hello", 7),
+    (str(CONFIGS / "virt-rv64-4hart.toml"), "smp", 997), (MACHINE, "selfmod", 10_007)],
+    ids=["phases", "qsort", "sieve", "hello", "smp-4-harts", "selfmod"])
+def test_profile_identical_with_and_without_the_block_compiler(monkeypatch, tmp_path, machine, guest, interval):
+    off, prof_off = profile_with(monkeypatch, tmp_path, machine, interval, False, kernel=elf(guest))
+    on, prof_on = profile_with(monkeypatch, tmp_path, machine, interval, True, kernel=elf(guest))
     assert prof_off["compiled_insts"] == 0
     assert prof_on["compiled_insts"] > 0
     assert len(on) == len(off)
