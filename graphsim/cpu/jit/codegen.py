@@ -19,7 +19,8 @@ on the same virtual page (whose RAM offset it knows); without, anywhere (the fet
 does not translate either: privilege below M with satp bare, or M mode).
 The code bytes are compared with the ones the block was compiled from at every
 entry, so any writer to RAM (guest stores, DMA, checkpoint restore, a debugger)
-is seen without an invalidation protocol.
+is seen without an invalidation protocol. A block compiled for a basic-block profile
+(KEY_BBV; graphsim/simpoint) also counts its blocks, exactly as the interpreter does.
 """
 
 from __future__ import annotations
@@ -44,8 +45,9 @@ SHIFTS = {D.OP_SLLI: ("shl", True), D.OP_SRLI: ("lshr", True), D.OP_SRAI: ("ashr
 SHIFTS_W = {D.OP_SLLIW: ("shl", True), D.OP_SRLIW: ("lshr", True), D.OP_SRAIW: ("ashr", True),
             D.OP_SLLW: ("shl", False), D.OP_SRLW: ("lshr", False), D.OP_SRAW: ("ashr", False)}
 SETS = {D.OP_SLTI: ("slt", True), D.OP_SLTIU: ("ult", True), D.OP_SLT: ("slt", False), D.OP_SLTU: ("ult", False)}
-KEY_RAM = (1 << 38) - 1  # the table key (layout.JE_KEY): RAM offset | profiling << 38 | data translation on << 39
-KEY_BBV = 1 << 38  # | decoder flags << 40
+# the table key (layout.JE_KEY): RAM offset | profiling << 38 | data translation on << 39 | decoder flags << 40
+KEY_RAM = (1 << 38) - 1
+KEY_BBV = 1 << 38  # a block of a basic-block profile (graphsim/simpoint): it counts its blocks too
 KEY_DVM = 1 << 39
 KEY_FLAGS = 40
 
