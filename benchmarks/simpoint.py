@@ -9,7 +9,7 @@ profiling cost: the same region on plain cpu.atomic and with block counting, in 
 wall seconds, and the bound it puts on the end-to-end ratio (full detailed CPU time over
 the profile pass's CPU time).
 
-    .venv/bin/python benchmarks/simpoint.py [--guests sieve:50000,qsort:50000,phases:50000,phases_long:2000000]
+    .venv/bin/python benchmarks/simpoint.py [--guests sieve:50000,qsort:50000,phases:50000,phases_long:2000000] [--no-history]
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 
-from common import GUEST_BUILD, ROOT, emit, run_guest  # noqa: F401  (common sets sys.path)
+from common import GUEST_BUILD, ROOT, emit, record_history, run_guest  # noqa: F401  (common sets sys.path)
 
 from graphsim.checkpoint.library import Library  # noqa: E402
 from graphsim.simpoint.bbv import TABLE_ENTRIES, BlockCounter  # noqa: E402
@@ -75,11 +75,12 @@ def sampled(guest: str, interval: int, workdir: str) -> dict:
                            scheduler=None, workers=2, verify=False)
     seconds = time.perf_counter() - started
     with open(os.path.join(outdir, "profile.json"), encoding="utf-8") as f:
-        profile_seconds = json.load(f)["profile_seconds"]
+        prof = json.load(f)
     started = time.perf_counter()
     run_samples(outdir, cpu="pipelined", workers=2)
     runs_only = time.perf_counter() - started
-    return {"seconds": round(seconds, 2), "profile_seconds": profile_seconds,
+    return {"seconds": round(seconds, 2), "profile_seconds": prof["profile_seconds"],
+            "compiled_fraction": round(prof["compiled_insts"] / prof["region_insts"], 3),
             "runs_only_seconds": round(runs_only, 2), "report": report}
 
 
@@ -87,7 +88,9 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--guests", default="sieve:50000,qsort:50000,phases:50000,phases_long:2000000",
                         help="GUEST:INTERVAL,... (bare-metal guests of assets/guest/build)")
+    parser.add_argument("--no-history", action="store_true", help="do not append the run to benchmarks/history.jsonl")
     args = parser.parse_args()
+    load_before = os.getloadavg()
     out = {"benchmark": "simpoint", "machine": "configs/virt-rv64.toml, cpu.pipelined, L1I/L1D 32 KiB + L2 512 KiB",
            "load_before": [round(x, 2) for x in os.getloadavg()],
            "cores": os.cpu_count(), "guests": []}
@@ -105,6 +108,7 @@ def main() -> int:
                 "full_detailed_mips": full["mips"],
                 "sampled_seconds": s["seconds"], "speedup": round(full["seconds"] / s["seconds"], 2),
                 "sampled_profile_seconds": s["profile_seconds"],
+                "compiled_fraction": s["compiled_fraction"],
                 "dask_start_seconds": s["report"]["connect_seconds"],
                 "runs_only_seconds": s["runs_only_seconds"],
                 "runs_only_speedup": round(full["seconds"] / s["runs_only_seconds"], 2),
@@ -118,6 +122,8 @@ def main() -> int:
                 "profiling": cost})
             print(json.dumps(out["guests"][-1]), file=sys.stderr, flush=True)  # each guest as it finishes
     out["load_after"] = [round(x, 2) for x in os.getloadavg()]
+    if not args.no_history:
+        record_history(out, load_before)
     emit(out)
     return 0
 

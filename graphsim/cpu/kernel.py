@@ -509,7 +509,7 @@ def bbv_add(work, bv, start, n):
     work[work[bv + L.BV_COUNTS] + i] += n
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def bbv_step(work, bv, h, pc, seq):
     """Profile one executed instruction at ``pc`` whose fall-through is ``seq``: a pc other than
     the previous instruction's fall-through starts a new block (and ends the previous one)."""
@@ -658,7 +658,8 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
     given: the recording loop is compiled with the FP paths only).
     ``rec`` is None while neither the trace (work[C_TRACE_ON]), the basic-block profile
     (work[C_BBV]) nor a debugger's stops (work[C_DEBUG]) are on: that compilation has none of
-    their code, which frees registers in the hot loop (docs/speed.md). Otherwise any integer."""
+    their code, which frees registers in the hot loop (docs/speed.md). Otherwise any integer.
+    A profile without trace or debugger calls compiled blocks too, which count their own."""
     ram8 = ram.view(np.int8)
     ram16 = ram.view(np.int16)
     ram32 = ram.view(np.int32)
@@ -678,8 +679,8 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
         bv = work[L.C_BBV]
     trb = work[L.C_TRACE]
     trcap = work[L.C_TRACECAP]
-    jt = 0  # the block compiler's area (graphsim/cpu/jit): only in the lean loop
-    if rec is None:
+    jt = 0  # the block compiler's area (graphsim/cpu/jit): the lean loop, and a profile without trace or debugger
+    if rec is None or (bv != 0 and tron == 0 and work[L.C_DEBUG] == 0):  # (compiled blocks count their blocks)
         jt = work[L.C_JIT]
     jtab = work[jt + L.JT_TABLE] if jt != 0 else 0
     jmask = work[jt + L.JT_MASK] if jt != 0 else 0
@@ -811,6 +812,9 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
         jon = jt != 0 and (hflags & D.FLAG_RV64) != 0 and not xl32
         cand = 1 if jon and not resuming else 0
         kflags = (hflags << 40) | ((1 << 39) if dvm else 0)  # the table key's high bits (layout.JE_KEY)
+        if bv != 0:  # profiling: blocks that count themselves, on this hart's row
+            kflags |= 1 << 38
+            work[bv + L.BV_ROW] = work[bv + L.BV_HARTS] + h * L.BVH_WORDS
         pc = st[PC]
         fvpn = -1
         fbase = 0

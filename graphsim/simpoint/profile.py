@@ -141,6 +141,7 @@ def profile(workload: Workload, library: Library, outdir: str, interval: int, pr
         machine.stop_at_work_end = workload.work_region
         region_start = machine.instret
         counter = BlockCounter(machine.core)
+        compiled_before = _compiled_insts(machine)
         intervals: list[dict[int, int]] = []
         lengths: list[int] = []
         current: dict[int, int] = {}
@@ -161,6 +162,7 @@ def profile(workload: Workload, library: Library, outdir: str, interval: int, pr
                 break
         counter.stop()
         profile_seconds = time.perf_counter() - profile_started
+        compiled = _compiled_insts(machine) - compiled_before
         if stop.reason == "exit" and stop.exit_code != 0:
             raise SimpointError(f"{workload.describe()}: the guest exited with code {stop.exit_code}")
         if stop.reason not in ("exit", "work_end"):
@@ -187,9 +189,15 @@ def profile(workload: Workload, library: Library, outdir: str, interval: int, pr
         "blocks": [hex(pc & (2**64 - 1)) for pc in blocks],
         "seconds": round(time.perf_counter() - started, 3),
         "profile_seconds": round(profile_seconds, 3),
+        "compiled_insts": compiled,  # of the region's, run by the block compiler (docs/jit.md); the rest interpreted
     }
     write_json(os.path.join(outdir, PROFILE_FILE), result)
     return result
+
+
+def _compiled_insts(machine: Machine) -> int:
+    stats = machine.core.jit_stats()
+    return 0 if stats is None else stats["instructions"]
 
 
 def write_json(path: str, data: dict):

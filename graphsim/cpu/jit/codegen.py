@@ -21,7 +21,8 @@ on the same virtual page (whose RAM offset it knows); without, anywhere (the fet
 does not translate either: privilege below M with satp bare, or M mode).
 The code bytes are compared with the ones the block was compiled from at every
 entry, so any writer to RAM (guest stores, DMA, checkpoint restore, a debugger)
-is seen without an invalidation protocol.
+is seen without an invalidation protocol. A block compiled for a basic-block profile
+(KEY_BBV; graphsim/simpoint) also counts its blocks, exactly as the interpreter does.
 """
 
 from __future__ import annotations
@@ -46,7 +47,9 @@ SHIFTS = {D.OP_SLLI: ("shl", True), D.OP_SRLI: ("lshr", True), D.OP_SRAI: ("ashr
 SHIFTS_W = {D.OP_SLLIW: ("shl", True), D.OP_SRLIW: ("lshr", True), D.OP_SRAIW: ("ashr", True),
             D.OP_SLLW: ("shl", False), D.OP_SRLW: ("lshr", False), D.OP_SRAW: ("ashr", False)}
 SETS = {D.OP_SLTI: ("slt", True), D.OP_SLTIU: ("ult", True), D.OP_SLT: ("slt", False), D.OP_SLTU: ("ult", False)}
-KEY_RAM = (1 << 39) - 1  # the table key (layout.JE_KEY): RAM offset | data translation on << 39 | decoder flags << 40
+# the table key (layout.JE_KEY): RAM offset | profiling << 38 | data translation on << 39 | decoder flags << 40
+KEY_RAM = (1 << 38) - 1
+KEY_BBV = 1 << 38  # a block of a basic-block profile (graphsim/simpoint): it counts its blocks too
 KEY_DVM = 1 << 39
 KEY_FLAGS = 40
 
@@ -91,6 +94,7 @@ class _Block:
         self.rsize = rsize
         self.kflags = kflags
         self.dvm = bool(kflags & KEY_DVM)
+        self.bbv = bool(kflags & KEY_BBV)  # count basic-block vectors (graphsim/simpoint) as the kernel's bbv_step
         self.ialign = 0 if (kflags >> KEY_FLAGS) & D.FLAG_C else 2
         self.table = table
         self.mask = mask
@@ -98,7 +102,7 @@ class _Block:
         self.n = 0
         self.label = "entry"
         self.exits = []  # (label, pc, index, used, may chain, registers)
-        self.latches = []  # (label, registers)
+        self.latches = []  # (predecessor of head, label naming the pass's values, registers)
 
     def v(self, text: str) -> str:
         self.n += 1
@@ -173,6 +177,9 @@ class _Block:
             self.prefix_used.append(u)
             u |= used_bits(ins)
         self.full_used = u
+        self.enter = "pre"
+        if self.bbv:
+            self.bbv_enter()
         self.emit("br label %head")
         self.block("head")
         phi_at = len(self.out)
@@ -187,14 +194,81 @@ class _Block:
         last = insns[-1]
         if last.op not in ENDS and last.op not in BRANCHES:
             self.leave(str(s64(last.pc + last.length)), len(insns), True)
-        phis = [f"  %c = phi i64 [0, %pre]" + "".join(f", [%c{lab}, %{lab}]" for lab, _ in self.latches),
-                f"  %um = phi i64 [0, %pre]" + "".join(f", [%u{lab}, %{lab}]" for lab, _ in self.latches)]
+        en = self.enter
+        phis = [f"  %c = phi i64 [0, %{en}]" + "".join(f", [%c{lab}, %{p}]" for p, lab, _ in self.latches),
+                f"  %um = phi i64 [0, %{en}]" + "".join(f", [%u{lab}, %{p}]" for p, lab, _ in self.latches)]
         for r in written:
-            phis.append(f"  %h{r} = phi i64 [{init[r]}, %pre]" + "".join(f", [{regs[r]}, %{lab}]" for lab, regs in self.latches))
+            phis.append(f"  %h{r} = phi i64 [{init[r]}, %{en}]"
+                        + "".join(f", [{regs[r]}, %{p}]" for p, lab, regs in self.latches))
+        if self.bbv:
+            start = s64(insns[0].pc)
+            phis += [f"  %bs = phi i64 [%bse, %{en}]" + "".join(f", [{start}, %{p}]" for p, _, _ in self.latches),
+                     f"  %bn = phi i64 [%bne, %{en}]" + "".join(f", [0, %{p}]" for p, _, _ in self.latches),
+                     f"  %ba = phi i64 [0, %{en}]" + "".join(f", [%ba{lab}, %{p}]" for p, lab, _ in self.latches)]
         self.out[phi_at] = "\n".join(phis)
         self.exit_block()
         self.out.append("}")
+        if self.bbv:
+            self.out.append(bbv_add_ir(f"{self.name}.bbvadd"))
         return "\n".join(self.out)
+
+    # --- basic-block vectors (while profiling: kflags & KEY_BBV) ---
+    # The kernel's per-hart row (layout.BVH_*) holds the block in progress (its start pc and the
+    # instructions counted in it) and the pc that would continue it (the fall-through of the
+    # last instruction executed). An entry at another pc ends that block (added to the table as
+    # bbv_add does) and starts one here; each pass of the loop in place ends one at its latch;
+    # the exit stores the row back. Passes of the loop whose block started here are summed and
+    # added once at the exit: nothing else is added in between, so the table's order of first
+    # insertion (the profile's block numbering) is the kernel's.
+    def bbv_enter(self):
+        v = self.v
+        start = s64(self.insns[0].pc)
+        self.emit(f"%bv = load i64, ptr {v(f'getelementptr i64, ptr %work, i64 {L.C_BBV}')}")
+        rowp = v(f"getelementptr i64, ptr %work, i64 {v(f'add i64 %bv, {L.BV_ROW}')}")
+        row = v(f"load i64, ptr {rowp}")
+        self.emit(f"%brow = getelementptr i64, ptr %work, i64 {row}")
+        nxt = v(f"load i64, ptr {v(f'getelementptr i64, ptr %brow, i64 {L.BVH_NEXT}')}")
+        bs0 = v(f"load i64, ptr {v(f'getelementptr i64, ptr %brow, i64 {L.BVH_START}')}")
+        bn0 = v(f"load i64, ptr {v(f'getelementptr i64, ptr %brow, i64 {L.BVH_COUNT}')}")
+        self.emit(f"br i1 {v(f'icmp eq i64 {nxt}, {start}')}, label %benter, label %bnew")
+        self.block("bnew")
+        self.emit(f"call void @{self.name}.bbvadd(ptr %work, i64 %bv, i64 {bs0}, i64 {bn0})")
+        self.emit("br label %benter")
+        self.block("benter")
+        self.emit(f"%bse = phi i64 [{bs0}, %pre], [{start}, %bnew]")
+        self.emit(f"%bne = phi i64 [{bn0}, %pre], [0, %bnew]")
+        self.enter = "benter"
+
+    def bbv_latch(self, lab: str, count: int):
+        """On the edge back to head: the pass of count instructions ends the block in progress."""
+        start = s64(self.insns[0].pc)
+        self.block(f"bl{lab}")
+        self.emit(f"%bt{lab} = add i64 %bn, {count}")
+        self.emit(f"%bq{lab} = add i64 %ba, %bt{lab}")
+        self.emit(f"br i1 {self.v(f'icmp eq i64 %bs, {start}')}, label %bj{lab}, label %bf{lab}")
+        self.block(f"bf{lab}")
+        self.emit(f"call void @{self.name}.bbvadd(ptr %work, i64 %bv, i64 %bs, i64 %bt{lab})")
+        self.emit(f"br label %bj{lab}")
+        self.block(f"bj{lab}")
+        self.emit(f"%ba{lab} = phi i64 [%bq{lab}, %bl{lab}], [%ba, %bf{lab}]")
+        self.emit("br label %head")
+        return f"bj{lab}"
+
+    def bbv_exit(self, idx: str):
+        """At the exit (idx: instructions of the last pass): store the row, add the summed passes."""
+        ins = self.insns
+        nxt = self.v("phi i64 " + ", ".join(
+            f"[{s64(ins[e[2] - 1].pc + ins[e[2] - 1].length) if e[2] else s64(ins[0].pc)}, %{e[0]}]"
+            for e in self.exits))
+        self.emit(f"store i64 %bs, ptr {self.v(f'getelementptr i64, ptr %brow, i64 {L.BVH_START}')}")
+        self.emit(f"store i64 {self.v(f'add i64 %bn, {idx}')}, ptr "
+                  + self.v(f"getelementptr i64, ptr %brow, i64 {L.BVH_COUNT}"))
+        self.emit(f"store i64 {nxt}, ptr {self.v(f'getelementptr i64, ptr %brow, i64 {L.BVH_NEXT}')}")
+        self.emit(f"br i1 {self.v('icmp sgt i64 %ba, 0')}, label %bacc, label %out2")
+        self.block("bacc")
+        self.emit(f"call void @{self.name}.bbvadd(ptr %work, i64 %bv, i64 {s64(ins[0].pc)}, i64 %ba)")
+        self.emit("br label %out2")
+        self.block("out2")
 
     def exit_block(self):
         self.block("out")
@@ -208,6 +282,8 @@ class _Block:
         used = phi("i64", [str(e[3]) for e in ex])
         chain = phi("i1", ["true" if e[4] else "false" for e in ex])
         vals = [phi("i64", [e[5][r] for e in ex]) for r in self.written]
+        if self.bbv:
+            self.bbv_exit(idx)
         for r, val in zip(self.written, vals):
             self.emit(f"store i64 {val}, ptr " + self.v(f"getelementptr i64, ptr %x, i64 {r}"))
         self.emit(f"store i64 {pc}, ptr " + self.v(f"getelementptr i64, ptr %x, i64 {PC}"))
@@ -257,9 +333,9 @@ class _Block:
         self.out.append(f"  %u{lab} = or i64 %um, {used}")
         left = self.v("sub i64 %limit, %base")
         room = self.v(f"icmp sge i64 {self.v(f'sub i64 {left}, %c{lab}')}, {len(self.insns)}")
-        self.latches.append((lab, dict(self.cur)))
         self.exits.append((lab, str(s64(target)), count, used, True, dict(self.cur)))
-        self.emit(f"br i1 {room}, label %head, label %out")
+        self.emit(f"br i1 {room}, label %{f'bl{lab}' if self.bbv else 'head'}, label %out")
+        self.latches.append((self.bbv_latch(lab, count) if self.bbv else lab, lab, dict(self.cur)))
 
     def plan_groups(self):
         """Data accesses through the same register value (no write to the register between them), at
@@ -479,6 +555,62 @@ class _Block:
                 return v(f"select i1 {bz}, i64 -1, i64 {w(v(f'udiv i64 {au}, {safe}'))}")
             return v(f"select i1 {bz}, i64 {w(a)}, i64 {w(v(f'urem i64 {au}, {safe}'))}")
         raise ValueError(f"not covered: {D.OP_NAMES[op]}")
+
+
+def bbv_add_ir(name: str) -> str:
+    """A function adding n instructions to the block starting at pc ``start`` in the profile's table
+    (nothing if n <= 0): kernel.bbv_add, the same hash and probe sequence."""
+
+    def word(field: str, what: int) -> str:  # %field = work[bv + what]
+        return (f"  %{field}o = add i64 %bv, {what}\n  %{field}p = getelementptr i64, ptr %work, i64 %{field}o\n"
+                f"  %{field} = load i64, ptr %{field}p\n")
+
+    return (f"define internal void @{name}(ptr %work, i64 %bv, i64 %start, i64 %n) nounwind {{\n"
+            "entry:\n"
+            "  %has = icmp sgt i64 %n, 0\n"
+            "  br i1 %has, label %go, label %ret\n"
+            "go:\n"
+            + word("cap", L.BV_CAP) + word("keys", L.BV_KEYS) +
+            "  %mask = sub i64 %cap, 1\n"
+            "  %h1 = ashr i64 %start, 1\n"
+            "  %h2 = mul i64 %h1, -7046029254386353131\n"
+            "  %h3 = ashr i64 %h2, 24\n"
+            "  %i0 = and i64 %h3, %mask\n"
+            "  br label %probe\n"
+            "probe:\n"
+            "  %i = phi i64 [%i0, %go], [%inext, %next]\n"
+            "  %ko = add i64 %keys, %i\n"
+            "  %kp = getelementptr i64, ptr %work, i64 %ko\n"
+            "  %k = load i64, ptr %kp\n"
+            "  %hit = icmp eq i64 %k, %start\n"
+            "  br i1 %hit, label %add, label %miss\n"
+            "miss:\n"
+            "  %free = icmp eq i64 %k, -1\n"
+            "  br i1 %free, label %insert, label %next\n"
+            "next:\n"
+            "  %i1 = add i64 %i, 1\n"
+            "  %inext = and i64 %i1, %mask\n"
+            "  br label %probe\n"
+            "insert:\n"
+            "  store i64 %start, ptr %kp\n"
+            + word("used", L.BV_USED) + word("list", L.BV_LIST) +
+            "  %lo = add i64 %list, %used\n"
+            "  %lp = getelementptr i64, ptr %work, i64 %lo\n"
+            "  store i64 %i, ptr %lp\n"
+            "  %used1 = add i64 %used, 1\n"
+            "  store i64 %used1, ptr %usedp\n"
+            "  br label %add\n"
+            "add:\n"
+            + word("counts", L.BV_COUNTS) +
+            "  %co = add i64 %counts, %i\n"
+            "  %cp = getelementptr i64, ptr %work, i64 %co\n"
+            "  %c = load i64, ptr %cp\n"
+            "  %c1 = add i64 %c, %n\n"
+            "  store i64 %c1, ptr %cp\n"
+            "  br label %ret\n"
+            "ret:\n"
+            "  ret void\n"
+            "}")
 
 
 def block_ir(name: str, insns: list[Insn], ro: int, code: bytes, rbase: int, rsize: int, kflags: int, table: int,
