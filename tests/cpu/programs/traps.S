@@ -114,6 +114,7 @@ after_s2:
     csrr a0, mcause
     call puthex
     # --- timer interrupt ---
+    li s8, 0                  # cleared before the timer is armed: on a slow host it may fire at once
     li t0, 0x200bff8
     ld t1, 0(t0)              # mtime
     addi t1, t1, 100
@@ -122,7 +123,6 @@ after_s2:
     li t0, 0x80
     csrw mie, t0              # MTIE
     csrsi mstatus, 8
-    li s8, 0
 1:  wfi
     beqz s8, 1b
     csrr a0, mcause
