@@ -19,6 +19,7 @@ from ..checkpoint.restore import cpu_model_name
 from .checkpoints import take_sample_checkpoints
 from .cluster import CLUSTERS_FILE, CLUSTERS_VERSION
 from .cluster import cluster as cluster_intervals
+from .cluster import import_meanwhile
 from .profile import PROFILE_FILE, SimpointError, Workload, profile, say
 from .run import RESULTS_FILE, Cluster, DetailedRuns, format_report, run_samples
 
@@ -73,6 +74,7 @@ def _steps(workload, library, outdir, interval, max_k, k, seed, dims, samples, w
            scheduler, workers, verify, previous, start_cluster) -> dict:
     prof = existing_profile(outdir, workload, interval)
     if prof is None:
+        import_meanwhile()  # clustering follows
         say(f"profiling {workload.describe()} on cpu.atomic, intervals of {interval:,} instructions")
         prof = profile(workload, library, outdir, interval, progress=None)
         for name in (CLUSTERS_FILE, "checkpoints.json", RESULTS_FILE):
