@@ -31,7 +31,7 @@ import tomli_w
 
 from ..checkpoint.compat import diff, exit_code, machine_record
 from ..checkpoint.library import Library
-from ..checkpoint.restore import target_disks, target_graph
+from ..checkpoint.restore import cpu_model_name, target_disks, target_graph
 from ..devices.disk import image_identity
 from ..errors import GraphsimError
 from ..graph.dump import resolved_document
@@ -234,7 +234,7 @@ def run_samples(outdir: str, cpu: str = "pipelined", config: str | None = None, 
     read_profile(outdir)
     runs = DetailedRuns(outdir, cpu, config, overrides)
     runs.check(samples)
-    cluster = Cluster(scheduler, workers)
+    cluster = Cluster(scheduler, workers, ["atomic_warm", cpu_model_name(cpu)])  # loaded once, by the forkserver
     try:
         runs.start(cluster, verify)
         for sample in samples:
