@@ -37,6 +37,20 @@ CLUSTERS_FILE = "clusters.json"
 CLUSTERS_VERSION = 2  # 2: the second sample of a cluster comes from the other half of its span
 
 
+def import_meanwhile():
+    """Import scikit-learn (0.8 s of CPU, most of the clustering step's) in a background thread,
+    while this process profiles: numba loading the cached kernels and LLVM compiling blocks run
+    in foreign code without the GIL, so the import mostly fills that time instead of adding to it."""
+    import threading
+
+    def work():
+        import sklearn.cluster  # noqa: F401
+        import sklearn.random_projection  # noqa: F401
+        import threadpoolctl  # noqa: F401
+
+    threading.Thread(target=work, name="import-sklearn", daemon=True).start()
+
+
 def project(freq: np.ndarray, dims: int, seed: int) -> np.ndarray:
     from sklearn.random_projection import GaussianRandomProjection
 

@@ -5,8 +5,9 @@ changed is done again (and the ones after it). A directory holding another workl
 profile is refused.
 
 The passes overlap where they can on a machine of a few cores: the Dask workers start and
-load the compiled kernels while this process clusters and runs the checkpoint pass, and each
-sample's detailed run is submitted as soon as the checkpoint pass has taken its checkpoint.
+load the compiled kernels while this process profiles, scikit-learn is imported meanwhile,
+and each sample's detailed run is submitted as soon as the checkpoint pass has taken its
+checkpoint.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ..checkpoint.restore import cpu_model_name
 from .checkpoints import take_sample_checkpoints
 from .cluster import CLUSTERS_FILE, CLUSTERS_VERSION
 from .cluster import cluster as cluster_intervals
+from .cluster import import_meanwhile
 from .profile import PROFILE_FILE, SimpointError, Workload, profile, say
 from .run import RESULTS_FILE, Cluster, DetailedRuns, format_report, run_samples
 
@@ -72,7 +74,13 @@ def simpoint_flow(workload: Workload, library: Library, outdir: str, interval: i
 def _steps(workload, library, outdir, interval, max_k, k, seed, dims, samples, warmup, cpu, config, overrides,
            scheduler, workers, verify, previous, start_cluster) -> dict:
     prof = existing_profile(outdir, workload, interval)
+    # The workers start, and load the compiled kernels, while this process profiles: they are forked
+    # from one forkserver that loads the kernels once (0.8 s of CPU on the other core), and the flow
+    # ended 0.7-0.8 s sooner on phases_long than with the workers started after the profile (two A/B
+    # pairs at load 0.7-1.5). Two spawned workers, loading them each, had taken the profile's cores.
+    cluster = start_cluster()
     if prof is None:
+        import_meanwhile()  # clustering follows
         say(f"profiling {workload.describe()} on cpu.atomic, intervals of {interval:,} instructions")
         prof = profile(workload, library, outdir, interval, progress=None)
         for name in (CLUSTERS_FILE, "checkpoints.json", RESULTS_FILE):
@@ -81,10 +89,6 @@ def _steps(workload, library, outdir, interval, max_k, k, seed, dims, samples, w
         previous = None
     else:
         say(f"profile: reusing {os.path.join(outdir, PROFILE_FILE)}")
-    # The workers start, and load the compiled kernels, while this process clusters and takes the
-    # checkpoints. (Started before the profile, they took the cores the profile needed: with the block
-    # compiler the profile is a second or two, and the flow ended 1-3 s later that way.)
-    cluster = start_cluster()
     say(f"profile: {len(prof['interval_insts'])} intervals, {prof['region_insts']:,} instructions "
         f"({prof['profile_seconds']:.1f} s); start checkpoint {prof['start_checkpoint']}")
     options = {"max_k": max_k, "k": k, "dims": dims, "seed": seed, "bic_threshold": 0.9, "init": 5, "tolerance": 0.05,

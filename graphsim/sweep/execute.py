@@ -96,11 +96,13 @@ QUIET_WORKERS = {"distributed.worker.profile.enabled": False,
                  "distributed.worker.memory.monitor-interval": "1s"}
 
 
-def _connect(scheduler: str | None, workers: int | None):
-    """A Dask client: to ``scheduler``, or to a new LocalCluster of worker processes."""
+def _connect(scheduler: str | None, workers: int | None, models=()):
+    """A Dask client: to ``scheduler``, or to a new LocalCluster of worker processes forked from a
+    forkserver that has loaded the kernels of ``models`` (graphsim/sweep/forkserver.py)."""
     try:
         import dask
         from distributed import Client, LocalCluster
+        from distributed.utils import get_mp_context
     except ImportError as exc:
         raise SweepError(f"sweeps run on Dask: pip install 'dask[distributed]' ({exc})") from None
     if scheduler:
@@ -108,9 +110,16 @@ def _connect(scheduler: str | None, workers: int | None):
             return Client(scheduler, timeout="20s"), None
         except (OSError, TimeoutError) as exc:
             raise SweepError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
-    with warnings.catch_warnings(), dask.config.set(QUIET_WORKERS):
+    with warnings.catch_warnings(), dask.config.set(QUIET_WORKERS), \
+            dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
         # its HTTP server moves off a port in use (another cluster's) by itself
         warnings.filterwarnings("ignore", message="Port .* is already in use")
+        # Dask names what its forkserver preloads the first time it is asked (once per process);
+        # ours replaces that list. The forkserver starts with the first worker and serves every
+        # cluster of this process after: it reads the models now, and a later cluster's other
+        # models are loaded by its workers. (A worker Dask restarts after this block is spawned.)
+        get_mp_context().set_forkserver_preload(["distributed", "graphsim.sweep.forkserver"])
+        os.environ["GRAPHSIM_PRELOAD_MODELS"] = ",".join(models)
         cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
                                dashboard_address=None, silence_logs=40)
     return Client(cluster), cluster
@@ -150,7 +159,7 @@ class Cluster:
         from .worker import prepare_models
 
         try:
-            client, cluster = _connect(scheduler, workers)
+            client, cluster = _connect(scheduler, workers, models)
             if models:  # (freezing what a worker holds is for workers of our own, which end with the run)
                 client.run(prepare_models, list(models), cluster is not None)
             self._result = (client, cluster, time.perf_counter() - self.started)
