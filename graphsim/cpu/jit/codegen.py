@@ -361,6 +361,26 @@ class _Block:
                 for m in members:
                     self.group_of[m[0]] = members
 
+    def tlb_entry(self, vpn: str, acc: int) -> tuple[str, str]:
+        """The data TLB's entry for page number vpn and this kind of access, as the interpreter's hit path:
+        (whether it hits, its page's physical address)."""
+        v = self.v
+        ix = v(f"add i64 {v(f'and i64 {vpn}, {MMU.TLB_ENTRIES - 1}')}, {acc * MMU.TLB_ENTRIES}")
+        ti = v(f"add i64 %tlb, {v(f'shl i64 {ix}, 1')}")
+        tp = v(f"getelementptr i64, ptr %work, i64 {ti}")
+        tag = v(f"load i64, ptr {tp}")
+        page = v(f"load i64, ptr {v(f'getelementptr i64, ptr {tp}, i64 1')}")
+        want = v(f"or i64 {v(f'shl i64 {vpn}, 3')}, %dctx")
+        return v(f"icmp eq i64 {tag}, {want}"), page
+
+    def outside_own_code(self, off: str, span: int) -> str:
+        """Whether a store of span bytes at RAM offset off misses this block's own code (a store into it is
+        left to the interpreter)."""
+        v = self.v
+        inside = v(f"and i1 {v(f'icmp sgt i64 {off}, {self.ro - span}')}, "
+                   f"{v(f'icmp slt i64 {off}, {self.ro + len(self.code)}')}")
+        return v(f"xor i1 {inside}, true")
+
     def group_check(self, i: int, ins: Insn, members: list):
         """At a group's first access: leave unless every access of the group can be done on the fast path."""
         v = self.v
@@ -374,18 +394,12 @@ class _Block:
             end = v(f"add i64 {base}, {s64(lo + span - 1)}")
             last = v(f"ashr i64 {end}, 12")
             ok = v(f"icmp eq i64 {vpn}, {last}")
-            ix = v(f"and i64 {vpn}, {MMU.TLB_ENTRIES - 1}")
-            want = v(f"or i64 {v(f'shl i64 {vpn}, 3')}, %dctx")
             page = None
             for acc, present in ((MMU.ACC_LOAD, any(not m[3] for m in members)), (MMU.ACC_STORE, any(m[3] for m in members))):
                 if not present:
                     continue
-                kind = v(f"add i64 {ix}, {acc * MMU.TLB_ENTRIES}")
-                ti = v(f"add i64 %tlb, {v(f'shl i64 {kind}, 1')}")
-                tp = v(f"getelementptr i64, ptr %work, i64 {ti}")
-                tag = v(f"load i64, ptr {tp}")
-                ok = v(f"and i1 {ok}, {v(f'icmp eq i64 {tag}, {want}')}")
-                pg = v(f"load i64, ptr {v(f'getelementptr i64, ptr {tp}, i64 1')}")
+                hit, pg = self.tlb_entry(vpn, acc)
+                ok = v(f"and i1 {ok}, {hit}")
                 if page is not None:  # (loads and stores: the two entries must map the page alike, as they do
                     ok = v(f"and i1 {ok}, {v(f'icmp eq i64 {pg}, {page}')}")  # unless a stale one was kept)
                 page = pg
@@ -399,10 +413,8 @@ class _Block:
         if a > 1:
             al = v(f"and i64 {v(f'sub i64 {off}, {s64(lo)}')}, {a - 1}")  # (in RAM, as the single check)
             ok = v(f"and i1 {ok}, {v(f'icmp eq i64 {al}, 0')}")
-        if any(m[3] for m in members):  # a store into this block's own code: the interpreter does it
-            inside = v(f"and i1 {v(f'icmp sgt i64 {off}, {self.ro - span}')}, "
-                       f"{v(f'icmp slt i64 {off}, {self.ro + len(self.code)}')}")
-            ok = v(f"and i1 {ok}, {v(f'xor i1 {inside}, true')}")
+        if any(m[3] for m in members):
+            ok = v(f"and i1 {ok}, {self.outside_own_code(off, span)}")
         self.side_exit(ok, i)
         self.group_off[members[0][0]] = (off, lo)
 
@@ -418,15 +430,7 @@ class _Block:
             return v(f"getelementptr i8, ptr %ram, i64 {at}")
         va = v(f"add i64 {self.reg(ins.rs1)}, {s64(ins.imm)}")
         if self.dvm:  # the TLB's hit path, as the interpreter's
-            vpn = v(f"ashr i64 {va}, 12")
-            ix = v(f"and i64 {vpn}, {MMU.TLB_ENTRIES - 1}")
-            ix = v(f"add i64 {ix}, {acc * MMU.TLB_ENTRIES}")
-            ti = v(f"add i64 %tlb, {v(f'shl i64 {ix}, 1')}")
-            tp = v(f"getelementptr i64, ptr %work, i64 {ti}")
-            tag = v(f"load i64, ptr {tp}")
-            page = v(f"load i64, ptr {v(f'getelementptr i64, ptr {tp}, i64 1')}")
-            want = v(f"or i64 {v(f'shl i64 {vpn}, 3')}, %dctx")
-            hit = v(f"icmp eq i64 {tag}, {want}")
+            hit, page = self.tlb_entry(v(f"ashr i64 {va}, 12"), acc)
             pa = v(f"or i64 {page}, {v(f'and i64 {va}, 4095')}")
         else:
             pa = va
@@ -437,10 +441,8 @@ class _Block:
         if size > 1:
             al = v(f"and i64 {off}, {size - 1}")
             ok = v(f"and i1 {ok}, {v(f'icmp eq i64 {al}, 0')}")
-        if acc == MMU.ACC_STORE:  # a store into this block's own code: the interpreter does it
-            inside = v(f"and i1 {v(f'icmp sgt i64 {off}, {self.ro - size}')}, "
-                       f"{v(f'icmp slt i64 {off}, {self.ro + len(self.code)}')}")
-            ok = v(f"and i1 {ok}, {v(f'xor i1 {inside}, true')}")
+        if acc == MMU.ACC_STORE:
+            ok = v(f"and i1 {ok}, {self.outside_own_code(off, size)}")
         self.side_exit(ok, i)
         return v(f"getelementptr i8, ptr %ram, i64 {off}")
 
