@@ -337,7 +337,12 @@ class Core:
         if self.work[L.C_RXQCOUNT]:
             self._kernel.uart_pull_host(self.harts, self.dev, self.work)
         w = self.work
-        rec = 1 if w[L.C_TRACE_ON] or w[L.C_BBV] or w[L.C_DEBUG] else None  # (kernel.run: None compiles the lean loop)
+        # kernel.run: None compiles the lean loop; an integer the recording loop; a float the recording loop
+        # that also calls compiled blocks, for a basic-block profile alone (kernel.calls_blocks_while_recording)
+        if w[L.C_TRACE_ON] or w[L.C_DEBUG]:
+            rec = 1
+        else:
+            rec = 1.0 if w[L.C_BBV] else None
         # The recording loop is compiled only with the FP paths (one compilation less, ~5 s cold): on
         # harts without F it runs exactly as without them, since their decode flags lack F/D (every
         # FP encoding is illegal) and misa.F and mstatus.FS stay 0 (_legalise_fp, csr_write).

@@ -32,6 +32,8 @@ mcycle) but not retired (minstret).
 from ..isa import _jitcache  # noqa: F401  (must precede @njit: keyed cache dir)
 import numpy as np
 from numba import njit
+from numba.core import types
+from numba.extending import overload
 
 from ..devices import clint as CL
 from ..devices import plic as PL
@@ -509,6 +511,20 @@ def bbv_add(work, bv, start, n):
     work[work[bv + L.BV_COUNTS] + i] += n
 
 
+def calls_blocks_while_recording(rec) -> bool:
+    """Whether this compilation of the recording loop calls compiled blocks: the one for a basic-block
+    profile without trace or debugger (Core.run passes a float ``rec`` for it), whose blocks count
+    themselves. A constant of the compilation, so the loop the timing models and the debugger run has
+    none of the block-call code (it cost cpu.timing ~7 %)."""
+    return isinstance(rec, float)
+
+
+@overload(calls_blocks_while_recording)
+def _calls_blocks_while_recording(rec):
+    calls = isinstance(rec, types.Float)
+    return lambda rec: calls
+
+
 @njit(cache=True, inline='always')
 def bbv_step(work, bv, h, pc, seq):
     """Profile one executed instruction at ``pc`` whose fall-through is ``seq``: a pc other than
@@ -659,7 +675,8 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
     ``rec`` is None while neither the trace (work[C_TRACE_ON]), the basic-block profile
     (work[C_BBV]) nor a debugger's stops (work[C_DEBUG]) are on: that compilation has none of
     their code, which frees registers in the hot loop (docs/speed.md). Otherwise any integer.
-    A profile without trace or debugger calls compiled blocks too, which count their own."""
+    A profile without trace or debugger (a float ``rec``: its own compilation) calls compiled blocks too,
+    which count their own."""
     ram8 = ram.view(np.int8)
     ram16 = ram.view(np.int16)
     ram32 = ram.view(np.int32)
@@ -680,7 +697,7 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
     trb = work[L.C_TRACE]
     trcap = work[L.C_TRACECAP]
     jt = 0  # the block compiler's area (graphsim/cpu/jit): the lean loop, and a profile without trace or debugger
-    if rec is None or (bv != 0 and tron == 0 and work[L.C_DEBUG] == 0):  # (compiled blocks count their blocks)
+    if rec is None or (calls_blocks_while_recording(rec) and bv != 0 and tron == 0 and work[L.C_DEBUG] == 0):
         jt = work[L.C_JIT]
     jtab = work[jt + L.JT_TABLE] if jt != 0 else 0
     jmask = work[jt + L.JT_MASK] if jt != 0 else 0

@@ -192,6 +192,12 @@ def _warm_up_machine(kind: str, isa: str):
         machine.core.plic_set_line(1, False)
         machine.core.harts[0, S.PC] = machine.ram_base
         machine.run(RunLimits(max_insts=5_000))
+        if kind == "cpu.atomic":  # a basic-block profile (graphsim simpoint) has a compilation of its own
+            from ..simpoint.bbv import BlockCounter
+
+            counter = BlockCounter(machine.core)
+            machine.run(RunLimits(max_insts=1_000))
+            counter.stop()
         machine.drain()
         state = machine.save_state()
         machine.load_state(state)
