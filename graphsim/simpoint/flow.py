@@ -56,29 +56,22 @@ def simpoint_flow(workload: Workload, library: Library, outdir: str, interval: i
     wanted = {"cpu": cpu, "config": config, "set": list(overrides)}
     reusable = bool(previous) and {k_: previous.get(k_) for k_ in wanted} == wanted and \
         bool(previous.get("verify") or not verify)
-    started = []
-
-    def start_cluster() -> Cluster | None:
-        if not reusable and not started:
-            started.append(Cluster(scheduler, workers, ["atomic_warm", cpu_model_name(cpu)]))
-        return started[0] if started else None
-
-    try:
-        return _steps(workload, library, outdir, interval, max_k, k, seed, dims, samples, warmup, cpu, config,
-                      overrides, scheduler, workers, verify, previous if reusable else None, start_cluster)
-    finally:
-        for cluster in started:
-            cluster.close()
-
-
-def _steps(workload, library, outdir, interval, max_k, k, seed, dims, samples, warmup, cpu, config, overrides,
-           scheduler, workers, verify, previous, start_cluster) -> dict:
-    prof = existing_profile(outdir, workload, interval)
+    prof = existing_profile(outdir, workload, interval)  # (a bad --outdir is refused before Dask starts)
     # The workers start, and load the compiled kernels, while this process profiles: they are forked
     # from one forkserver that loads the kernels once (0.8 s of CPU on the other core), and the flow
     # ended 0.7-0.8 s sooner on phases_long than with the workers started after the profile (two A/B
     # pairs at load 0.7-1.5). Two spawned workers, loading them each, had taken the profile's cores.
-    cluster = start_cluster()
+    cluster = None if reusable else Cluster(scheduler, workers, ["atomic_warm", cpu_model_name(cpu)])
+    try:
+        return _steps(workload, library, outdir, interval, max_k, k, seed, dims, samples, warmup, cpu, config,
+                      overrides, scheduler, workers, verify, previous if reusable else None, prof, cluster)
+    finally:
+        if cluster is not None:
+            cluster.close()
+
+
+def _steps(workload, library, outdir, interval, max_k, k, seed, dims, samples, warmup, cpu, config, overrides,
+           scheduler, workers, verify, previous, prof, cluster) -> dict:
     if prof is None:
         import_meanwhile()  # clustering follows
         say(f"profiling {workload.describe()} on cpu.atomic, intervals of {interval:,} instructions")
