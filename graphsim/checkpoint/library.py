@@ -119,7 +119,9 @@ def library_for(ref: str, root: str | None) -> "Library":
 
 
 class Library:
-    def __init__(self, root: str | None = None, create: bool = True):
+    def __init__(self, root: str | None = None, create: bool = True, index: bool = True):
+        """``index`` False: a reader that goes to checkpoints by id (or directory) alone, without
+        opening or bringing up to date the SQLite index (a sweep worker reading the client's library)."""
         self.root = os.path.abspath(root or default_library())
         self.checkpoints_dir = os.path.join(self.root, "checkpoints")
         if not os.path.isdir(self.checkpoints_dir):
@@ -129,6 +131,9 @@ class Library:
         self.store = ChunkStore(os.path.join(self.root, "chunks"))
         self.damaged: dict[str, str] = {}  # id → why its manifest could not be read
         self._seen_mtime: dict[str, int] = {}  # id → manifest mtime when this process last read it
+        self._db = None
+        if not index:
+            return
         try:
             self._open_index()
         except sqlite3.DatabaseError:
@@ -146,7 +151,8 @@ class Library:
         self.sync_index()
 
     def close(self):
-        self._db.close()
+        if self._db is not None:
+            self._db.close()
 
     @contextlib.contextmanager
     def _locked(self, exclusive: bool):
@@ -382,7 +388,12 @@ class Library:
         tar.addfile(info, io.BytesIO(data))
 
     def import_(self, archive: str, kinds: dict) -> str:
-        """Add an exported checkpoint; it is verified completely before it becomes visible.
+        """Add an exported checkpoint; it is verified completely before it becomes visible."""
+        return self.import_verified(archive, kinds)[0]
+
+    def import_verified(self, archive: str, kinds: dict) -> tuple[str, dict, SavedState]:
+        """``import_``, returning also the manifest and state it verified (read from the archive's
+        own bytes, so a restore in this process need not read and verify them again).
 
         The archive is read as a stream whose size is bounded by what its manifest (the first
         member) declares; only regular files named as the manifest's own chunks are taken, and any
@@ -401,7 +412,7 @@ class Library:
             if os.path.lexists(self.path(cpt_id)):
                 raise LibraryError(f"{archive}: checkpoint {cpt_id} is already in the library")
             staged = ChunkStore(os.path.join(tmp, "chunks"))
-            read_state(os.path.join(tmp, cpt_id), staged, manifest, kinds)  # verify everything first
+            state = read_state(os.path.join(tmp, cpt_id), staged, manifest, kinds)  # verify everything first
             batch = ChunkBatch(self.store)
             try:
                 for digest, size in chunk_sizes(manifest).items():
@@ -415,7 +426,7 @@ class Library:
             fsync_dir(self.checkpoints_dir)
         self._insert(manifest)
         self._db.commit()
-        return cpt_id
+        return cpt_id, manifest, state
 
     @staticmethod
     def _unpack(archive: str, raw, tmp: str) -> tuple[str, dict]:

@@ -1,6 +1,7 @@
 """`graphsim simpoint run`: every sample restored on the chosen CPU model and caches, in
-parallel on Dask (as sweep points: each checkpoint shipped to the workers as its exported
-file, graphsim/sweep/worker.py's `run_point`), then combined.
+parallel on Dask (as sweep points, graphsim/sweep/worker.py's `run_point`: a worker that sees
+this library restores each sample straight from it, any other is shipped the checkpoint as
+its exported file), then combined.
 
 Each sample warms up functionally on cpu.atomic_warm (caches' tags, replacement and
 prefetchers, the branch predictor) for its warm-up, switches to the measured model and runs its interval. The
@@ -37,7 +38,7 @@ from ..errors import GraphsimError
 from ..graph.dump import resolved_document
 from ..mem.hierarchy import check_hierarchy
 from ..sweep.execute import Cluster
-from ..sweep.worker import run_point
+from ..sweep.worker import manifest_sha256, run_point
 from .checkpoints import CHECKPOINTS_FILE, check_start
 from .profile import SimpointError, read_profile, write_json
 
@@ -123,9 +124,18 @@ def truth(m: dict) -> dict:
 
 class DetailedRuns:
     """The detailed runs of one profile on Dask: each sample is submitted as soon as it is known
-    (``submit``; the checkpoint pass submits each as it takes it), ``finish`` collects and combines."""
+    (``submit``; the checkpoint pass submits each as it takes it), ``finish`` collects and combines.
 
-    def __init__(self, outdir: str, cpu: str = "pipelined", config: str | None = None, overrides=()):
+    A task first goes without the checkpoint, naming this library (``shared_root``, the path the
+    workers are to look in) and its manifest's SHA-256: a worker on this host, or sharing the
+    filesystem, restores from the library, which spares the export here (the export verifies
+    the whole checkpoint again) and the import there, and 3.5 MB per task on phases_long. A worker
+    that does not see it, or sees another or a damaged copy, answers so and the task is sent again
+    with the exported checkpoint; once a worker has not seen the library at all, every later task
+    is shipped at once. ``shared_root`` None ships every task."""
+
+    def __init__(self, outdir: str, cpu: str = "pipelined", config: str | None = None, overrides=(),
+                 share_library: bool = True):
         self.started = time.perf_counter()
         self.outdir, self.cpu, self.config, self.overrides = outdir, cpu, config, list(overrides)
         self.prof = read_profile(outdir)
@@ -135,9 +145,12 @@ class DetailedRuns:
         # the target machine, checked against the start checkpoint's compatibility record before anything runs
         self.machine_toml, self.disk_paths = _target(self.library, self.start_id, config, self.overrides, cpu)
         self.disk_hashes = {name: image_identity(p)["sha256"] for name, p in self.disk_paths.items()}
+        self.shared_root = self.library.root if share_library else None
         self.cluster: Cluster | None = None
         self.jobs: list[tuple[str, dict | None]] = []
         self.futures = {}
+        self.tasks: dict[str, dict] = {}
+        self.shipped = 0  # tasks sent with the exported checkpoint
         self._files = None
 
     def start(self, cluster: Cluster, verify: bool = False):
@@ -166,39 +179,58 @@ class DetailedRuns:
                                 self.disk_hashes, sample["insts"], sample["warmup"]), sample)
 
     def _submit(self, key: str, task: dict, sample: dict | None):
+        self.futures[self._send(key, task)] = key
+        self.tasks[key] = task
+        self.jobs.append((key, sample))
+
+    def _send(self, key: str, task: dict, ship: bool = False):
         client = self.cluster.client()
         if self._files is None:
             self._files = {}
             for name, sha in self.disk_hashes.items():
                 with open(self.disk_paths[name], "rb") as f:
                     self._files[sha] = client.scatter(f.read())
-        with tempfile.TemporaryDirectory(prefix="graphsim-simpoint-") as tmp:
-            archive = os.path.join(tmp, "checkpoint.tar")
-            self.library.export(task["checkpoint"], archive)
-            with open(archive, "rb") as f:
-                data = f.read()
-        # The archive travels with the task (3.5 MB on phases_long), not scattered first: a scatter is a
-        # blocking round trip to a worker whose event loop waits for the GIL its running sample holds
-        # (on phases_long 17 of them cost the checkpoint pass 0.6 s of the client's CPU).
-        future = client.submit(run_point, task, data, hashlib.sha256(data).hexdigest(), self._files,
-                               pure=False, key=f"graphsim-simpoint-{self.start_id}-{key}-{time.time_ns()}")
-        self.futures[future] = key
-        self.jobs.append((key, sample))
+        data, sha = None, ""
+        if ship or self.shared_root is None:
+            with tempfile.TemporaryDirectory(prefix="graphsim-simpoint-") as tmp:
+                archive = os.path.join(tmp, "checkpoint.tar")
+                self.library.export(task["checkpoint"], archive)
+                with open(archive, "rb") as f:
+                    data = f.read()
+            sha = hashlib.sha256(data).hexdigest()
+            task = {k: v for k, v in task.items() if k != "library"}
+            self.shipped += 1
+        else:
+            task = {**task, "library": {"root": self.shared_root,
+                                        "manifest_sha256": manifest_sha256(self.library, task["checkpoint"])}}
+        # A shipped archive travels with the task, not scattered first: a scatter is a blocking round
+        # trip to a worker whose event loop waits for the GIL its running sample holds (on phases_long
+        # 17 of them cost the checkpoint pass 0.6 s of the client's CPU).
+        return client.submit(run_point, task, data, sha, self._files, pure=False,
+                             key=f"graphsim-simpoint-{self.start_id}-{key}-{time.time_ns()}")
 
     def finish(self, progress=None) -> dict:
         """Wait for every run; write results.json and return the report."""
         from distributed import as_completed
 
         results = {}
-        for n, future in enumerate(as_completed(list(self.futures)), 1):
+        pending = as_completed(list(self.futures))
+        for future in pending:
             key = self.futures[future]
             result = future.result()
             result.pop("files", None)
+            if result.get("needs_archive"):  # the worker did not see this library, or not this checkpoint in it
+                if not result["needs_archive"]["visible"]:
+                    self.shared_root = None  # nor will the others: ship the rest at once
+                again = self._send(key, self.tasks[key], ship=True)
+                self.futures[again] = key
+                pending.add(again)
+                continue
             if result["status"] != "ok":
                 raise SimpointError(f"{key}: the detailed run failed: {result['error']}")
             results[key] = result
             if progress is not None:
-                progress(f"detailed runs: {n}/{len(self.futures)} ({key} in {result['wall_seconds']:.1f} s)")
+                progress(f"detailed runs: {len(results)}/{len(self.jobs)} ({key} in {result['wall_seconds']:.1f} s)")
         measured = [{**sample, "measures": measures(results[key]["stats"]), "wall_seconds": results[key]["wall_seconds"]}
                     for key, sample in self.jobs if sample is not None]
         estimate = combine(measured)

@@ -1,14 +1,20 @@
 """Running one sweep point, on a Dask worker (or in the client's process).
 
-A worker shares no filesystem with the client. The checkpoint arrives as the
-bytes of its exported single file (`graphsim checkpoints export`): their
-SHA-256 is checked, then `Library.import_` verifies every chunk before the
-checkpoint enters the worker's private library, where later points find it
-(cached per worker). Disk images and boot files arrive the same way, by
-content hash, and are kept under their hash. The point then runs through the
-ordinary restore path (`plan_restore`, `RestorePlan.build`, the runner's
-`execute`) exactly as `graphsim restore` would, and its result — the collected
-statistics, the digest and the run directory's files — travels back as data.
+A worker may share no filesystem with the client. The checkpoint then arrives as
+the bytes of its exported single file (`graphsim checkpoints export`): their
+SHA-256 is checked, then `Library.import_verified` verifies every chunk before
+the checkpoint enters the worker's private library, where later points find it
+(cached per worker); the point's restore takes the state that import verified
+instead of reading and verifying it again. A worker that does see the client's
+library (a LocalCluster on the client's host, or a shared filesystem) is sent
+no archive, only the library's path and the SHA-256 of the checkpoint's
+manifest: it restores straight from that library if the manifest there is that
+one, and otherwise answers that it needs the archive (``needs_archive``), which
+the client then ships. Disk images and boot files arrive by content hash and
+are kept under their hash. The point then runs through the ordinary restore
+path (`plan_restore`, `RestorePlan.build`, the runner's `execute`) exactly as
+`graphsim restore` would, and its result — the collected statistics, the
+digest and the run directory's files — travels back as data.
 """
 
 from __future__ import annotations
@@ -24,13 +30,14 @@ import time
 
 import numpy as np
 
-from ..checkpoint.format import ComponentState, SavedState
+from ..checkpoint.format import MANIFEST, MANIFEST_LIMIT, CheckpointError, ComponentState, SavedState
 from ..checkpoint.library import Library
 from ..checkpoint.restore import plan_restore
 from ..config.loader import load_machine
 from ..config.schema import component_kinds
 from ..errors import GraphsimError
 from ..graph.elaborate import elaborate
+from ..safe_io import read_regular
 from ..sim.console import Console
 from ..sim.machine import Machine, RunLimits
 from ..sim.runner import RunOptions, execute
@@ -70,8 +77,19 @@ class WorkerLibrary(Library):
         super().__init__(root)
         self._last = None  # (checkpoint id, manifest, state, {memory name: its non-zero blocks})
         self._seen = ""  # the checkpoint loaded last, when it is not kept (loaded once so far)
+        self._imported = None  # (checkpoint id, manifest, state) verified by the import just done
+
+    def import_verified(self, archive: str, kinds: dict) -> tuple[str, dict, SavedState]:
+        cpt_id, manifest, state = super().import_verified(archive, kinds)
+        self._imported = (cpt_id, manifest, state)
+        return cpt_id, manifest, state
 
     def load(self, cpt_id: str, kinds: dict) -> tuple[dict, SavedState]:
+        imported, self._imported = self._imported, None
+        if imported is not None and imported[0] == cpt_id:
+            # the state the import has just verified (one use: a restored machine adopts its memory)
+            self._seen = cpt_id
+            return imported[1], imported[2]
         if self._last is None or self._last[0] != cpt_id:
             self._last = None  # one checkpoint's state at a time in memory
             if self._seen != cpt_id:  # a checkpoint loaded once (a SimPoint sample) is not worth keeping
@@ -120,13 +138,48 @@ def checkpoint_from_archive(cache: str, cpt_id: str, archive: bytes, sha256: str
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(archive)
-            imported = library.import_(path, component_kinds())
+            imported, _, _ = library.import_verified(path, component_kinds())
         finally:
             os.unlink(path)
         if imported != cpt_id:
             raise GraphsimError(f"the archive holds checkpoint {imported}, not {cpt_id}")
     _imported[sha256] = cpt_id
     return library, cpt_id
+
+
+class NeedsArchive(GraphsimError):
+    """This worker cannot restore the checkpoint from the library the task names (it does not see
+    it, or its copy is not the client's or is damaged): the client is to ship the archive."""
+
+    def __init__(self, reason: str, visible: bool):
+        super().__init__(reason)
+        self.visible = visible  # the library is there (its copy of this checkpoint is not usable)
+
+
+def manifest_sha256(library: Library, cpt_id: str) -> str:
+    """The SHA-256 of a checkpoint's manifest file as stored: what a worker reading the same
+    library compares before trusting that it sees the same checkpoint."""
+    return hashlib.sha256(read_regular(os.path.join(library.path(cpt_id), MANIFEST), MANIFEST_LIMIT)).hexdigest()
+
+
+def shared_library(shared: dict, cpt_id: str) -> Library:
+    """The client's library as this worker sees it, if it holds checkpoint ``cpt_id`` with the
+    manifest the client hashed (its chunks are verified by the restore as always); else
+    NeedsArchive. Reading it while the client writes other checkpoints is safe: a checkpoint's
+    directory appears by rename only after its chunks and manifest are durable, and chunks are
+    named by their content and never rewritten."""
+    root = shared["root"]
+    if not os.path.isdir(os.path.join(root, "checkpoints", cpt_id)):
+        raise NeedsArchive(f"checkpoint {cpt_id}: not visible here in {root}", visible=False)
+    library = Library(root, create=False, index=False)
+    try:
+        digest = manifest_sha256(library, cpt_id)
+    except OSError as exc:
+        raise NeedsArchive(f"checkpoint {cpt_id}: its manifest in {root} cannot be read ({exc.strerror or exc})",
+                           visible=True) from None
+    if digest != shared["manifest_sha256"]:
+        raise NeedsArchive(f"checkpoint {cpt_id}: the manifest in {root} is not the client's", visible=True)
+    return library
 
 
 def file_by_hash(cache: str, sha256: str, data: bytes, name: str = "file") -> str:
@@ -201,6 +254,9 @@ def run_point(task: dict, archive: bytes | None = None, archive_sha256: str = ""
                 if os.path.exists(path):
                     with open(path, "rb") as f:
                         result["files"][name] = f.read()
+    except NeedsArchive as exc:
+        result["error"] = str(exc)
+        result["needs_archive"] = {"reason": str(exc), "visible": exc.visible}
     except GraphsimError as exc:
         result["error"] = _client_names(" / ".join(exc.lines()))
     except Exception as exc:  # noqa: BLE001 — a point's crash is its result, not the sweep's end
@@ -218,7 +274,17 @@ def _run(task: dict, archive, archive_sha256, files, cache, rundir) -> dict:
     disks = {name: file_by_hash(cache, sha, files.get(sha, b""), names.get(sha, name))
              for name, sha in task["disks"].items()}
     console = Console()
-    if task["checkpoint"] is not None:
+    if task["checkpoint"] is not None and archive is None and task.get("library"):
+        cpt_id = task["checkpoint"]
+        library = shared_library(task["library"], cpt_id)
+        try:
+            plan = plan_restore(library, library.path(cpt_id), config=machine_file, disks=disks,
+                                strict=task["strict"], allow_warnings=task["allow_warnings"])
+        except CheckpointError as exc:  # this copy is damaged: the client's export verifies its own
+            raise NeedsArchive(f"checkpoint {cpt_id} in {task['library']['root']}: {exc}", visible=True) from None
+        machine = plan.build(console)
+        parent = cpt_id
+    elif task["checkpoint"] is not None:
         library, cpt_id = checkpoint_from_archive(cache, task["checkpoint"], archive, archive_sha256)
         plan = plan_restore(library, cpt_id, config=machine_file, disks=disks, strict=task["strict"],
                             allow_warnings=task["allow_warnings"])
