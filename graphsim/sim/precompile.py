@@ -195,7 +195,7 @@ def _warm_up_machine(kind: str, isa: str):
         if kind == "cpu.atomic":  # a basic-block profile (graphsim simpoint) has a compilation of its own
             from ..simpoint.bbv import BlockCounter
 
-            counter = BlockCounter(machine.core)
+            counter = BlockCounter(machine.core, entries=4096)  # (the default table is 24 MiB, zeroed)
             machine.run(RunLimits(max_insts=1_000))
             counter.stop()
         machine.drain()

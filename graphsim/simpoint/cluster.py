@@ -37,18 +37,25 @@ CLUSTERS_FILE = "clusters.json"
 CLUSTERS_VERSION = 2  # 2: the second sample of a cluster comes from the other half of its span
 
 
+CLUSTERING_MODULES = ("sklearn.cluster", "sklearn.random_projection", "threadpoolctl")
+
+
+def import_clustering():
+    """Import what clustering needs: scikit-learn, 0.8 s of CPU, most of the clustering step's."""
+    import importlib
+
+    for name in CLUSTERING_MODULES:
+        importlib.import_module(name)
+
+
 def import_meanwhile():
-    """Import scikit-learn (0.8 s of CPU, most of the clustering step's) in a background thread,
-    while this process profiles: numba loading the cached kernels and LLVM compiling blocks run
-    in foreign code without the GIL, so the import mostly fills that time instead of adding to it."""
+    """Import scikit-learn in a background thread while this process profiles: numba loading the
+    cached kernels and LLVM compiling blocks run in foreign code without the GIL, so the import
+    partly fills that time instead of adding to it. (The one command, with Dask workers at hand,
+    has one of them import it and fit the clusters instead: see graphsim/simpoint/flow.py.)"""
     import threading
 
-    def work():
-        import sklearn.cluster  # noqa: F401
-        import sklearn.random_projection  # noqa: F401
-        import threadpoolctl  # noqa: F401
-
-    threading.Thread(target=work, name="import-sklearn", daemon=True).start()
+    threading.Thread(target=import_clustering, name="import-sklearn", daemon=True).start()
 
 
 def project(freq: np.ndarray, dims: int, seed: int) -> np.ndarray:
@@ -103,11 +110,9 @@ def sample_order(by_distance: list[int]) -> list[int]:
 
 
 def cluster(outdir: str, max_k: int = 10, k: int | None = None, dims: int = 15, seed: int = 1,
-            bic_threshold: float = 0.9, init: int = 5, tolerance: float = 0.05) -> dict:
-    """Cluster the profile in ``outdir``; write simpoints, weights and clusters.json; return the result."""
-    from sklearn.cluster import KMeans
-    from threadpoolctl import threadpool_limits
-
+            bic_threshold: float = 0.9, init: int = 5, tolerance: float = 0.05, fit=None) -> dict:
+    """Cluster the profile in ``outdir``; write simpoints, weights and clusters.json; return the result.
+    ``fit`` runs `fit_clusters` (by default here; the one command hands it to a Dask worker)."""
     prof = read_profile(outdir)
     vectors = read_bbv(os.path.join(outdir, BBV_FILE))
     lengths = prof["interval_insts"]
@@ -118,12 +123,34 @@ def cluster(outdir: str, max_k: int = 10, k: int | None = None, dims: int = 15, 
         raise SimpointError(f"--k {k}: must be between 1 and the number of intervals ({n})")
     if max_k < 1:
         raise SimpointError(f"--max-k {max_k}: must be at least 1")
-    counts = matrix(vectors)
+    options = {"max_k": max_k, "k": k, "dims": dims, "seed": seed, "bic_threshold": bic_threshold,
+               "init": init, "tolerance": tolerance, "version": CLUSTERS_VERSION}
+    result = (fit or fit_clusters)(matrix(vectors), lengths, prof["interval"], options)
+    simpoints = result["simpoints"]
+    # SimPoint's own files: the chosen interval and the weight of each cluster, one line each
+    with open(os.path.join(outdir, "simpoints"), "w", encoding="ascii") as f:
+        f.writelines(f"{s['interval']} {s['cluster']}\n" for s in simpoints)
+    with open(os.path.join(outdir, "weights"), "w", encoding="ascii") as f:
+        f.writelines(f"{s['weight']:.6f} {s['cluster']}\n" for s in simpoints)
+    write_json(os.path.join(outdir, CLUSTERS_FILE), result)
+    return result
+
+
+def fit_clusters(counts: np.ndarray, lengths: list[int], interval: int, options: dict) -> dict:
+    """The clustering of a profile's block counts (one row per interval) with ``options`` (those of
+    `cluster`, checked): the result clusters.json holds. Only numbers in, only numbers out, so it
+    runs as well on a Dask worker."""
+    from sklearn.cluster import KMeans
+    from threadpoolctl import threadpool_limits
+
+    k, max_k, dims, seed = options["k"], options["max_k"], options["dims"], options["seed"]
+    bic_threshold, init, tolerance = options["bic_threshold"], options["init"], options["tolerance"]
+    n = len(counts)
     freq = counts / counts.sum(axis=1, keepdims=True)
     points = project(freq, dims, seed)
     # The region's short last interval (the program's tail) is not clustered: it joins the
     # nearest cluster, with its instructions' weight.
-    full = np.array([length == prof["interval"] for length in lengths])
+    full = np.array([length == interval for length in lengths])
     fitted = full if full.any() else np.ones(n, bool)
     fit_points, fit_freq = points[fitted], freq[fitted]
     tried = {}
@@ -163,17 +190,8 @@ def cluster(outdir: str, max_k: int = 10, k: int | None = None, dims: int = 15, 
         simpoints.append({"cluster": len(simpoints), "label": c, "interval": order[0],
                           "weight": sum(lengths[i] for i in members) / total, "members": int(len(members)),
                           "ranked": sample_order(order)})
-    result = {"options": {"max_k": max_k, "k": k, "dims": dims, "seed": seed, "bic_threshold": bic_threshold,
-                          "init": init, "tolerance": tolerance, "version": CLUSTERS_VERSION},
-              "k": len(simpoints), "bic": {str(kk): round(v[1], 6) for kk, v in tried.items()},
-              "labels": [int(x) for x in labels], "simpoints": simpoints}
-    # SimPoint's own files: the chosen interval and the weight of each cluster, one line each
-    with open(os.path.join(outdir, "simpoints"), "w", encoding="ascii") as f:
-        f.writelines(f"{s['interval']} {s['cluster']}\n" for s in simpoints)
-    with open(os.path.join(outdir, "weights"), "w", encoding="ascii") as f:
-        f.writelines(f"{s['weight']:.6f} {s['cluster']}\n" for s in simpoints)
-    write_json(os.path.join(outdir, CLUSTERS_FILE), result)
-    return result
+    return {"options": options, "k": len(simpoints), "bic": {str(kk): round(v[1], 6) for kk, v in tried.items()},
+            "labels": [int(x) for x in labels], "simpoints": simpoints}
 
 
 def read_clusters(outdir: str) -> dict:

@@ -5,9 +5,9 @@ changed is done again (and the ones after it). A directory holding another workl
 profile is refused.
 
 The passes overlap where they can on a machine of a few cores: the Dask workers start and
-load the compiled kernels while this process profiles, scikit-learn is imported meanwhile,
-and each sample's detailed run is submitted as soon as the checkpoint pass has taken its
-checkpoint.
+load the compiled kernels while this process profiles, one of them imports scikit-learn
+meanwhile and fits the clusters, and each sample's detailed run is submitted as soon as the
+checkpoint pass has taken its checkpoint.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from ..checkpoint.restore import cpu_model_name
 from .checkpoints import take_sample_checkpoints
 from .cluster import CLUSTERS_FILE, CLUSTERS_VERSION
 from .cluster import cluster as cluster_intervals
-from .cluster import import_meanwhile
+from .cluster import fit_clusters, import_clustering, import_meanwhile
 from .profile import PROFILE_FILE, SimpointError, Workload, profile, say
 from .run import RESULTS_FILE, Cluster, DetailedRuns, format_report, run_samples
 
@@ -57,23 +57,34 @@ def simpoint_flow(workload: Workload, library: Library, outdir: str, interval: i
     reusable = bool(previous) and {k_: previous.get(k_) for k_ in wanted} == wanted and \
         bool(previous.get("verify") or not verify)
     prof = existing_profile(outdir, workload, interval)  # (a bad --outdir is refused before Dask starts)
+    options = {"max_k": max_k, "k": k, "dims": dims, "seed": seed, "bic_threshold": 0.9, "init": 5, "tolerance": 0.05,
+               "version": CLUSTERS_VERSION}
+    clusters = _load(os.path.join(outdir, CLUSTERS_FILE)) if prof is not None else None
+    to_cluster = clusters is None or clusters.get("options") != options
     # The workers start, and load the compiled kernels, while this process profiles: they are forked
     # from one forkserver that loads the kernels once (0.8 s of CPU on the other core), and the flow
     # ended 0.7-0.8 s sooner on phases_long than with the workers started after the profile (two A/B
     # pairs at load 0.7-1.5). Two spawned workers, loading them each, had taken the profile's cores.
-    cluster = None if reusable else Cluster(scheduler, workers, ["atomic_warm", cpu_model_name(cpu)])
+    # One of them imports scikit-learn meanwhile and then fits the clusters: imported in a thread of
+    # this process instead, it took the GIL from the profile (which holds it in the kernel).
+    cluster = None if reusable else Cluster(scheduler, workers, ["atomic_warm", cpu_model_name(cpu)],
+                                            warm=import_clustering if to_cluster else None)
     try:
         return _steps(workload, library, outdir, interval, max_k, k, seed, dims, samples, warmup, cpu, config,
-                      overrides, scheduler, workers, verify, previous if reusable else None, prof, cluster)
+                      overrides, scheduler, workers, verify, previous if reusable else None, prof, cluster, options)
     finally:
         if cluster is not None:
             cluster.close()
 
 
 def _steps(workload, library, outdir, interval, max_k, k, seed, dims, samples, warmup, cpu, config, overrides,
-           scheduler, workers, verify, previous, prof, cluster) -> dict:
+           scheduler, workers, verify, previous, prof, cluster, options) -> dict:
+    fit = None
+    if cluster is not None and cluster.warms:
+        fit = lambda *args: cluster.on_warm_worker(fit_clusters, *args)  # noqa: E731
     if prof is None:
-        import_meanwhile()  # clustering follows
+        if fit is None:
+            import_meanwhile()  # clustering follows
         say(f"profiling {workload.describe()} on cpu.atomic, intervals of {interval:,} instructions")
         prof = profile(workload, library, outdir, interval, progress=None)
         for name in (CLUSTERS_FILE, "checkpoints.json", RESULTS_FILE):
@@ -84,11 +95,9 @@ def _steps(workload, library, outdir, interval, max_k, k, seed, dims, samples, w
         say(f"profile: reusing {os.path.join(outdir, PROFILE_FILE)}")
     say(f"profile: {len(prof['interval_insts'])} intervals, {prof['region_insts']:,} instructions "
         f"({prof['profile_seconds']:.1f} s); start checkpoint {prof['start_checkpoint']}")
-    options = {"max_k": max_k, "k": k, "dims": dims, "seed": seed, "bic_threshold": 0.9, "init": 5, "tolerance": 0.05,
-               "version": CLUSTERS_VERSION}
     clusters = _load(os.path.join(outdir, CLUSTERS_FILE))
     if clusters is None or clusters.get("options") != options:
-        clusters = cluster_intervals(outdir, max_k=max_k, k=k, dims=dims, seed=seed)
+        clusters = cluster_intervals(outdir, max_k=max_k, k=k, dims=dims, seed=seed, fit=fit)
     say(f"clusters: k = {clusters['k']}; simpoints (interval: weight) "
         + ", ".join(f"{s['interval']}: {s['weight']:.3f}" for s in clusters["simpoints"]))
     runs = None

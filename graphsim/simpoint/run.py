@@ -240,7 +240,8 @@ class DetailedRuns:
                   "samples": measured, "detailed_insts": detailed, "region_insts": region,
                   "detailed_fraction": detailed / region, "seconds": round(time.perf_counter() - self.started, 3),
                   "connect_seconds": self.cluster.connect_seconds,
-                  "sample_seconds": round(sum(s["wall_seconds"] for s in measured), 3)}
+                  "sample_seconds": round(sum(s["wall_seconds"] for s in measured), 3),
+                  "sample_cpu_seconds": round(sum(results[key]["cpu_seconds"] for key, s in self.jobs if s is not None), 3)}
         if "full" in results:
             full = measures(results["full"]["stats"])
             true = truth(full)

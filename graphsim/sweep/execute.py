@@ -147,21 +147,30 @@ class Cluster:
     the client's own work meanwhile (a sweep's checks and export, SimPoint's profile and checkpoint
     passes)."""
 
-    def __init__(self, scheduler: str | None, workers: int | None, models=()):
+    def __init__(self, scheduler: str | None, workers: int | None, models=(), warm=None):
+        """``warm``: a function run (as a task) on one worker as soon as the cluster is up, to make
+        that worker ready for what `on_warm_worker` will ask of it (SimPoint: import scikit-learn)."""
         import threading
 
         self.started = time.perf_counter()
         self._result = None
-        self._thread = threading.Thread(target=self._connect, args=(scheduler, workers, tuple(models)), daemon=True)
+        self.warms = warm is not None
+        self.warm_worker = None
+        self._warm = None
+        self._thread = threading.Thread(target=self._connect, args=(scheduler, workers, tuple(models), warm),
+                                        daemon=True)
         self._thread.start()
 
-    def _connect(self, scheduler, workers, models):
+    def _connect(self, scheduler, workers, models, warm):
         from .worker import prepare_models
 
         try:
             client, cluster = _connect(scheduler, workers, models)
             if models:  # (freezing what a worker holds is for workers of our own, which end with the run)
                 client.run(prepare_models, list(models), cluster is not None)
+            if warm is not None:
+                self.warm_worker = sorted(client.scheduler_info()["workers"])[0]
+                self._warm = client.submit(warm, pure=False, workers=[self.warm_worker], allow_other_workers=True)
             self._result = (client, cluster, time.perf_counter() - self.started)
         except BaseException as exc:  # noqa: BLE001 — re-raised in the caller's thread by client()
             self._result = exc
@@ -171,6 +180,12 @@ class Cluster:
         if isinstance(self._result, BaseException):
             raise self._result
         return self._result[0]
+
+    def on_warm_worker(self, function, *args):
+        """``function(*args)`` run on the worker ``warm`` prepared (after it), or any if it is gone; its result."""
+        client = self.client()
+        return client.submit(function, *args, pure=False, workers=[self.warm_worker] if self.warm_worker else None,
+                             allow_other_workers=True).result()
 
     @property
     def connect_seconds(self) -> float:

@@ -14,6 +14,8 @@ import pytest
 
 from graphsim.checkpoint.library import Library, chunk_refs
 from graphsim.cli import main
+from graphsim.simpoint.bbv import matrix, read_bbv
+from graphsim.simpoint.cluster import fit_clusters, import_clustering
 from graphsim.simpoint.run import DetailedRuns
 from graphsim.sweep.execute import Cluster
 from tests.simpoint.test_simpoint import MACHINE, elf
@@ -41,10 +43,17 @@ def measured(runs: DetailedRuns, cluster: Cluster, samples: list[dict]) -> list[
     return [(s["checkpoint"], s["measures"]) for s in runs.finish()["samples"]]
 
 
-def test_library_restores_and_shipped_archives_measure_the_same(sample_set, tmp_path):
+def test_clusters_fitted_on_a_worker_and_samples_from_the_library_or_shipped_are_the_same(sample_set, tmp_path):
     outdir, library, samples = sample_set
-    cluster = Cluster(None, 2, ["atomic_warm", "pipelined"])
+    cluster = Cluster(None, 2, ["atomic_warm", "pipelined"], warm=import_clustering)
     try:
+        # the one command fits the clusters on the worker that imported scikit-learn: the same result
+        prof = json.load(open(f"{outdir}/profile.json"))
+        args = (matrix(read_bbv(f"{outdir}/profile.bb.gz")), prof["interval_insts"], prof["interval"],
+                json.load(open(f"{outdir}/clusters.json"))["options"])
+        assert cluster.on_warm_worker(fit_clusters, *args) == fit_clusters(*args) == \
+            json.load(open(f"{outdir}/clusters.json"))
+
         direct = DetailedRuns(outdir)
         from_library = measured(direct, cluster, samples)
         assert direct.shipped == 0  # every worker restored from the library
