@@ -32,6 +32,9 @@ def add_parser(sub):
     w.add_argument("--kernel", help="program to boot (default: the machine file's [workload])")
     w.add_argument("--interval", type=int, default=1_000_000, metavar="N",
                    help="instructions per interval (default 1,000,000)")
+    w.add_argument("--max-insts", type=int, metavar="N",
+                   help="end the region after N instructions if it has not ended (a guest that never exits "
+                        "or never reaches m5 work_end)")
     w.add_argument("--work-region", action="store_true",
                    help="profile between the guest's m5 work_begin and work_end (always for a checkpoint)")
     c = p.add_argument_group("cluster")
@@ -71,7 +74,7 @@ def cmd_simpoint(args) -> int:
     from .checkpoints import take_sample_checkpoints
     from .cluster import cluster
     from .flow import simpoint_flow
-    from .profile import Workload, profile
+    from .profile import Workload, profile, region_end
     from .run import format_report, run_samples
 
     warmup = max(args.interval, DEFAULT_WARMUP) if args.warmup is None else args.warmup
@@ -84,9 +87,10 @@ def cmd_simpoint(args) -> int:
             library = Library(args.library)
             workload = Workload.of(args.operand, library, args.kernel, args.set, args.work_region)
             outdir = args.outdir or _default_outdir(workload)
-            prof = profile(workload, library, outdir, args.interval)
+            prof = profile(workload, library, outdir, args.interval, max_insts=args.max_insts)
             print(f"{outdir}: {len(prof['interval_insts'])} intervals, {prof['region_insts']:,} instructions "
-                  f"in {prof['profile_seconds']:.2f} s; start checkpoint {prof['start_checkpoint']}")
+                  f"in {prof['profile_seconds']:.2f} s, region end: {region_end(prof)}; "
+                  f"start checkpoint {prof['start_checkpoint']}")
         elif args.target == "cluster":
             result = cluster(args.operand, max_k=args.max_k, k=args.k, dims=args.dims, seed=args.seed)
             print(f"{args.operand}: k = {result['k']}")
@@ -109,7 +113,7 @@ def cmd_simpoint(args) -> int:
     outdir = args.outdir or _default_outdir(workload)
     report = simpoint_flow(workload, library, outdir, args.interval, args.max_k, args.k, args.seed, args.dims,
                            args.samples, warmup, args.cpu, args.config, args.set if args.config else [],
-                           args.scheduler, args.workers, args.verify)
+                           args.scheduler, args.workers, args.verify, max_insts=args.max_insts)
     print(format_report(report))
     return 0
 

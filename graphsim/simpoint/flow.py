@@ -21,7 +21,7 @@ from .checkpoints import take_sample_checkpoints
 from .cluster import CLUSTERS_FILE, CLUSTERS_VERSION
 from .cluster import cluster as cluster_intervals
 from .cluster import fit_clusters, import_clustering, import_meanwhile
-from .profile import PROFILE_FILE, SimpointError, Workload, profile, say
+from .profile import PROFILE_FILE, SimpointError, Workload, profile, region_end, say
 from .run import RESULTS_FILE, Cluster, DetailedRuns, format_report, run_samples
 
 
@@ -33,7 +33,7 @@ def _load(path: str) -> dict | None:
         return None
 
 
-def existing_profile(outdir: str, workload: Workload, interval: int) -> dict | None:
+def existing_profile(outdir: str, workload: Workload, interval: int, max_insts: int | None = None) -> dict | None:
     """The profile already in ``outdir`` if it is this workload's with this interval; an error if
     the directory holds another workload's."""
     prof = _load(os.path.join(outdir, PROFILE_FILE))
@@ -44,6 +44,7 @@ def existing_profile(outdir: str, workload: Workload, interval: int) -> dict | N
                             "give another --outdir")
     library = Library(prof["library"])
     if prof["interval"] != interval or prof["workload"]["work_region"] != workload.work_region \
+            or prof.get("max_insts") != max_insts \
             or not os.path.isdir(library.path(prof["start_checkpoint"])):
         return None
     return prof
@@ -51,12 +52,12 @@ def existing_profile(outdir: str, workload: Workload, interval: int) -> dict | N
 
 def simpoint_flow(workload: Workload, library: Library, outdir: str, interval: int, max_k: int, k: int | None,
                   seed: int, dims: int, samples: int, warmup: int, cpu: str, config: str | None, overrides,
-                  scheduler: str | None, workers: int | None, verify: bool) -> dict:
+                  scheduler: str | None, workers: int | None, verify: bool, max_insts: int | None = None) -> dict:
     previous = _load(os.path.join(outdir, RESULTS_FILE))
     wanted = {"cpu": cpu, "config": config, "set": list(overrides)}
     reusable = bool(previous) and {k_: previous.get(k_) for k_ in wanted} == wanted and \
         bool(previous.get("verify") or not verify)
-    prof = existing_profile(outdir, workload, interval)  # (a bad --outdir is refused before Dask starts)
+    prof = existing_profile(outdir, workload, interval, max_insts)  # (a bad --outdir is refused before Dask starts)
     options = {"max_k": max_k, "k": k, "dims": dims, "seed": seed, "bic_threshold": 0.9, "init": 5, "tolerance": 0.05,
                "version": CLUSTERS_VERSION}
     clusters = _load(os.path.join(outdir, CLUSTERS_FILE)) if prof is not None else None
@@ -71,14 +72,15 @@ def simpoint_flow(workload: Workload, library: Library, outdir: str, interval: i
                                             warm=import_clustering if to_cluster else None)
     try:
         return _steps(workload, library, outdir, interval, max_k, k, seed, dims, samples, warmup, cpu, config,
-                      overrides, scheduler, workers, verify, previous if reusable else None, prof, cluster, options)
+                      overrides, scheduler, workers, verify, previous if reusable else None, prof, cluster, options,
+                      max_insts)
     finally:
         if cluster is not None:
             cluster.close()
 
 
 def _steps(workload, library, outdir, interval, max_k, k, seed, dims, samples, warmup, cpu, config, overrides,
-           scheduler, workers, verify, previous, prof, cluster, options) -> dict:
+           scheduler, workers, verify, previous, prof, cluster, options, max_insts) -> dict:
     fit = None
     if cluster is not None and cluster.warms:
         fit = lambda *args: cluster.on_warm_worker(fit_clusters, *args)  # noqa: E731
@@ -86,7 +88,7 @@ def _steps(workload, library, outdir, interval, max_k, k, seed, dims, samples, w
         if fit is None:
             import_meanwhile()  # clustering follows
         say(f"profiling {workload.describe()} on cpu.atomic, intervals of {interval:,} instructions")
-        prof = profile(workload, library, outdir, interval, progress=None)
+        prof = profile(workload, library, outdir, interval, progress=None, max_insts=max_insts)
         for name in (CLUSTERS_FILE, "checkpoints.json", RESULTS_FILE):
             if os.path.exists(os.path.join(outdir, name)):
                 os.unlink(os.path.join(outdir, name))
@@ -95,6 +97,8 @@ def _steps(workload, library, outdir, interval, max_k, k, seed, dims, samples, w
         say(f"profile: reusing {os.path.join(outdir, PROFILE_FILE)}")
     say(f"profile: {len(prof['interval_insts'])} intervals, {prof['region_insts']:,} instructions "
         f"({prof['profile_seconds']:.1f} s); start checkpoint {prof['start_checkpoint']}")
+    if prof["end"] == "max_insts":
+        say(f"profile: the region was {region_end(prof)}")
     clusters = _load(os.path.join(outdir, CLUSTERS_FILE))
     if clusters is None or clusters.get("options") != options:
         clusters = cluster_intervals(outdir, max_k=max_k, k=k, dims=dims, seed=seed, fit=fit)

@@ -123,10 +123,17 @@ def run_to_region_start(machine: Machine, workload: Workload):
                             f"(it stopped: {stop.reason} {stop.detail})".rstrip())
 
 
-def profile(workload: Workload, library: Library, outdir: str, interval: int, progress=None) -> dict:
-    """Profile the region; write profile.json and profile.bb.gz in ``outdir``; returns the profile."""
+def profile(workload: Workload, library: Library, outdir: str, interval: int, progress=None,
+            max_insts: int | None = None) -> dict:
+    """Profile the region; write profile.json and profile.bb.gz in ``outdir``; returns the profile.
+    ``max_insts`` ends the region after that many instructions if it has not ended by then (a guest
+    that never exits or never reaches m5 work_end); profile.json's ``end`` then says "max_insts"."""
     if interval <= 0:
         raise SimpointError(f"--interval {interval}: must be a positive number of instructions")
+    if max_insts is not None and max_insts <= 0:
+        raise SimpointError(f"--max-insts {max_insts}: must be a positive number of instructions")
+    if max_insts is not None and max_insts < interval:
+        raise SimpointError(f"--interval {interval:,}: longer than the region (--max-insts {max_insts:,})")
     started = time.perf_counter()
     console = Console()
     machine = workload.build(library, console)
@@ -146,8 +153,11 @@ def profile(workload: Workload, library: Library, outdir: str, interval: int, pr
         lengths: list[int] = []
         current: dict[int, int] = {}
         profile_started = time.perf_counter()
+        cap = None if max_insts is None else region_start + max_insts
         while True:
             boundary = region_start + (len(intervals) + 1) * interval
+            if cap is not None:
+                boundary = min(boundary, cap)
             stop = machine.run(RunLimits(max_insts=boundary), slice_insts=counter.slice_insts,
                                progress=lambda m: counter.harvest(current))
             counter.close_interval(current)
@@ -158,14 +168,14 @@ def profile(workload: Workload, library: Library, outdir: str, interval: int, pr
                 current = {}
             if progress is not None:
                 progress(f"profile: {len(intervals)} intervals, {machine.instret - region_start:,} instructions")
-            if stop.reason != "max_insts":
+            if stop.reason != "max_insts" or machine.instret == cap:
                 break
         counter.stop()
         profile_seconds = time.perf_counter() - profile_started
         compiled = _compiled_insts(machine) - compiled_before
         if stop.reason == "exit" and stop.exit_code != 0:
             raise SimpointError(f"{workload.describe()}: the guest exited with code {stop.exit_code}")
-        if stop.reason not in ("exit", "work_end"):
+        if stop.reason not in ("exit", "work_end") and not (stop.reason == "max_insts" and machine.instret == cap):
             raise SimpointError(f"{workload.describe()}: the region ended early: {stop.reason} {stop.detail}".rstrip())
     finally:
         machine.close()
@@ -185,7 +195,8 @@ def profile(workload: Workload, library: Library, outdir: str, interval: int, pr
         "interval": interval,
         "interval_insts": lengths,
         "region_insts": region,
-        "end": stop.reason,
+        "end": stop.reason,  # exit, work_end, or max_insts (the region cut at max_insts)
+        "max_insts": max_insts,
         "blocks": [hex(pc & (2**64 - 1)) for pc in blocks],
         "seconds": round(time.perf_counter() - started, 3),
         "profile_seconds": round(profile_seconds, 3),
@@ -206,6 +217,14 @@ def write_json(path: str, data: dict):
         json.dump(data, f, indent=1)
         f.write("\n")
     os.replace(tmp, path)
+
+
+def region_end(prof: dict) -> str:
+    """How the profiled region ended, in words (the cap is worth saying: the region is not the whole work)."""
+    if prof["end"] == "max_insts":
+        goal = "reached m5 work_end" if prof["workload"]["work_region"] else "exited"
+        return f"cut at --max-insts {prof['max_insts']:,} instructions (the guest had not {goal} by then)"
+    return {"exit": "the guest exited", "work_end": "m5 work_end"}.get(prof["end"], prof["end"])
 
 
 def read_profile(outdir: str) -> dict:

@@ -131,8 +131,47 @@ def test_sample_checkpoints_are_children_of_the_start(tmp_path, capsys):
     assert len(lib.children(start)) == len(samples)
 
 
+def test_max_insts_cuts_the_region_and_says_so(tmp_path, capsys):
+    """A region cut by --max-insts: the same vectors as the whole run's up to the cut, the last
+    interval short, the cut named; the one command's detailed runs and --verify stay inside it."""
+    whole, _ = make_profile(tmp_path, "phases", 500_000, name="whole")
+    library = str(tmp_path / "library")
+    outdir = str(tmp_path / "cut")
+    capsys.readouterr()
+    assert main(["simpoint", "profile", MACHINE, "--kernel", elf("phases"), "--interval", "500000",
+                 "--max-insts", "2100000", "--outdir", outdir, "--library", library]) == 0
+    out = capsys.readouterr().out
+    assert "2,100,000 instructions" in out and "cut at --max-insts 2,100,000 instructions" in out
+    prof = json.load(open(f"{outdir}/profile.json"))
+    assert prof["end"] == "max_insts" and prof["max_insts"] == 2_100_000
+    assert prof["interval_insts"] == [500_000] * 4 + [100_000] and prof["region_insts"] == 2_100_000
+    with gzip.open(f"{whole}/profile.bb.gz", "rt") as a, gzip.open(f"{outdir}/profile.bb.gz", "rt") as b:
+        assert a.read().splitlines()[:4] == b.read().splitlines()[:4]
+
+
+@pytest.mark.slow
+def test_the_one_command_with_max_insts(tmp_path, capsys):
+    outdir = str(tmp_path / "sp")
+    args = ["simpoint", MACHINE, "--kernel", elf("phases"), "--interval", "250000", "--max-insts", "3000000",
+            "--outdir", outdir, "--library", str(tmp_path / "library"), "--workers", "1", "--verify",
+            "--warmup", "250000"]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "the region was cut at --max-insts 3,000,000 instructions (the guest had not exited by then)" in err
+    report = json.load(open(f"{outdir}/results.json"))
+    assert report["region_insts"] == report["verify"]["full_insts"] == 3_000_000
+    assert all(s["start"] + s["insts"] <= 3_000_000 + json.load(open(f"{outdir}/profile.json"))["region_start_instret"]
+               for s in report["samples"])
+    # another cap is another region: profiled again
+    assert main([*args, "--max-insts", "2000000"]) == 0  # (the last --max-insts counts)
+    assert json.load(open(f"{outdir}/profile.json"))["region_insts"] == 2_000_000
+
+
 @pytest.mark.parametrize("step, args, message", [
     ("profile", ["--interval", "100000000"], "--interval 100,000,000: longer than the region"),
+    ("profile", ["--interval", "500000", "--max-insts", "100000"],
+     "--interval 500,000: longer than the region (--max-insts 100,000)"),
+    ("profile", ["--max-insts", "0"], "--max-insts 0: must be a positive number of instructions"),
     ("cluster", ["--k", "99"], "--k 99: must be between 1 and the number of intervals (30)"),
     ("checkpoint", ["--warmup", "3000000000"], "the warm-up would start before the region's start"),
 ])
