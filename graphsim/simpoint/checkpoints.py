@@ -53,24 +53,42 @@ def plan_samples(prof: dict, clusters: dict, samples: int, warmup: int) -> list[
     return sorted(out, key=lambda x: (x["position"], x["cluster"], x["sample"]))
 
 
-def take_sample_checkpoints(outdir: str, samples: int = 2, warmup: int = 0, progress=None, taken=None) -> dict:
-    """Take (or, on a re-run with the same options, reuse) one checkpoint per sample; ``taken``
-    is called with each sample as soon as its checkpoint exists (the detailed runs start then)."""
+def restore_start(outdir: str):
+    """The machine the checkpoint pass runs: the profile's start checkpoint, checked and restored
+    on the atomic CPU (the one command restores it while the clusters are being fitted)."""
     prof = read_profile(outdir)
-    clusters = read_clusters(outdir)
-    plan = plan_samples(prof, clusters, samples, warmup)
     library = Library(prof["library"])
-    start_id = prof["start_checkpoint"]
-    options = {"samples": samples, "warmup": warmup, "clusters": clusters["labels"], "start": start_id}
-    path = os.path.join(outdir, CHECKPOINTS_FILE)
-    if os.path.exists(path):
-        with open(path, encoding="utf-8") as f:
-            done = json.load(f)
-        if done.get("options") == options and all(os.path.isdir(library.path(s["checkpoint"]))
-                                                   for s in done["samples"]):
-            return done
-    check_start(library, start_id, prof)
-    machine = plan_restore(library, start_id, cpu=PROFILE_MODEL).build(Console())
+    check_start(library, prof["start_checkpoint"], prof)
+    return plan_restore(library, prof["start_checkpoint"], cpu=PROFILE_MODEL).build(Console())
+
+
+def take_sample_checkpoints(outdir: str, samples: int = 2, warmup: int = 0, progress=None, taken=None,
+                            machine=None) -> dict:
+    """Take (or, on a re-run with the same options, reuse) one checkpoint per sample; ``taken``
+    is called with each sample as soon as its checkpoint exists (the detailed runs start then).
+    ``machine``: the pass's machine if already restored (`restore_start`); closed in any case."""
+    try:
+        prof = read_profile(outdir)
+        clusters = read_clusters(outdir)
+        plan = plan_samples(prof, clusters, samples, warmup)
+        library = Library(prof["library"])
+        start_id = prof["start_checkpoint"]
+        options = {"samples": samples, "warmup": warmup, "clusters": clusters["labels"], "start": start_id}
+        path = os.path.join(outdir, CHECKPOINTS_FILE)
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                done = json.load(f)
+            if done.get("options") == options and all(os.path.isdir(library.path(s["checkpoint"]))
+                                                       for s in done["samples"]):
+                if machine is not None:
+                    machine.close()
+                return done
+        if machine is None:
+            machine = restore_start(outdir)
+    except BaseException:
+        if machine is not None:
+            machine.close()
+        raise
     try:
         for i, sample in enumerate(plan):
             stop = machine.run(RunLimits(max_insts=sample["position"]))

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 from ..checkpoint.library import Library
 from ..checkpoint.restore import cpu_model_name
-from .checkpoints import take_sample_checkpoints
+from .checkpoints import CHECKPOINTS_FILE, restore_start, take_sample_checkpoints
 from .cluster import CLUSTERS_FILE, CLUSTERS_VERSION
 from .cluster import cluster as cluster_intervals
 from .cluster import fit_clusters, import_clustering, import_meanwhile
@@ -89,7 +90,7 @@ def _steps(workload, library, outdir, interval, max_k, k, seed, dims, samples, w
             import_meanwhile()  # clustering follows
         say(f"profiling {workload.describe()} on cpu.atomic, intervals of {interval:,} instructions")
         prof = profile(workload, library, outdir, interval, progress=None, max_insts=max_insts)
-        for name in (CLUSTERS_FILE, "checkpoints.json", RESULTS_FILE):
+        for name in (CLUSTERS_FILE, CHECKPOINTS_FILE, RESULTS_FILE):
             if os.path.exists(os.path.join(outdir, name)):
                 os.unlink(os.path.join(outdir, name))
         previous = None
@@ -100,16 +101,30 @@ def _steps(workload, library, outdir, interval, max_k, k, seed, dims, samples, w
     if prof["end"] == "max_insts":
         say(f"profile: the region was {region_end(prof)}")
     clusters = _load(os.path.join(outdir, CLUSTERS_FILE))
-    if clusters is None or clusters.get("options") != options:
-        clusters = cluster_intervals(outdir, max_k=max_k, k=k, dims=dims, seed=seed, fit=fit)
+    runs = machine = None
+    with ThreadPoolExecutor(1) as background:
+        fitting = None
+        if clusters is None or clusters.get("options") != options:
+            fitting = background.submit(cluster_intervals, outdir, max_k=max_k, k=k, dims=dims, seed=seed, fit=fit)
+        try:
+            # While a worker fits the clusters, this process checks the target machine and restores the
+            # start checkpoint for the checkpoint pass (0.1-0.2 s on phases_long).
+            if cluster is not None:
+                runs = DetailedRuns(outdir, cpu, config, overrides)
+            if fitting is not None and fit is not None and not os.path.exists(os.path.join(outdir, CHECKPOINTS_FILE)):
+                machine = restore_start(outdir)
+            if fitting is not None:
+                clusters = fitting.result()
+        except BaseException:
+            if machine is not None:
+                machine.close()
+            raise
     say(f"clusters: k = {clusters['k']}; simpoints (interval: weight) "
         + ", ".join(f"{s['interval']}: {s['weight']:.3f}" for s in clusters["simpoints"]))
-    runs = None
-    if cluster is not None:  # each sample runs in detail as soon as its checkpoint is taken
-        runs = DetailedRuns(outdir, cpu, config, overrides)
+    if runs is not None:  # each sample runs in detail as soon as its checkpoint is taken
         runs.start(cluster, verify)
     taken = take_sample_checkpoints(outdir, samples=samples, warmup=warmup, progress=say,
-                                    taken=runs.submit if runs is not None else None)
+                                    taken=runs.submit if runs is not None else None, machine=machine)
     say(f"checkpoints: {len(taken['samples'])} samples, children of {prof['start_checkpoint']}")
     if previous is not None and [s["checkpoint"] for s in previous["samples"]] == \
             [s["checkpoint"] for s in taken["samples"]]:
