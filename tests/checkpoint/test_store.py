@@ -156,3 +156,28 @@ def test_index_rebuilds_from_files(tmp_path):
     lib.close()
     os.unlink(tmp_path / "lib" / "index.sqlite")
     assert [e.id for e in Library(str(tmp_path / "lib")).entries()] == [cpt]
+
+
+def test_a_manifest_is_written_as_tomli_w_renders_it(tmp_path):
+    """write_manifest renders each entry once for both the checksum and the file: the file is
+    byte for byte tomli_w's rendering of the whole manifest, fresh or rewritten with a new note."""
+    import tomli_w
+
+    from graphsim.checkpoint.format import manifest_checksum
+    from graphsim.checkpoint.take import take_checkpoint
+    from graphsim.sim.machine import RunLimits
+    from tests.guests import boot_guest
+
+    machine = boot_guest("hello")
+    machine.run(RunLimits(max_insts=2000))
+    lib = Library(str(tmp_path / "lib"))
+    cpt, _, _ = take_checkpoint(machine, lib, {"kind": "inst", "detail": "2000"}, note='a "quoted" note',
+                                records={"extra": {"nested": {"list": [1, 2, 3]}, "text": "x"}})
+    machine.close()
+    path = os.path.join(lib.path(cpt), "manifest.toml")
+    manifest = read_manifest(lib.path(cpt))
+    assert open(path, encoding="utf-8").read() == tomli_w.dumps(manifest)
+    lib.set_note(cpt, "another\nnote")
+    manifest = read_manifest(lib.path(cpt))
+    assert manifest["meta"]["note"] == "another\nnote" and manifest["checksum"] == manifest_checksum(manifest)
+    assert open(path, encoding="utf-8").read() == tomli_w.dumps(manifest)
