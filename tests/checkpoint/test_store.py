@@ -181,3 +181,30 @@ def test_a_manifest_is_written_as_tomli_w_renders_it(tmp_path):
     manifest = read_manifest(lib.path(cpt))
     assert manifest["meta"]["note"] == "another\nnote" and manifest["checksum"] == manifest_checksum(manifest)
     assert open(path, encoding="utf-8").read() == tomli_w.dumps(manifest)
+
+
+def test_a_library_reopened_reads_only_the_manifests_changed_since(tmp_path, monkeypatch):
+    import graphsim.checkpoint.library as library_module
+
+    root = str(tmp_path / "lib")
+    lib = Library(root)
+    ids = [lib.add(memory_state(seed), HEADER, name=f"c{seed}")[0] for seed in (1, 2, 3)]
+    reads = []
+    real = library_module.read_manifest
+    monkeypatch.setattr(library_module, "read_manifest", lambda d: reads.append(os.path.basename(d)) or real(d))
+    again = Library(root)
+    assert [e.id for e in again.entries()] == ids and reads == []  # the index knew them all
+    lib.set_note(ids[1], "changed by another process")
+    reads.clear()  # (set_note reads the manifest it rewrites)
+    assert Library(root).entries()[1].note == "changed by another process" and reads == []  # its writer indexed it
+    edited = read_manifest(lib.path(ids[2]))
+    write_manifest(lib.path(ids[2]), {**edited, "meta": {**edited["meta"], "note": "by hand"}})
+    reads.clear()
+    assert Library(root).entries()[2].note == "by hand" and reads == [ids[2]]  # changed on disk: read again
+    reads.clear()
+    os.rename(lib.path(ids[0]), os.path.join(root, "elsewhere"))
+    assert [e.id for e in Library(root).entries()] == ids[1:] and reads == []
+    with open(os.path.join(lib.path(ids[1]), "manifest.toml"), "a") as f:
+        f.write("junk = ")
+    reopened = Library(root)
+    assert ids[1] in reopened.damaged and [e.id for e in reopened.entries()] == ids[2:]
