@@ -130,7 +130,7 @@ class Library:
             os.makedirs(self.checkpoints_dir, exist_ok=True)
         self.store = ChunkStore(os.path.join(self.root, "chunks"))
         self.damaged: dict[str, str] = {}  # id → why its manifest could not be read
-        self._seen: dict[str, str] = {}  # id → its manifest file's stamp when the index last read it
+        self._stamps: dict[str, str] = {}  # id → its manifest file's stamp when the index last read it
         self._db = None
         if not index:
             return
@@ -151,7 +151,7 @@ class Library:
         # The stamp of each manifest as last read into the index, kept with it: a process opening the
         # library re-reads only the manifests changed since (every one, 10 ms each, before).
         self._db.execute("CREATE TABLE IF NOT EXISTS manifests (id PRIMARY KEY, stamp)")
-        self._seen = dict(self._db.execute("SELECT id, stamp FROM manifests"))
+        self._stamps = dict(self._db.execute("SELECT id, stamp FROM manifests"))
         self.sync_index()
 
     def close(self):
@@ -184,7 +184,7 @@ class Library:
         self.damaged = {}
         self._damaged_names: dict[str, str] = {}  # best-effort name → id of damaged checkpoints
         self._damage: dict[str, CheckpointError] = {}
-        stale = {cpt_id for cpt_id in on_disk & indexed if self._manifest_stamp(cpt_id) != self._seen.get(cpt_id)}
+        stale = {cpt_id for cpt_id in on_disk & indexed if self._manifest_stamp(cpt_id) != self._stamps.get(cpt_id)}
         for cpt_id in sorted((on_disk - indexed) | stale):
             try:
                 if os.path.islink(self.path(cpt_id)):
@@ -224,7 +224,7 @@ class Library:
     def rebuild_index(self):
         self._db.execute("DELETE FROM checkpoints")
         self._db.execute("DELETE FROM manifests")
-        self._seen.clear()
+        self._stamps.clear()
         self._db.commit()
         self.sync_index()
 
@@ -232,13 +232,13 @@ class Library:
         """Index a manifest just read or written (its file's stamp with it)."""
         self._db.execute(f"INSERT OR REPLACE INTO checkpoints VALUES ({', '.join('?' * len(COLUMNS))})",
                          _row_of(manifest))
-        stamp = self._seen[manifest["id"]] = self._manifest_stamp(manifest["id"])
+        stamp = self._stamps[manifest["id"]] = self._manifest_stamp(manifest["id"])
         self._db.execute("INSERT OR REPLACE INTO manifests VALUES (?, ?)", (manifest["id"], stamp))
 
     def _forget(self, cpt_id: str):
         self._db.execute("DELETE FROM checkpoints WHERE id = ?", (cpt_id,))
         self._db.execute("DELETE FROM manifests WHERE id = ?", (cpt_id,))
-        self._seen.pop(cpt_id, None)
+        self._stamps.pop(cpt_id, None)
 
     def entries(self) -> list[Entry]:
         rows = self._db.execute(f"SELECT {', '.join(COLUMNS)} FROM checkpoints ORDER BY created, id").fetchall()

@@ -65,7 +65,8 @@ def restore_start(outdir: str):
 def take_sample_checkpoints(outdir: str, samples: int = 2, warmup: int = 0, progress=None, taken=None,
                             machine=None) -> dict:
     """Take (or, on a re-run with the same options, reuse) one checkpoint per sample; ``taken``
-    is called with each sample as soon as its checkpoint exists (the detailed runs start then).
+    is called with each sample and its checkpoint's manifest as soon as the checkpoint exists
+    (the detailed runs start then).
     ``machine``: the pass's machine if already restored (`restore_start`); closed in any case."""
     try:
         prof = read_profile(outdir)
@@ -100,13 +101,13 @@ def take_sample_checkpoints(outdir: str, samples: int = 2, warmup: int = 0, prog
                                                 "start", "warmup", "insts")},
                       "interval": prof["interval"], "region_insts": prof["region_insts"],
                       "outdir": os.path.abspath(outdir)}
-            cpt_id, _, _ = take_checkpoint(
+            cpt_id, manifest, _ = take_checkpoint(
                 machine, library, {"kind": "simpoint", "detail": f"cluster {sample['cluster']}"}, parent=start_id,
                 note=f"SimPoint sample: cluster {sample['cluster']} (weight {sample['weight']:.3f}), "
                      f"interval {sample['interval_index']}", records={"simpoint": record})
             sample["checkpoint"] = cpt_id
             if taken is not None:
-                taken(sample)
+                taken(sample, manifest)
             if progress is not None:
                 progress(f"checkpoint {i + 1}/{len(plan)}: {cpt_id} at {sample['position']:,} instructions")
     finally:

@@ -52,6 +52,10 @@ def test_a_point_from_the_shared_library_is_the_shipped_point(point):
     assert "needs_archive" not in from_library
     same_run(from_library, shipped(task, archive, files))
     assert from_library["digest"]
+    # with the manifest as the client wrote it (the worker then does not parse the file again)
+    known = shared(task, library)
+    known["library"]["manifest"] = library.manifest(task["checkpoint"])
+    same_run(run_point(known, None, "", files), from_library)
 
 
 def test_a_library_the_worker_does_not_see_asks_for_the_archive(point, tmp_path):
