@@ -32,9 +32,9 @@ def add_parser(sub):
     w.add_argument("--kernel", help="program to boot (default: the machine file's [workload])")
     w.add_argument("--interval", type=int, default=1_000_000, metavar="N",
                    help="instructions per interval (default 1,000,000)")
-    w.add_argument("--max-insts", type=int, metavar="N",
+    w.add_argument("--max-insts", type=_count_arg, metavar="N",
                    help="end the region after N instructions if it has not ended (a guest that never exits "
-                        "or never reaches m5 work_end)")
+                        "or never reaches m5 work_end); units allowed: 5M, 1.5G")
     w.add_argument("--work-region", action="store_true",
                    help="profile between the guest's m5 work_begin and work_end (always for a checkpoint)")
     c = p.add_argument_group("cluster")
@@ -58,6 +58,17 @@ def add_parser(sub):
     r.add_argument("--verify", action="store_true", help="also run the whole region in detail and print "
                                                          "the true values and the relative errors")
     p.set_defaults(func=cmd_simpoint)
+
+
+def _count_arg(text: str) -> int:
+    import argparse
+
+    from ..config.units import UnitError, parse_count
+
+    try:
+        return parse_count(text)
+    except UnitError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _raw():

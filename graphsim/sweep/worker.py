@@ -172,6 +172,8 @@ def shared_library(shared: dict, cpt_id: str) -> Library:
     if not os.path.isdir(os.path.join(root, "checkpoints", cpt_id)):
         raise NeedsArchive(f"checkpoint {cpt_id}: not visible here in {root}", visible=False)
     library = Library(root, create=False, index=False)
+    if os.path.islink(library.path(cpt_id)):
+        raise NeedsArchive(f"{library.path(cpt_id)}: a symbolic link (not followed)", visible=True)
     try:
         digest = manifest_sha256(library, cpt_id)
     except OSError as exc:

@@ -139,7 +139,7 @@ def test_max_insts_cuts_the_region_and_says_so(tmp_path, capsys):
     outdir = str(tmp_path / "cut")
     capsys.readouterr()
     assert main(["simpoint", "profile", MACHINE, "--kernel", elf("phases"), "--interval", "500000",
-                 "--max-insts", "2100000", "--outdir", outdir, "--library", library]) == 0
+                 "--max-insts", "2.1M", "--outdir", outdir, "--library", library]) == 0
     out = capsys.readouterr().out
     assert "2,100,000 instructions" in out and "cut at --max-insts 2,100,000 instructions" in out
     prof = json.load(open(f"{outdir}/profile.json"))
