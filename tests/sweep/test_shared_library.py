@@ -91,9 +91,15 @@ def test_another_or_damaged_copy_asks_for_the_archive(point, tmp_path):
 
 
 def test_an_imported_archive_restores_the_same_and_a_damaged_one_is_refused(point, tmp_path, monkeypatch):
+    import graphsim.checkpoint.library as library_module
+
     task, archive, files, library = point
+    verified = []
+    real = library_module.read_state
+    monkeypatch.setattr(library_module, "read_state", lambda *a: verified.append(a[0]) or real(*a))
     first = shipped(task, archive, files)
     assert first["status"] == "ok", first["error"]
+    assert len(verified) == 1  # the import verified the checkpoint; the restore took that state
     same_run(first, run_point(shared(task, library), None, "", files))
     # a damaged archive under its own (matching) hash: the import's verification refuses it
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
