@@ -122,7 +122,12 @@ def _steps(workload, library, outdir, interval, max_k, k, seed, dims, samples, w
     say(f"clusters: k = {clusters['k']}; simpoints (interval: weight) "
         + ", ".join(f"{s['interval']}: {s['weight']:.3f}" for s in clusters["simpoints"]))
     if runs is not None:  # each sample runs in detail as soon as its checkpoint is taken
-        runs.start(cluster, verify)
+        try:
+            runs.start(cluster, verify)
+        except BaseException:
+            if machine is not None:
+                machine.close()
+            raise
     taken = take_sample_checkpoints(outdir, samples=samples, warmup=warmup, progress=say,
                                     taken=runs.submit if runs is not None else None, machine=machine)
     say(f"checkpoints: {len(taken['samples'])} samples, children of {prof['start_checkpoint']}")
