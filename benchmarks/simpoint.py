@@ -110,6 +110,8 @@ def main() -> int:
                 "sampled_profile_seconds": s["profile_seconds"],
                 "compiled_fraction": s["compiled_fraction"],
                 "dask_start_seconds": s["report"]["connect_seconds"],
+                # the workers' CPU seconds for the samples (restore, warm-up, measured interval)
+                "sample_cpu_seconds": s["report"].get("sample_cpu_seconds"),
                 "runs_only_seconds": s["runs_only_seconds"],
                 "runs_only_speedup": round(full["seconds"] / s["runs_only_seconds"], 2),
                 # no flow that profiles the whole region once on the atomic CPU can beat this ratio
