@@ -1,23 +1,34 @@
 """Compiling the kernel's queue of hot blocks (Core.run calls `BlockJit.service`
 whenever the kernel returns EXIT_JIT).
 
-All blocks of one service call go into one LLVM module (one MCJIT finalisation
-per batch). Compiled code is kept for the life of the process, shared by every
-Core: a block is identified by everything its code depends on (virtual pc, RAM
-offset and bytes, decoder flags, the machine's RAM window), so two machines
-running the same guest share it.
+All blocks of one service call go into one LLVM module, compiled to one object
+file (one MCJIT load per batch). Compiled code is kept for the life of the
+process, shared by every Core: a block is identified by everything its code
+depends on (virtual pc, RAM offset and bytes, decoder flags, the machine's RAM
+window), so two machines running the same guest share it. It is also kept on
+disk (cache.py): a block found there is loaded at its first step instead of
+being compiled, and the blocks that reached a step but not the threshold are
+compiled into the cache when the process exits (`fill_cache`), so the next run
+of the same guest starts with them.
 """
 
 from __future__ import annotations
 
+import atexit
+import hashlib
 import os
+import secrets
 import time
+from pathlib import Path
+
+import llvmlite
 
 import llvmlite.binding as llvm
 from numba.core.compiler_lock import global_compiler_lock
 
 from ...errors import GraphsimError
 from .. import layout as L
+from . import cache as _cache
 from .block import find_block
 from .codegen import KEY_FLAGS, KEY_RAM, block_ir
 
@@ -34,8 +45,14 @@ THRESHOLD = 200_000
 # and a block of LONG_BLOCK instructions or more is compiled at its first step, the others once their steps
 # add up to the threshold. Linux's SHA-3 rounds (keccakf_round: 445 instructions without a branch, 36.9 M of
 # the boot's 138 M instructions in ~83,000 calls) are compiled that way, in ~40 ms.
-STEPS = 20
+# Each step is also when a block found in the on-disk cache is entered (it costs no compilation there), and a
+# block that reached one is compiled into the cache at exit: 64 steps (3,125 executions by default) cost the
+# boot no measurable time over 20 (docs/jit.md).
+STEPS = 64
 LONG_BLOCK = 128
+# CPU seconds the exit may spend compiling the blocks that reached a step into the cache (the rest next time)
+FILL_SECONDS = 5.0
+FILL_BATCH = 64
 
 
 def enabled_by_default() -> bool:
@@ -76,8 +93,21 @@ def init_area(work, base: int, executions: int):
     work[L.C_JIT] = base
 
 
+def version(tm) -> str:
+    """What compiled code depends on besides a block's identity: the sources of the code generator, the
+    kernel's layout and decoder (the kernel cache's hash), llvmlite, LLVM and the target."""
+    from ...isa import _jitcache
+
+    h = hashlib.sha256(f"{_jitcache.source_hash()}:{llvmlite.__version__}:{llvm.llvm_version_info}:"
+                       f"{tm.triple}:{tm.target_data}:{llvm.get_host_cpu_name()}".encode())
+    for f in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
 class _Compiler:
-    """The process's MCJIT engine and the blocks compiled so far."""
+    """The process's MCJIT engine, the blocks compiled or loaded so far and the on-disk cache."""
 
     def __init__(self):
         llvm.initialize_native_target()
@@ -86,28 +116,98 @@ class _Compiler:
         self.tm = llvm.Target.from_default_triple().create_target_machine(opt=2)
         self.ee = llvm.create_mcjit_compiler(llvm.parse_assembly(""), self.tm)
         self.blocks: dict = {}  # identity -> (address, instructions) or None (not compilable)
-        self.serial = 0
         self.seconds = 0.0  # CPU time spent translating and compiling
         self.compiled = 0
+        self.loaded = 0  # blocks loaded from the cache
+        self.load_seconds = 0.0
+        where = _cache.directory(version(self.tm))
+        self.cache = None if where is None else _cache.BlockCache(where)
+        self.on_disk: dict = {}  # key -> (address, instructions) of the blocks of the cache files loaded
+        self.wanted: dict = {}  # identity -> job: blocks that reached a step, for fill()
+        if self.cache is not None:
+            atexit.register(fill_cache)
+
+    def _codegen(self, jobs) -> tuple[list, bytes]:
+        """jobs: [(identity, insns, ro, code, rbase, rsize, key flags, table, mask)] -> ([(identity, function
+        name, instructions)], object file). (Names are unique across processes: cache files meet in one engine.)"""
+        t0 = time.process_time()
+        token = secrets.token_hex(8)
+        names = []
+        text = [f'target triple = "{self.tm.triple}"']
+        for i, (ident, *args) in enumerate(jobs):
+            name = f"b{token}_{i}"
+            text.append(block_ir(name, *args))
+            names.append((ident, name, len(args[0])))
+        obj = self.tm.emit_object(llvm.parse_assembly("\n".join(text)))
+        self.compiled += len(names)
+        self.seconds += time.process_time() - t0
+        return names, obj
+
+    def _load(self, names, obj) -> dict:
+        """Add an object file to the engine: {name: address} of the functions named."""
+        self.ee.add_object_file(llvm.ObjectFileRef.from_data(obj))
+        self.ee.finalize_object()
+        return {name: self.ee.get_function_address(name) for _, name, _ in names}
 
     @global_compiler_lock  # (one LLVM user at a time: numba's compilations and ours, from any thread)
     def compile(self, jobs):
-        """jobs: [(identity, insns, ro, code, rbase, rsize, key flags, table, mask)] -> fills self.blocks."""
-        t0 = time.process_time()
-        names = []
-        text = [f'target triple = "{self.tm.triple}"']
-        for ident, *args in jobs:
-            name = f"b{self.serial}"
-            self.serial += 1
-            text.append(block_ir(name, *args))
-            names.append((ident, name, len(args[0])))
-        mod = llvm.parse_assembly("\n".join(text))
-        self.ee.add_module(mod)
-        self.ee.finalize_object()
+        """Compile jobs (see _codegen) into self.blocks, and into the cache."""
+        names, obj = self._codegen(jobs)
+        addresses = self._load(names, obj)
         for ident, name, n in names:
-            self.blocks[ident] = (self.ee.get_function_address(name), n)
-        self.compiled += len(names)
-        self.seconds += time.process_time() - t0
+            self.blocks[ident] = (addresses[name], n)
+            self.wanted.pop(ident, None)
+        if self.cache is not None:
+            self.cache.write([(_cache.block_key(ident), name, n) for ident, name, n in names], obj)
+
+    @global_compiler_lock
+    def from_cache(self, ident) -> bool:
+        """Whether the block is compiled, in this process or in the cache (then loaded with its file's others)."""
+        if ident in self.blocks:
+            return self.blocks[ident] is not None
+        if self.cache is None:
+            return False
+        key = _cache.block_key(ident)
+        if key not in self.on_disk:
+            f = self.cache.lookup(key)
+            if f is None or f in self.cache.loaded_files:
+                return False
+            t0 = time.process_time()
+            got = self.cache.read(f)
+            if got is None:
+                return False
+            names, obj = got
+            addresses = self._load(names, obj)
+            for k, name, n in names:
+                if addresses[name]:
+                    self.on_disk.setdefault(k, (addresses[name], n))
+            self.loaded += len(names)
+            self.load_seconds += time.process_time() - t0
+            if key not in self.on_disk:
+                return False
+        self.blocks[ident] = self.on_disk[key]
+        self.wanted.pop(ident, None)
+        return True
+
+    def want(self, job):
+        """A block that reached a step without being compiled: compiled into the cache at exit (fill_cache)."""
+        if self.cache is not None and job[0] not in self.blocks:
+            self.wanted[job[0]] = job
+
+    @global_compiler_lock
+    def fill(self, seconds: float = FILL_SECONDS) -> int:
+        """Compile the wanted blocks into the cache (batches of FILL_BATCH, until `seconds` of CPU are spent);
+        the number compiled."""
+        done = 0
+        t0 = time.process_time()
+        jobs = [j for ident, j in self.wanted.items() if ident not in self.blocks]
+        self.wanted.clear()
+        while jobs and self.cache is not None and time.process_time() - t0 < seconds:
+            batch, jobs = jobs[:FILL_BATCH], jobs[FILL_BATCH:]
+            names, obj = self._codegen(batch)
+            self.cache.write([(_cache.block_key(ident), name, n) for ident, name, n in names], obj)
+            done += len(batch)
+        return done
 
 
 _COMPILER: _Compiler | None = None
@@ -119,6 +219,16 @@ def compiler() -> _Compiler:
     if _COMPILER is None:
         _COMPILER = _Compiler()
     return _COMPILER
+
+
+def fill_cache(seconds: float = FILL_SECONDS) -> int:
+    """Compile the blocks this process wanted into the on-disk cache (run at exit; returns how many)."""
+    if _COMPILER is None:
+        return 0
+    try:
+        return _COMPILER.fill(seconds)
+    except Exception:  # (at exit: a failure to fill the cache must not turn into an error of the run)
+        return 0
 
 
 class BlockJit:
@@ -160,14 +270,20 @@ class BlockJit:
             if found:
                 insns, code = find_block(ram, ro, pc, kflags >> KEY_FLAGS)
                 length = len(insns)
+            ident = (pc, ro, kflags, code, rbase, rsize, table, mask) if found else None
+            if found and insns and comp.from_cache(ident):  # (compiled before, here or in an earlier run)
+                pending.append((pc, key, je, ident))
+                continue
             if 0 < length < LONG_BLOCK and executions < self.threshold:
                 if w[je + L.JE_PC] == pc and w[je + L.JE_KEY] == key:
                     self.counted[(pc, key)] = (executions, length)
                     w[je + L.JE_N] = 0  # (count another step)
+                if found:
+                    comp.want((ident, insns, ro, code, rbase, rsize, kflags, table, mask))
                 continue
             if not found:  # (the code in RAM now: it may have changed since the first step)
                 insns, code = find_block(ram, ro, pc, kflags >> KEY_FLAGS)
-            ident = (pc, ro, kflags, code, rbase, rsize, table, mask)
+                ident = (pc, ro, kflags, code, rbase, rsize, table, mask)
             pending.append((pc, key, je, ident))
             if ident in comp.blocks or any(j[0] == ident for j in jobs):
                 continue
