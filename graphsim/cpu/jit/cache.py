@@ -15,7 +15,7 @@ again); nothing is loaded unchecked. Files are written under a temporary name
 and renamed, so readers (other processes: Dask workers, parallel runs) see whole
 files only. When the directory grows past MAX_BYTES, the files least recently
 used (their modification time, renewed when a file is loaded) are removed until
-it is under three quarters of that.
+it is under three quarters of that (the file just written stays).
 
 GRAPHSIM_BLOCK_CACHE=0 turns the cache off; a path puts it there instead of next
 to the compiled kernel's cache.
@@ -186,11 +186,12 @@ class BlockCache:
             for key, _name, _n in blocks:
                 self.index[key] = final
         self.loaded_files.add(final)
-        self.evict()
+        self.evict(keep=final)
 
-    def evict(self, limit: int | None = None):
-        """Remove the least recently used files while the directory holds more than `limit` bytes (MAX_BYTES)."""
-        limit = MAX_BYTES if limit is None else limit
+    def evict(self, keep: Path | None = None):
+        """While the directory holds more than MAX_BYTES, remove the least recently used files (all but `keep`,
+        the file just written) until it holds three quarters of that."""
+        limit = MAX_BYTES
         files = []
         for f in self.path.glob("*" + SUFFIX):
             try:
@@ -204,5 +205,7 @@ class BlockCache:
         for _, size, f in sorted(files, key=lambda t: t[0]):
             if total <= limit * 3 // 4:
                 break
+            if f == keep:
+                continue
             self.discard(f)
             total -= size

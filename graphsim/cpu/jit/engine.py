@@ -124,8 +124,6 @@ class _Compiler:
         self.cache = None if where is None else _cache.BlockCache(where)
         self.on_disk: dict = {}  # key -> (address, instructions) of the blocks of the cache files loaded
         self.wanted: dict = {}  # identity -> job: blocks that reached a step, for fill()
-        if self.cache is not None:
-            atexit.register(fill_cache)
 
     def _codegen(self, jobs) -> tuple[list, bytes]:
         """jobs: [(identity, insns, ro, code, rbase, rsize, key flags, table, mask)] -> ([(identity, function
@@ -211,6 +209,7 @@ class _Compiler:
 
 
 _COMPILER: _Compiler | None = None
+_FILL_AT_EXIT: list = []  # (registered once per process)
 
 
 @global_compiler_lock
@@ -218,6 +217,8 @@ def compiler() -> _Compiler:
     global _COMPILER
     if _COMPILER is None:
         _COMPILER = _Compiler()
+        if not _FILL_AT_EXIT:
+            _FILL_AT_EXIT.append(atexit.register(fill_cache))
     return _COMPILER
 
 
