@@ -109,15 +109,18 @@ import sys
 from graphsim.cpu.jit import engine
 from tests.guests import boot_guest, run_to_end
 run = run_to_end(boot_guest("qsort"))
-print(run.machine.instret, run.machine.digest(), engine.fill_cache())
+print(run.machine.instret, run.machine.digest(), engine.fill_cache() if sys.argv[1] == "now" else "at-exit",
+      engine.compiler().compiled)
 """
 
 
 def test_concurrent_writers_leave_only_whole_files(start, tmp_path):
+    """Three processes run the same guest on one empty cache directory at once; two fill it when their run
+    ends, the third when it exits."""
     env = dict(os.environ, GRAPHSIM_BLOCK_CACHE=str(tmp_path), GRAPHSIM_JIT="1",
                GRAPHSIM_JIT_THRESHOLD=str(THRESHOLD), PYTHONPATH=str(ROOT))
-    writers = [subprocess.Popen([sys.executable, "-c", WRITER], env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-               for _ in range(3)]
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, when], env=env, cwd=ROOT, stdout=subprocess.PIPE,
+                                text=True) for when in ("now", "now", "at-exit")]  # (the last one fills at its exit)
     results = [w.communicate()[0].split() for w in writers]
     assert all(w.returncode == 0 for w in writers)
     assert len({(r[0], r[1]) for r in results}) == 1
@@ -186,3 +189,15 @@ def test_linux_boots_alike_with_the_cache_off_cold_and_warm(start, tmp_path, mon
     assert off[0][0] == "checkpoint" and "hello from disk A" in off[3]
     assert cold[:4] == off[:4]
     assert warm[:4] == off[:4]
+
+
+def test_a_process_fills_the_cache_when_it_exits(tmp_path):
+    env = dict(os.environ, GRAPHSIM_BLOCK_CACHE=str(tmp_path), GRAPHSIM_JIT="1",
+               GRAPHSIM_JIT_THRESHOLD=str(THRESHOLD), PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, "-c", WRITER, "at-exit"], env=env, cwd=ROOT, capture_output=True, text=True,
+                         check=True)
+    _instret, _digest, when, compiled_in_the_run = out.stdout.split()
+    assert when == "at-exit" and out.stderr == ""
+    cached = [block_cache.decode(f.read_bytes()) for f in cache_files(tmp_path)]
+    assert all(c is not None for c in cached)
+    assert sum(len(c[0]) for c in cached) > int(compiled_in_the_run)  # (the blocks that only reached a step)

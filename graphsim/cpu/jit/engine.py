@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import multiprocessing
 import os
 import secrets
+import sys
 import time
 from pathlib import Path
 
@@ -218,18 +220,25 @@ def compiler() -> _Compiler:
     if _COMPILER is None:
         _COMPILER = _Compiler()
         if not _FILL_AT_EXIT:
-            _FILL_AT_EXIT.append(atexit.register(fill_cache))
+            _FILL_AT_EXIT.append(atexit.register(_fill_at_exit))
     return _COMPILER
 
 
 def fill_cache(seconds: float = FILL_SECONDS) -> int:
-    """Compile the blocks this process wanted into the on-disk cache (run at exit; returns how many)."""
+    """Compile the blocks this process wanted into the on-disk cache (returns how many)."""
     if _COMPILER is None:
         return 0
     try:
         return _COMPILER.fill(seconds)
-    except Exception:  # (at exit: a failure to fill the cache must not turn into an error of the run)
+    except Exception as e:  # (at exit: a failure to fill the cache must not turn into an error of the run)
+        print(f"graphsim: the cache of compiled blocks was not filled: {e}", file=sys.stderr)
         return 0
+
+
+def _fill_at_exit():
+    # (not in worker processes, e.g. a Dask cluster's: their exit would wait for it; the main process fills)
+    if multiprocessing.parent_process() is None:
+        fill_cache()
 
 
 class BlockJit:
