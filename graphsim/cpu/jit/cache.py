@@ -8,7 +8,7 @@ offset and bytes, key flags, RAM window, table; the directory's name covers the
 code generator's sources, the kernel's layout, llvmlite, LLVM and the target).
 
 A file is `MAGIC`, the header's length (8 bytes), the header (JSON: the blocks
-it holds, as [key, function name, instructions], and the object's length), the
+it holds, as [key, function name, instructions, place, code size], and the object's length), the
 object file, then the SHA-256 of everything before it. A file that is truncated,
 corrupted or not one of ours is ignored and removed (its blocks are compiled
 again); nothing is loaded unchecked. Files are written under a temporary name
@@ -50,11 +50,16 @@ def directory(version: str) -> Path | None:
     return root / f"blocks-{version}"
 
 
+def place(ident: tuple) -> str:
+    """Where a block is, all of its identity (engine.py: (pc, ro, kflags, code, rbase, rsize, table, mask)) but
+    its code bytes: blocks are looked up by place and then by the code in RAM, without decoding it."""
+    pc, ro, kflags, _code, *rest = ident
+    return ":".join(str(v) for v in (pc, ro, kflags, *rest))
+
+
 def block_key(ident: tuple) -> str:
-    """The key of a block identity (engine.py: (pc, ro, kflags, code, rbase, rsize, table, mask))."""
-    pc, ro, kflags, code, *rest = ident
-    text = ":".join(str(v) for v in (pc, ro, kflags, *rest)) + ":" + code.hex()
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    """The key of a block identity."""
+    return hashlib.sha256((place(ident) + ":" + ident[3].hex()).encode()).hexdigest()[:32]
 
 
 def encode(blocks: list, obj: bytes) -> bytes:
@@ -75,8 +80,9 @@ def _header(data: bytes) -> tuple[dict, int] | None:
         header = json.loads(data[start:start + n])
         blocks = header["blocks"]
         size = header["object"]
-        if not isinstance(size, int) or not all(isinstance(k, str) and isinstance(f, str) and isinstance(m, int)
-                                                for k, f, m in blocks):
+        if not isinstance(size, int) or not all(
+                isinstance(k, str) and isinstance(f, str) and isinstance(m, int) and isinstance(p, str)
+                and isinstance(c, int) for k, f, m, p, c in blocks):
             return None
     except (ValueError, KeyError, TypeError):
         return None
@@ -102,11 +108,13 @@ class BlockCache:
     def __init__(self, path: Path):
         self.path = path
         self.index: dict | None = None  # key -> file, read at the first lookup
+        self.sizes: dict = {}  # place -> {code sizes of the blocks there}
         self.loaded_files: set = set()
 
     def scan(self):
         """Read the headers of the files present (each file's blocks are checked again when it is loaded)."""
         self.index = {}
+        self.sizes = {}
         for tmp in self.path.glob(".*.tmp"):  # (left by a writer that was killed; a live one renames in ms)
             try:
                 if tmp.stat().st_mtime < time.time() - 3600:
@@ -132,13 +140,23 @@ class BlockCache:
             if found is None:
                 self.discard(f)
                 continue
-            for key, _name, _n in found[0]["blocks"]:
-                self.index[key] = f
+            self._enter(found[0]["blocks"], f)
+
+    def _enter(self, blocks, f: Path):
+        for key, _name, _n, where, size in blocks:
+            self.index[key] = f
+            self.sizes.setdefault(where, set()).add(size)
 
     def lookup(self, key: str) -> Path | None:
         if self.index is None:
             self.scan()
         return self.index.get(key)
+
+    def sizes_at(self, where: str) -> set:
+        """The code sizes of the blocks cached at a place (see `place`)."""
+        if self.index is None:
+            self.scan()
+        return self.sizes.get(where, set())
 
     def read(self, f: Path) -> tuple[list, bytes] | None:
         """The blocks and object of file f, checked; a damaged file is removed (None)."""
@@ -167,7 +185,8 @@ class BlockCache:
             pass
 
     def write(self, blocks: list, obj: bytes):
-        """Store one compiled batch: blocks [(key, function name, instructions)] in object file obj."""
+        """Store one compiled batch: blocks [(key, function name, instructions, place, code size)] in object
+        file obj."""
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             name = secrets.token_hex(8)
@@ -183,8 +202,7 @@ class BlockCache:
         except OSError:  # (a read-only or full disk: the cache is only an optimisation)
             return
         if self.index is not None:
-            for key, _name, _n in blocks:
-                self.index[key] = final
+            self._enter(blocks, final)
         self.loaded_files.add(final)
         self.evict(keep=final)
 

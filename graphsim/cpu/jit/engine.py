@@ -108,6 +108,11 @@ def version(tm) -> str:
     return h.hexdigest()[:16]
 
 
+def cache_entries(names) -> list:
+    """The cache's entries for [(identity, function name, instructions)] (cache.BlockCache.write)."""
+    return [(_cache.block_key(ident), name, n, _cache.place(ident), len(ident[3])) for ident, name, n in names]
+
+
 class _Compiler:
     """The process's MCJIT engine, the blocks compiled or loaded so far and the on-disk cache."""
 
@@ -126,6 +131,7 @@ class _Compiler:
         self.cache = None if where is None else _cache.BlockCache(where)
         self.on_disk: dict = {}  # key -> (address, instructions) of the blocks of the cache files loaded
         self.wanted: dict = {}  # identity -> job: blocks that reached a step, for fill()
+        self.sizes: dict = {}  # place -> {code sizes} of the blocks compiled here (see lookup)
 
     def _codegen(self, jobs) -> tuple[list, bytes]:
         """jobs: [(identity, insns, ro, code, rbase, rsize, key flags, table, mask)] -> ([(identity, function
@@ -147,7 +153,7 @@ class _Compiler:
         """Add an object file to the engine: {name: address} of the functions named."""
         self.ee.add_object_file(llvm.ObjectFileRef.from_data(obj))
         self.ee.finalize_object()
-        return {name: self.ee.get_function_address(name) for _, name, _ in names}
+        return {entry[1]: self.ee.get_function_address(entry[1]) for entry in names}
 
     @global_compiler_lock  # (one LLVM user at a time: numba's compilations and ours, from any thread)
     def compile(self, jobs):
@@ -157,8 +163,22 @@ class _Compiler:
         for ident, name, n in names:
             self.blocks[ident] = (addresses[name], n)
             self.wanted.pop(ident, None)
+            self.sizes.setdefault(_cache.place(ident), set()).add(len(ident[3]))
         if self.cache is not None:
-            self.cache.write([(_cache.block_key(ident), name, n) for ident, name, n in names], obj)
+            self.cache.write(cache_entries(names), obj)
+
+    def lookup(self, pc, ro, kflags, rbase, rsize, table, mask, ram):
+        """The identity of a compiled block at this place whose code is the code in RAM now, compiled in this
+        process or in the cache (None: there is none). No decoding: a block is found by the code bytes."""
+        where = _cache.place((pc, ro, kflags, b"", rbase, rsize, table, mask))
+        sizes = self.sizes.get(where, set())
+        if self.cache is not None:
+            sizes = sizes | self.cache.sizes_at(where)
+        for size in sorted(sizes, reverse=True):
+            ident = (pc, ro, kflags, bytes(ram[ro:ro + size]), rbase, rsize, table, mask)
+            if self.from_cache(ident):
+                return ident
+        return None
 
     @global_compiler_lock
     def from_cache(self, ident) -> bool:
@@ -178,7 +198,7 @@ class _Compiler:
                 return False
             names, obj = got
             addresses = self._load(names, obj)
-            for k, name, n in names:
+            for k, name, n, _where, _size in names:
                 if addresses[name]:
                     self.on_disk.setdefault(k, (addresses[name], n))
             self.loaded += len(names)
@@ -205,7 +225,7 @@ class _Compiler:
         while jobs and self.cache is not None and time.process_time() - t0 < seconds:
             batch, jobs = jobs[:FILL_BATCH], jobs[FILL_BATCH:]
             names, obj = self._codegen(batch)
-            self.cache.write([(_cache.block_key(ident), name, n) for ident, name, n in names], obj)
+            self.cache.write(cache_entries(names), obj)
             done += len(batch)
         return done
 
@@ -278,12 +298,13 @@ class BlockJit:
             executions += step_
             found = length < 0
             if found:
+                ident = comp.lookup(pc, ro, kflags, rbase, rsize, table, mask, ram)
+                if ident is not None:  # (compiled before, here or in an earlier run: entered at its first step)
+                    pending.append((pc, key, je, ident))
+                    continue
                 insns, code = find_block(ram, ro, pc, kflags >> KEY_FLAGS)
                 length = len(insns)
-            ident = (pc, ro, kflags, code, rbase, rsize, table, mask) if found else None
-            if found and insns and comp.from_cache(ident):  # (compiled before, here or in an earlier run)
-                pending.append((pc, key, je, ident))
-                continue
+                ident = (pc, ro, kflags, code, rbase, rsize, table, mask)
             if 0 < length < LONG_BLOCK and executions < self.threshold:
                 if w[je + L.JE_PC] == pc and w[je + L.JE_KEY] == key:
                     self.counted[(pc, key)] = (executions, length)
