@@ -97,7 +97,7 @@ def test_a_damaged_cache_file_is_ignored_and_compiled_again(start, tmp_path):
 
 
 def test_files_are_checked_before_use():
-    blocks = [["0" * 32, "bx_0", 5, "1:2:3:4:5:6:7", 18]]
+    blocks = [["0" * 32, "bx_0", 5, [1, 2, 3, 4, 5, 6, 7], 18]]
     data = block_cache.encode(blocks, b"object bytes")
     assert block_cache.decode(data) == ([tuple(blocks[0])], b"object bytes")
     for damaged in (data[:-1], data[:40], data[:-33] + b"X" + data[-32:], b"", b"graphsim" + data):

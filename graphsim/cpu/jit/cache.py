@@ -50,16 +50,16 @@ def directory(version: str) -> Path | None:
     return root / f"blocks-{version}"
 
 
-def place(ident: tuple) -> str:
-    """Where a block is, all of its identity (engine.py: (pc, ro, kflags, code, rbase, rsize, table, mask)) but
-    its code bytes: blocks are looked up by place and then by the code in RAM, without decoding it."""
+def place(ident: tuple) -> tuple:
+    """Where a block is: its identity (engine.py: (pc, ro, kflags, code, rbase, rsize, table, mask)) without its
+    code bytes. Blocks are looked up by place, then by the code in RAM (without decoding it)."""
     pc, ro, kflags, _code, *rest = ident
-    return ":".join(str(v) for v in (pc, ro, kflags, *rest))
+    return (pc, ro, kflags, *rest)
 
 
 def block_key(ident: tuple) -> str:
     """The key of a block identity."""
-    return hashlib.sha256((place(ident) + ":" + ident[3].hex()).encode()).hexdigest()[:32]
+    return hashlib.sha256((":".join(map(str, place(ident))) + ":" + ident[3].hex()).encode()).hexdigest()[:32]
 
 
 def encode(blocks: list, obj: bytes) -> bytes:
@@ -81,8 +81,9 @@ def _header(data: bytes) -> tuple[dict, int] | None:
         blocks = header["blocks"]
         size = header["object"]
         if not isinstance(size, int) or not all(
-                isinstance(k, str) and isinstance(f, str) and isinstance(m, int) and isinstance(p, str)
-                and isinstance(c, int) for k, f, m, p, c in blocks):
+                isinstance(k, str) and isinstance(f, str) and isinstance(m, int) and isinstance(c, int)
+                and isinstance(p, list) and len(p) == 7 and all(isinstance(v, int) for v in p)
+                for k, f, m, p, c in blocks):
             return None
     except (ValueError, KeyError, TypeError):
         return None
@@ -145,14 +146,14 @@ class BlockCache:
     def _enter(self, blocks, f: Path):
         for key, _name, _n, where, size in blocks:
             self.index[key] = f
-            self.sizes.setdefault(where, set()).add(size)
+            self.sizes.setdefault(tuple(where), set()).add(size)
 
     def lookup(self, key: str) -> Path | None:
         if self.index is None:
             self.scan()
         return self.index.get(key)
 
-    def sizes_at(self, where: str) -> set:
+    def sizes_at(self, where: tuple) -> set:
         """The code sizes of the blocks cached at a place (see `place`)."""
         if self.index is None:
             self.scan()

@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import llvmlite
+import numpy as np
 
 import llvmlite.binding as llvm
 from numba.core.compiler_lock import global_compiler_lock
@@ -31,7 +32,7 @@ from numba.core.compiler_lock import global_compiler_lock
 from ...errors import GraphsimError
 from .. import layout as L
 from . import cache as _cache
-from .block import find_block
+from .block import MAX_STRAIGHT, find_block
 from .codegen import KEY_FLAGS, KEY_RAM, block_ir
 
 TABLE_ENTRIES = 1 << 14
@@ -43,18 +44,21 @@ QUEUE_CAP = 64
 # use a low one, so that short guests run compiled code).
 THRESHOLD = 200_000
 # Long straight-line blocks pay back much sooner (each compiled instruction saves the same few ns, and a long
-# block is one entry check and one call per pass): the kernel queues a block every 1/STEPS of the threshold,
-# and a block of LONG_BLOCK instructions or more is compiled at its first step, the others once their steps
-# add up to the threshold. Linux's SHA-3 rounds (keccakf_round: 445 instructions without a branch, 36.9 M of
-# the boot's 138 M instructions in ~83,000 calls) are compiled that way, in ~40 ms.
-# Each step is also when a block found in the on-disk cache is entered (it costs no compilation there), and a
-# block that reached one is compiled into the cache at exit: 64 steps (3,125 executions by default) cost the
-# boot no measurable time over 20 (docs/jit.md).
-STEPS = 64
+# block is one entry check and one call per pass): a block of LONG_BLOCK instructions or more is compiled
+# after a twentieth of the threshold (LONG_AFTER). Linux's SHA-3 rounds (keccakf_round: 445 instructions
+# without a branch, 36.9 M of the boot's 138 M instructions in ~83,000 calls) are compiled that way, in ~40 ms.
 LONG_BLOCK = 128
+LONG_FRACTION = 20
+# The kernel queues a block first after a STEPS-th of the threshold (312 executions by default): then a block
+# found in the on-disk cache is entered (it costs no compilation), and one that is not is compiled into the
+# cache at exit. Its next queueing is set by the count the kernel starts from (LONG_AFTER, then the threshold),
+# so a block is queued two or three times, whatever the step (docs/jit.md, "The block cache").
+STEPS = 640
 # CPU seconds the exit may spend compiling the blocks that reached a step into the cache (the rest next time)
 FILL_SECONDS = 5.0
 FILL_BATCH = 64
+MAX_WANTED = 8192
+CODE_BYTES = MAX_STRAIGHT * 4  # (the longest block)
 
 
 def enabled_by_default() -> bool:
@@ -70,7 +74,7 @@ def threshold() -> int:
 
 
 def step(executions: int) -> int:
-    """The executions the kernel counts before it queues a block (again): a STEPS-th of the threshold."""
+    """The executions the kernel counts before it first queues a block: a STEPS-th of the threshold."""
     return executions // STEPS if executions // STEPS >= 2 else executions
 
 
@@ -130,7 +134,7 @@ class _Compiler:
         where = _cache.directory(version(self.tm))
         self.cache = None if where is None else _cache.BlockCache(where)
         self.on_disk: dict = {}  # key -> (address, instructions) of the blocks of the cache files loaded
-        self.wanted: dict = {}  # identity -> job: blocks that reached a step, for fill()
+        self.wanted: dict = {}  # place -> [code bytes from there, executions]: blocks queued, not compiled: fill()
         self.sizes: dict = {}  # place -> {code sizes} of the blocks compiled here (see lookup)
 
     def _codegen(self, jobs) -> tuple[list, bytes]:
@@ -162,15 +166,15 @@ class _Compiler:
         addresses = self._load(names, obj)
         for ident, name, n in names:
             self.blocks[ident] = (addresses[name], n)
-            self.wanted.pop(ident, None)
             self.sizes.setdefault(_cache.place(ident), set()).add(len(ident[3]))
         if self.cache is not None:
             self.cache.write(cache_entries(names), obj)
 
-    def lookup(self, pc, ro, kflags, rbase, rsize, table, mask, ram):
-        """The identity of a compiled block at this place whose code is the code in RAM now, compiled in this
-        process or in the cache (None: there is none). No decoding: a block is found by the code bytes."""
-        where = _cache.place((pc, ro, kflags, b"", rbase, rsize, table, mask))
+    def lookup(self, where: tuple, ram):
+        """The identity of a compiled block at place `where` ((pc, ro, kflags, rbase, rsize, table, mask)) whose
+        code is the code in RAM now, compiled in this process or in the cache (None: there is none). No decoding:
+        a block is found by its code bytes."""
+        pc, ro, kflags, rbase, rsize, table, mask = where
         sizes = self.sizes.get(where, set())
         if self.cache is not None:
             sizes = sizes | self.cache.sizes_at(where)
@@ -206,13 +210,19 @@ class _Compiler:
             if key not in self.on_disk:
                 return False
         self.blocks[ident] = self.on_disk[key]
-        self.wanted.pop(ident, None)
         return True
 
-    def want(self, job):
-        """A block that reached a step without being compiled: compiled into the cache at exit (fill_cache)."""
-        if self.cache is not None and job[0] not in self.blocks:
-            self.wanted[job[0]] = job
+    def want(self, where: tuple, ram, executions: int):
+        """A block queued but neither compiled nor cached, at place `where` (see lookup): compiled into the cache at
+        exit (fill_cache) from the code in RAM at its first look (up to CODE_BYTES of it; decoded then), the
+        blocks run most often first."""
+        if self.cache is None:
+            return
+        if where in self.wanted:
+            self.wanted[where][1] = executions
+        elif len(self.wanted) < MAX_WANTED:
+            ro = where[1]
+            self.wanted[where] = [bytes(ram[ro:min((ro | 0xFFF) + 1, ro + CODE_BYTES)]), executions]
 
     @global_compiler_lock
     def fill(self, seconds: float = FILL_SECONDS) -> int:
@@ -220,7 +230,13 @@ class _Compiler:
         the number compiled."""
         done = 0
         t0 = time.process_time()
-        jobs = [j for ident, j in self.wanted.items() if ident not in self.blocks]
+        jobs = []
+        for (pc, ro, kflags, rbase, rsize, table, mask), (code, _n) in sorted(self.wanted.items(),
+                                                                             key=lambda item: -item[1][1]):
+            insns, code = find_block(np.frombuffer(code, np.uint8), 0, pc, kflags >> KEY_FLAGS, len(code))
+            ident = (pc, ro, kflags, code, rbase, rsize, table, mask)
+            if insns and ident not in self.blocks:
+                jobs.append((ident, insns, ro, code, rbase, rsize, kflags, table, mask))
         self.wanted.clear()
         while jobs and self.cache is not None and time.process_time() - t0 < seconds:
             batch, jobs = jobs[:FILL_BATCH], jobs[FILL_BATCH:]
@@ -268,12 +284,21 @@ class BlockJit:
         self.core = core
         self.base = base
         self.threshold = threshold()
-        self.counted: dict = {}  # (pc, key) -> (executions in the steps so far, block length) below the threshold
+        self.long_after = max(self.threshold // LONG_FRACTION, step(self.threshold))
+        self.counted: dict = {}  # (pc, key) -> (executions known, block length or -2: not decoded yet)
 
     def stats(self) -> dict:
         """Calls of compiled blocks from the kernel and the instructions they executed (chains included)."""
         w = self.core.work
         return {"calls": int(w[self.base + L.JT_CALLS]), "instructions": int(w[self.base + L.JT_INSNS])}
+
+    def look_again(self, pc: int, key: int, je: int, mine: bool, known: int, length: int, at: int):
+        """Have the kernel queue the block again once its executions reach `at` (known so far: `known`)."""
+        self.counted[(pc, key)] = (known, length)
+        if mine:
+            w = self.core.work
+            w[je + L.JE_FN] = -max(at - known, int(w[self.base + L.JT_THRESH]))
+            w[je + L.JE_N] = 0
 
     def service(self):
         """Compile the queued blocks and enter them in the kernel's table."""
@@ -294,27 +319,27 @@ class BlockJit:
             pc, key, je = int(w[e + L.JQ_PC]), int(w[e + L.JQ_KEY]), int(w[e + L.JQ_ENTRY])
             ro = key & KEY_RAM
             kflags = key & ~KEY_RAM
-            executions, length = self.counted.pop((pc, key), (0, -1))
-            executions += step_
-            found = length < 0
-            if found:
-                ident = comp.lookup(pc, ro, kflags, rbase, rsize, table, mask, ram)
-                if ident is not None:  # (compiled before, here or in an earlier run: entered at its first step)
+            mine = w[je + L.JE_PC] == pc and w[je + L.JE_KEY] == key
+            fn = int(w[je + L.JE_FN]) if mine else 0
+            known, length = self.counted.pop((pc, key), (0, -1))
+            # (executions since the last look: the delay set then if the entry kept it, else at least a step,
+            # counted by an entry made anew; so the count never exceeds the block's executions)
+            known += -fn if fn < 0 else step_
+            where = (pc, ro, kflags, rbase, rsize, table, mask)
+            if length == -1:  # (the first look: a block compiled before, here or in an earlier run, is entered)
+                ident = comp.lookup(where, ram)
+                if ident is not None:
                     pending.append((pc, key, je, ident))
                     continue
-                insns, code = find_block(ram, ro, pc, kflags >> KEY_FLAGS)
-                length = len(insns)
-                ident = (pc, ro, kflags, code, rbase, rsize, table, mask)
-            if 0 < length < LONG_BLOCK and executions < self.threshold:
-                if w[je + L.JE_PC] == pc and w[je + L.JE_KEY] == key:
-                    self.counted[(pc, key)] = (executions, length)
-                    w[je + L.JE_N] = 0  # (count another step)
-                if found:
-                    comp.want((ident, insns, ro, code, rbase, rsize, kflags, table, mask))
+            comp.want(where, ram, known)
+            if length == -1 and known < self.long_after:
+                self.look_again(pc, key, je, mine, known, -2, self.long_after)
                 continue
-            if not found:  # (the code in RAM now: it may have changed since the first step)
-                insns, code = find_block(ram, ro, pc, kflags >> KEY_FLAGS)
-                ident = (pc, ro, kflags, code, rbase, rsize, table, mask)
+            insns, code = find_block(ram, ro, pc, kflags >> KEY_FLAGS)
+            if 0 < len(insns) < LONG_BLOCK and known < self.threshold:
+                self.look_again(pc, key, je, mine, known, len(insns), self.threshold)
+                continue
+            ident = (pc, ro, kflags, code, rbase, rsize, table, mask)
             pending.append((pc, key, je, ident))
             if ident in comp.blocks or any(j[0] == ident for j in jobs):
                 continue
@@ -329,7 +354,8 @@ class BlockJit:
                 continue  # the entry was taken over by another pc meanwhile
             got = comp.blocks[ident]
             if got is None:
-                w[je + L.JE_N] = -2
+                w[je + L.JE_FN] = 0
+                w[je + L.JE_N] = L.JE_NOT_COMPILABLE
             else:
                 w[je + L.JE_FN] = got[0]
                 w[je + L.JE_N] = got[1]
