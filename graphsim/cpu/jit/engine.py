@@ -231,12 +231,12 @@ class _Compiler:
         done = 0
         t0 = time.process_time()
         jobs = []
-        for (pc, ro, kflags, rbase, rsize, table, mask), (code, _n) in sorted(self.wanted.items(),
-                                                                             key=lambda item: -item[1][1]):
+        for (pc, ro, kflags, rbase, rsize, table, mask), (code, executions) in self.wanted.items():
             insns, code = find_block(np.frombuffer(code, np.uint8), 0, pc, kflags >> KEY_FLAGS, len(code))
             ident = (pc, ro, kflags, code, rbase, rsize, table, mask)
             if insns and ident not in self.blocks:
-                jobs.append((ident, insns, ro, code, rbase, rsize, kflags, table, mask))
+                jobs.append((executions * len(insns), (ident, insns, ro, code, rbase, rsize, kflags, table, mask)))
+        jobs = [job for _, job in sorted(jobs, key=lambda j: -j[0])]  # (most instructions executed first)
         self.wanted.clear()
         while jobs and self.cache is not None and time.process_time() - t0 < seconds:
             batch, jobs = jobs[:FILL_BATCH], jobs[FILL_BATCH:]
@@ -250,8 +250,12 @@ _COMPILER: _Compiler | None = None
 _FILL_AT_EXIT: list = []  # (registered once per process)
 
 
-@global_compiler_lock
 def compiler() -> _Compiler:
+    return _COMPILER if _COMPILER is not None else _new_compiler()
+
+
+@global_compiler_lock
+def _new_compiler() -> _Compiler:
     global _COMPILER
     if _COMPILER is None:
         _COMPILER = _Compiler()
