@@ -68,8 +68,9 @@ def encode(blocks: list, obj: bytes) -> bytes:
     return body + hashlib.sha256(body).digest()
 
 
-def _header(data: bytes) -> tuple[dict, int] | None:
-    """The header of a file's bytes (a prefix of them will do) and where the object starts; None if not ours."""
+def _header(data: bytes, check: bool = True) -> tuple[dict, int] | None:
+    """The header of a file's bytes (a prefix of them will do) and where the object starts; None if not ours
+    (check: also the types of its entries)."""
     if not data.startswith(MAGIC) or len(data) < len(MAGIC) + 8:
         return None
     n = int.from_bytes(data[len(MAGIC):len(MAGIC) + 8], "little")
@@ -80,7 +81,7 @@ def _header(data: bytes) -> tuple[dict, int] | None:
         header = json.loads(data[start:start + n])
         blocks = header["blocks"]
         size = header["object"]
-        if not isinstance(size, int) or not all(
+        if not isinstance(size, int) or not isinstance(blocks, list) or check and not all(
                 isinstance(k, str) and isinstance(f, str) and isinstance(m, int) and isinstance(c, int)
                 and isinstance(p, list) and len(p) == 7 and all(isinstance(v, int) for v in p)
                 for k, f, m, p, c in blocks):
@@ -132,16 +133,19 @@ class BlockCache:
             try:
                 with open(f, "rb") as fh:
                     head = fh.read(64 << 10)
-                    found = _header(head)
+                    found = _header(head, check=False)
                     if found is None and len(head) == 64 << 10:
                         head += fh.read()
-                        found = _header(head)
+                        found = _header(head, check=False)
             except OSError:
                 continue
-            if found is None:
-                self.discard(f)
-                continue
-            self._enter(found[0]["blocks"], f)
+            if found is not None:
+                try:  # (the entries' types are checked when the file is loaded, with its checksum)
+                    self._enter(found[0]["blocks"], f)
+                    continue
+                except (TypeError, ValueError):
+                    pass
+            self.discard(f)
 
     def _enter(self, blocks, f: Path):
         for key, _name, _n, where, size in blocks:

@@ -184,7 +184,6 @@ class _Compiler:
                 return ident
         return None
 
-    @global_compiler_lock
     def from_cache(self, ident) -> bool:
         """Whether the block is compiled, in this process or in the cache (then loaded with its file's others)."""
         if ident in self.blocks:
@@ -196,21 +195,26 @@ class _Compiler:
             f = self.cache.lookup(key)
             if f is None or f in self.cache.loaded_files:
                 return False
-            t0 = time.process_time()
-            got = self.cache.read(f)
-            if got is None:
-                return False
-            names, obj = got
-            addresses = self._load(names, obj)
-            for k, name, n, _where, _size in names:
-                if addresses[name]:
-                    self.on_disk.setdefault(k, (addresses[name], n))
-            self.loaded += len(names)
-            self.load_seconds += time.process_time() - t0
+            self._load_file(f)
             if key not in self.on_disk:
                 return False
         self.blocks[ident] = self.on_disk[key]
         return True
+
+    @global_compiler_lock
+    def _load_file(self, f):
+        """Load a cache file's blocks into self.on_disk."""
+        if f not in self.cache.loaded_files:
+            t0 = time.process_time()
+            got = self.cache.read(f)
+            if got is not None:
+                names, obj = got
+                addresses = self._load(names, obj)
+                for k, name, n, _where, _size in names:
+                    if addresses[name]:
+                        self.on_disk.setdefault(k, (addresses[name], n))
+                self.loaded += len(names)
+            self.load_seconds += time.process_time() - t0
 
     def want(self, where: tuple, ram, executions: int):
         """A block queued but neither compiled nor cached, at place `where` (see lookup): compiled into the cache at
@@ -235,8 +239,10 @@ class _Compiler:
             insns, code = find_block(np.frombuffer(code, np.uint8), 0, pc, kflags >> KEY_FLAGS, len(code))
             ident = (pc, ro, kflags, code, rbase, rsize, table, mask)
             if insns and ident not in self.blocks:
-                jobs.append((executions * len(insns), (ident, insns, ro, code, rbase, rsize, kflags, table, mask)))
-        jobs = [job for _, job in sorted(jobs, key=lambda j: -j[0])]  # (most instructions executed first)
+                jobs.append((executions, (ident, insns, ro, code, rbase, rsize, kflags, table, mask)))
+        # (the most executed first, then in the order they were first queued: LLVM's time grows with a block's
+        # length about as the time it saves does)
+        jobs = [job for _, job in sorted(jobs, key=lambda j: -j[0])]
         self.wanted.clear()
         while jobs and self.cache is not None and time.process_time() - t0 < seconds:
             batch, jobs = jobs[:FILL_BATCH], jobs[FILL_BATCH:]
