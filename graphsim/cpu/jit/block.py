@@ -55,9 +55,11 @@ def _decode(w: int, hflags: int) -> int:
     return d
 
 
-def find_block(ram: np.ndarray, ro: int, pc: int, hflags: int, end: int | None = None) -> tuple[list[Insn], bytes]:
+def find_block(ram: np.ndarray, ro: int, pc: int, hflags: int, end: int | None = None,
+               straight: bool = False) -> tuple[list[Insn], bytes]:
     """The block at RAM offset ro (virtual pc) and the code bytes it was decoded from (ram[:end] if given: a
-    copy of the code from the block's start)."""
+    copy of the code from the block's start). straight: only up to its first conditional branch (whether a
+    block is long: engine.LONG_BLOCK)."""
     insns: list[Insn] = []
     ialign = 0 if hflags & D.FLAG_C else 2
     code = bytes(ram[ro:(ro | 0xFFF) + 1 if end is None else end])  # (a block ends at its page's end)
@@ -73,6 +75,8 @@ def find_block(ram: np.ndarray, ro: int, pc: int, hflags: int, end: int | None =
         op = d & 0xFF
         if op not in COVERED:
             break
+        if straight and branched:
+            break  # (after the first conditional branch)
         branched = branched or op in BRANCHES
         if len(insns) >= MAX_INSNS and branched:
             break

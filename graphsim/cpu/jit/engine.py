@@ -345,10 +345,12 @@ class BlockJit:
             if length == -1 and known < self.long_after:
                 self.look_again(pc, key, je, mine, known, -2, self.long_after)
                 continue
+            if known < self.threshold:  # (a long block now, a short one at the threshold)
+                insns, code = find_block(ram, ro, pc, kflags >> KEY_FLAGS, straight=True)
+                if 0 < len(insns) < LONG_BLOCK:
+                    self.look_again(pc, key, je, mine, known, len(insns), self.threshold)
+                    continue
             insns, code = find_block(ram, ro, pc, kflags >> KEY_FLAGS)
-            if 0 < len(insns) < LONG_BLOCK and known < self.threshold:
-                self.look_again(pc, key, je, mine, known, len(insns), self.threshold)
-                continue
             ident = (pc, ro, kflags, code, rbase, rsize, table, mask)
             pending.append((pc, key, je, ident))
             if ident in comp.blocks or any(j[0] == ident for j in jobs):
