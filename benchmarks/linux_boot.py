@@ -10,7 +10,7 @@ wall time to the same prompt.
 The atomic boot is measured three times, each in a fresh process sharing a new, empty cache of
 compiled blocks (graphsim/cpu/jit/cache.py): `"block_cache": "cold"` is a first boot (no
 compiled block on disk, as for a user's first run), after which that process compiles the
-blocks it wanted into the cache as its exit would (`cache_fill_cpu_seconds`, at most 5 s of
+blocks it wanted into the cache as its exit would (`cache_fill_cpu_seconds`, at most 8 s of
 CPU: the most executed blocks first, the rest at the next exit); then `"block_cache": "warm"`
 boots again with that cache (`warmed_by`: the cold boot), fills it too, and a third boot runs
 with the cache the two left. The other models and the tiny guest run in this process with the

@@ -49,13 +49,14 @@ THRESHOLD = 200_000
 # without a branch, 36.9 M of the boot's 138 M instructions in ~83,000 calls) are compiled that way, in ~40 ms.
 LONG_BLOCK = 128
 LONG_FRACTION = 20
-# The kernel queues a block first after a STEPS-th of the threshold (312 executions by default): then a block
+# The kernel queues a block first after a STEPS-th of the threshold (625 executions by default): then a block
 # found in the on-disk cache is entered (it costs no compilation), and one that is not is compiled into the
 # cache at exit. Its next queueing is set by the count the kernel starts from (LONG_AFTER, then the threshold),
 # so a block is queued two or three times, whatever the step (docs/jit.md, "The block cache").
-STEPS = 640
-# CPU seconds the exit may spend compiling the blocks that reached a step into the cache (the rest next time)
-FILL_SECONDS = 5.0
+STEPS = 320
+# CPU seconds the exit may spend compiling the blocks that were queued into the cache (the rest next time; the
+# Linux boot's take ~6 s)
+FILL_SECONDS = 8.0
 FILL_BATCH = 64
 MAX_WANTED = 8192
 CODE_BYTES = MAX_STRAIGHT * 4  # (the longest block)
