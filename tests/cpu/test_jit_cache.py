@@ -201,3 +201,17 @@ def test_a_process_fills_the_cache_when_it_exits(tmp_path):
     cached = [block_cache.decode(f.read_bytes()) for f in cache_files(tmp_path)]
     assert all(c is not None for c in cached)
     assert sum(len(c[0]) for c in cached) > int(compiled_in_the_run)  # (the blocks that only reached a step)
+
+
+def test_an_unusable_cache_directory_is_no_error(start, tmp_path):
+    """GRAPHSIM_BLOCK_CACHE names a file (no directory can be made there): the run compiles as without a
+    cache, and the exit has nothing to fill."""
+    start(None)
+    off = run_to_end(boot_guest("qsort"))
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    start(blocker)
+    run = run_to_end(boot_guest("qsort"))
+    assert outcome(run) == outcome(off)
+    assert engine.fill_cache() == 0
+    assert blocker.read_text() == ""

@@ -189,6 +189,13 @@ class BlockCache:
         except OSError:
             pass
 
+    def writable(self) -> bool:
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return False
+        return os.access(self.path, os.W_OK)
+
     def write(self, blocks: list, obj: bytes):
         """Store one compiled batch: blocks [(key, function name, instructions, place, code size)] in object
         file obj."""

@@ -235,6 +235,9 @@ class _Compiler:
         the number compiled."""
         done = 0
         t0 = time.process_time()
+        if self.cache is None or not self.wanted or not self.cache.writable():
+            self.wanted.clear()
+            return 0
         jobs = []
         for (pc, ro, kflags, rbase, rsize, table, mask), (code, executions) in self.wanted.items():
             insns, code = find_block(np.frombuffer(code, np.uint8), 0, pc, kflags >> KEY_FLAGS, len(code))
@@ -245,7 +248,7 @@ class _Compiler:
         # length about as the time it saves does)
         jobs = [job for _, job in sorted(jobs, key=lambda j: -j[0])]
         self.wanted.clear()
-        while jobs and self.cache is not None and time.process_time() - t0 < seconds:
+        while jobs and time.process_time() - t0 < seconds:
             batch, jobs = jobs[:FILL_BATCH], jobs[FILL_BATCH:]
             names, obj = self._codegen(batch)
             self.cache.write(cache_entries(names), obj)
