@@ -35,7 +35,7 @@ from . import cache as _cache
 from .block import MAX_STRAIGHT, find_block
 from .codegen import KEY_FLAGS, KEY_RAM, block_ir
 
-TABLE_ENTRIES = 1 << 14
+TABLE_ENTRIES = 1 << 16  # (Linux boot: ~2,000 blocks compiled; at 16 K entries more of them collided)
 QUEUE_CAP = 64
 # Executions of a block start before the block is compiled. LLVM takes ~3-5 ms of CPU per block (O2),
 # and a compiled block saves ~3-5 ns per instruction: only blocks that run a million instructions or so
