@@ -6,10 +6,10 @@ file (one MCJIT load per batch). Compiled code is kept for the life of the
 process, shared by every Core: a block is identified by everything its code
 depends on (virtual pc, RAM offset and bytes, decoder flags, the machine's RAM
 window), so two machines running the same guest share it. It is also kept on
-disk (cache.py): a block found there is loaded at its first step instead of
-being compiled, and the blocks that reached a step but not the threshold are
-compiled into the cache when the process exits (`fill_cache`), so the next run
-of the same guest starts with them.
+disk (cache.py): a block found there is entered at its first look instead of
+being compiled, and the blocks queued but not compiled are compiled into the
+cache when the process exits (`fill_cache`), so the next run of the same guest
+starts with them.
 """
 
 from __future__ import annotations
@@ -24,9 +24,8 @@ import time
 from pathlib import Path
 
 import llvmlite
-import numpy as np
-
 import llvmlite.binding as llvm
+import numpy as np
 from numba.core.compiler_lock import global_compiler_lock
 
 from ...errors import GraphsimError
