@@ -197,7 +197,7 @@ def test_a_process_fills_the_cache_when_it_exits(tmp_path):
     out = subprocess.run([sys.executable, "-c", WRITER, "at-exit"], env=env, cwd=ROOT, capture_output=True, text=True,
                          check=True)
     _instret, _digest, when, compiled_in_the_run = out.stdout.split()
-    assert when == "at-exit" and out.stderr == ""
+    assert when == "at-exit" and "not filled" not in out.stderr
     cached = [block_cache.decode(f.read_bytes()) for f in cache_files(tmp_path)]
     assert all(c is not None for c in cached)
     assert sum(len(c[0]) for c in cached) > int(compiled_in_the_run)  # (the blocks that only reached a step)

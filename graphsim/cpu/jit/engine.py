@@ -286,8 +286,12 @@ def fill_cache(seconds: float = FILL_SECONDS) -> int:
 
 def _fill_at_exit():
     # (not in worker processes, e.g. a Dask cluster's: their exit would wait for it; the main process fills)
-    if multiprocessing.parent_process() is None:
-        fill_cache()
+    if multiprocessing.parent_process() is not None or _COMPILER is None or _COMPILER.cache is None:
+        return
+    if len(_COMPILER.wanted) >= FILL_BATCH:  # (a noticeable time: ~5 ms of CPU a block)
+        print(f"[graphsim] compiling {len(_COMPILER.wanted)} hot blocks into the cache of compiled blocks for the "
+              f"next run (at most {FILL_SECONDS:.0f} s, once; GRAPHSIM_BLOCK_CACHE=0 turns it off)", file=sys.stderr)
+    fill_cache()
 
 
 class BlockJit:
