@@ -60,6 +60,9 @@ def main():
     parser.add_argument("--no-compile", action="store_true", help="skip the cold compile measurements")
     parser.add_argument("--no-history", action="store_true", help="do not append the result to benchmarks/history.jsonl")
     args = parser.parse_args()
+    # (blocks are compiled in the run, as on a first run: the cache of compiled blocks would skip that
+    # after the first time; benchmarks/linux_boot.py measures both)
+    os.environ.setdefault("GRAPHSIM_BLOCK_CACHE", "0")
     models = args.models.split(",")
     limit = 200_000_000 if args.quick else None
     load_averages = os.getloadavg()

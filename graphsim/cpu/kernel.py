@@ -878,7 +878,7 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
                     bkey = ro | kflags
                     if work[je + L.JE_PC] == pc and work[je + L.JE_KEY] == bkey:
                         fn = work[je + L.JE_FN]
-                        if fn != 0:
+                        if fn > 0:
                             if work[je + L.JE_N] <= n - k:
                                 c = call_block(fn, st, ram, work, n - k, tlb, dctx, 0)
                                 if c > 0:
@@ -891,9 +891,9 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
                                 if c < 0:  # the code changed under the block: count it again
                                     work[je + L.JE_FN] = 0
                                     work[je + L.JE_N] = 0
-                        elif work[je + L.JE_N] >= 0:
+                        elif work[je + L.JE_N] > L.JE_QUEUED:
                             work[je + L.JE_N] += 1
-                            if work[je + L.JE_N] >= jthresh:
+                            if work[je + L.JE_N] >= jthresh and work[je + L.JE_N] >= -fn:
                                 qn = work[jt + L.JT_QCOUNT]
                                 if qn < work[jt + L.JT_QCAP]:
                                     q = work[jt + L.JT_Q] + qn * L.JQ_WORDS
@@ -901,10 +901,11 @@ def run(harts, ram, dev, work, budget, until_tick, fp, rec):
                                     work[q + L.JQ_KEY] = bkey
                                     work[q + L.JQ_ENTRY] = je
                                     work[jt + L.JT_QCOUNT] = qn + 1
-                                    work[je + L.JE_N] = -1
-                    elif work[je + L.JE_FN] == 0:
+                                    work[je + L.JE_N] = L.JE_QUEUED
+                    elif work[je + L.JE_FN] <= 0:
                         work[je + L.JE_PC] = pc
                         work[je + L.JE_KEY] = bkey
+                        work[je + L.JE_FN] = 0
                         work[je + L.JE_N] = 1
                 w = np.int64(ram16[np.uint64(ro >> 1)]) & 0xFFFF  # (unsigned index: no wrap-around check)
                 if (w & 3) == 3:

@@ -175,9 +175,13 @@ JT_INSNS = 7  # instructions executed in compiled blocks (statistic)
 JT_WORDS = 8
 JE_PC = 0  # virtual pc of the block's first instruction (-1: free)
 JE_KEY = 1  # its RAM offset | profiling << 38 | data translation on << 39 | decoder flags << 40
-JE_FN = 2  # address of the compiled block (0: none)
-JE_N = 3  # with a block: its length in instructions; without: executions so far, -1 queued, -2 not compilable
+JE_FN = 2  # > 0: address of the compiled block; else none, and -FN: the count at which it is queued (if more
+# than JT_THRESH: the block compiler's next look at it, graphsim/cpu/jit/engine.py)
+JE_N = 3  # with a block: its length in instructions; without: executions counted, JE_QUEUED queued,
+# JE_NOT_COMPILABLE not compilable
 JE_WORDS = 4
+JE_QUEUED = -(1 << 62)
+JE_NOT_COMPILABLE = JE_QUEUED - 1
 JQ_PC = 0
 JQ_KEY = 1
 JQ_ENTRY = 2  # offset of the table entry

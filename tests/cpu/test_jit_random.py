@@ -12,6 +12,7 @@ import random
 import numpy as np
 import pytest
 
+from graphsim.cpu.jit import engine
 from graphsim.isa.state import PC
 
 from .asm import assemble, run_elf
@@ -115,20 +116,23 @@ def test_random_integer_blocks_compute_what_the_interpreter_computes(seed, monke
 
 @pytest.mark.parametrize("seed", range(8))
 def test_long_straight_line_blocks_compute_what_the_interpreter_computes(seed, monkeypatch):
-    """Bodies of ~200 instructions without a branch are one block (block.MAX_STRAIGHT), compiled at
-    the threshold's first step (engine.LONG_BLOCK), their accesses through x3 checked as groups (one
+    """Bodies of ~200 instructions without a branch are one block (block.MAX_STRAIGHT), compiled after
+    a twentieth of the threshold (engine.LONG_BLOCK), their accesses through x3 checked as groups (one
     check for all accesses through a register value, codegen.plan_groups); a few are misaligned and
     checked on their own."""
-    monkeypatch.setenv("GRAPHSIM_JIT_THRESHOLD", "2000")  # (steps of 100 executions; the loop runs 500 times)
+    monkeypatch.setenv("GRAPHSIM_JIT_THRESHOLD", "2000")  # (long blocks after 100 executions; the loop runs 500)
     elf = assemble(random_program(seed, length=200, branches=False, misaligned=0.02))
     assert_compiled_runs_match_the_interpreter(elf, seed)
 
 
 def test_short_blocks_wait_for_the_whole_threshold_long_ones_do_not(monkeypatch):
-    """The kernel queues a block every twentieth of the threshold: a long straight-line body is
-    compiled at the first of those steps, a short block only when its steps add up to the
-    threshold (the loops here run 500 times: below a threshold of 2,000, above its step of 100)."""
+    """A long straight-line body is compiled after a twentieth of the threshold (engine.LONG_AFTER), a
+    short block only at the threshold (the loops here run 500 times: below a threshold of 2,000, above
+    its twentieth, 100). A new block compiler with the block cache off: no block compiled before is
+    at hand."""
     monkeypatch.setenv("GRAPHSIM_JIT_THRESHOLD", "2000")
+    monkeypatch.setenv("GRAPHSIM_BLOCK_CACHE", "0")
+    monkeypatch.setattr(engine, "_COMPILER", None)
     short = run_elf(assemble(random_program(1)), ram_size=1 << 20, max_insts=2_000_000, jit=True)
     long = run_elf(assemble(random_program(1, length=200, branches=False, misaligned=0.0)), ram_size=1 << 20,
                    max_insts=2_000_000, jit=True)

@@ -10,7 +10,7 @@ own decoder, so a block means exactly what the interpreter would execute.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -33,8 +33,7 @@ BRANCHES = frozenset(range(D.BRANCH_FIRST, D.BRANCH_LAST + 1))
 ENDS = frozenset([D.OP_JAL, D.OP_JALR])  # (a block goes on after a conditional branch: its fall-through)
 
 
-@dataclass(frozen=True)
-class Insn:
+class Insn(NamedTuple):
     pc: int  # virtual
     length: int  # 2 or 4 bytes
     op: int
@@ -44,34 +43,52 @@ class Insn:
     imm: int
 
 
-def find_block(ram: np.ndarray, ro: int, pc: int, hflags: int) -> tuple[list[Insn], bytes]:
-    """The block at RAM offset ro (virtual pc) and the code bytes it was decoded from."""
+_DECODED: dict = {}  # (instruction word, decoder flags) -> the kernel decoder's result
+
+
+def _decode(w: int, hflags: int) -> int:
+    d = _DECODED.get((w, hflags))
+    if d is None:
+        if len(_DECODED) >= 1 << 16:
+            _DECODED.clear()
+        d = _DECODED[(w, hflags)] = int(D.decode(np.int64(w), np.int64(hflags)))
+    return d
+
+
+def find_block(ram: np.ndarray, ro: int, pc: int, hflags: int, end: int | None = None,
+               straight: bool = False) -> tuple[list[Insn], bytes]:
+    """The block at RAM offset ro (virtual pc) and the code bytes it was decoded from (ram[:end] if given: a
+    copy of the code from the block's start). straight: only up to its first conditional branch (whether a
+    block is long: engine.LONG_BLOCK)."""
     insns: list[Insn] = []
     ialign = 0 if hflags & D.FLAG_C else 2
-    page_end = (ro | 0xFFF) + 1
-    o = ro
+    code = bytes(ram[ro:(ro | 0xFFF) + 1 if end is None else end])  # (a block ends at its page's end)
+    o = 0
     branched = False
-    while len(insns) < MAX_STRAIGHT and o + 2 <= page_end:
-        w = int(ram[o]) | (int(ram[o + 1]) << 8)
+    while len(insns) < MAX_STRAIGHT and o + 2 <= len(code):
+        w = code[o] | (code[o + 1] << 8)
         if w & 3 == 3:
-            if o + 4 > page_end:
+            if o + 4 > len(code):
                 break
-            w |= (int(ram[o + 2]) | (int(ram[o + 3]) << 8)) << 16
-        d = int(D.decode(np.int64(w), np.int64(hflags)))
+            w |= (code[o + 2] | (code[o + 3] << 8)) << 16
+        d = _decode(w, hflags)
         op = d & 0xFF
         if op not in COVERED:
             break
+        if straight and branched:
+            break  # (after the first conditional branch)
         branched = branched or op in BRANCHES
         if len(insns) >= MAX_INSNS and branched:
             break
-        ins = Insn(pc, 4 - ((d >> 22) & 2), op, (d >> 8) & 31, (d >> 13) & 31, (d >> 18) & 31, d >> 32)
-        if (op in BRANCHES or op == D.OP_JAL) and (pc + ins.imm) & ialign:
+        length = 4 - ((d >> 22) & 2)
+        imm = d >> 32
+        if (op in BRANCHES or op == D.OP_JAL) and (pc + imm) & ialign:
             break  # a misaligned target: the interpreter raises the exception
-        insns.append(ins)
-        o += ins.length
-        pc = (pc + ins.length) & 0xFFFFFFFFFFFFFFFF
+        insns.append(Insn(pc, length, op, (d >> 8) & 31, (d >> 13) & 31, (d >> 18) & 31, imm))
+        o += length
+        pc = (pc + length) & 0xFFFFFFFFFFFFFFFF
         if pc >= 1 << 63:
             pc -= 1 << 64
         if op in ENDS:
             break
-    return insns, bytes(ram[ro:o])
+    return insns, code[:o]

@@ -309,7 +309,7 @@ class _Block:
                  for j in (L.JE_PC, L.JE_KEY, L.JE_FN, L.JE_N)]
         c1 = self.v(f"icmp eq i64 {words[0]}, {pc}")
         c2 = self.v(f"icmp eq i64 {words[1]}, {key}")
-        c3 = self.v(f"icmp ne i64 {words[2]}, 0")
+        c3 = self.v(f"icmp sgt i64 {words[2]}, 0")
         c4 = self.v(f"icmp sle i64 {words[3]}, {self.v(f'sub i64 %limit, {cnt}')}")
         go = self.v(f"and i1 {self.v(f'and i1 {c1}, {c2}')}, {self.v(f'and i1 {c3}, {c4}')}")
         self.emit(f"br i1 {go}, label %chain, label %done")
