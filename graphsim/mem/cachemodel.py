@@ -642,8 +642,9 @@ def drain_caches(t):
     mb = t[T.H_MBUSY]
     for i in range(1 + t[t[T.H_MC] + T.MC_BANKS]):
         t[mb + i] = 0
-    reset_fetch_lines(t)
-    reset_data_lines(t)
+    # (through the pointer, as the models' loops call them: one compilation of each, not two)
+    reset_fetch_lines(raw_view(t))
+    reset_data_lines(raw_view(t))
 
 
 @njit(cache=True)

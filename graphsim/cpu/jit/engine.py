@@ -291,7 +291,10 @@ def _fill_at_exit():
     if len(_COMPILER.wanted) >= FILL_BATCH:  # (a noticeable time: ~5 ms of CPU a block)
         print(f"[graphsim] compiling {len(_COMPILER.wanted)} hot blocks into the cache of compiled blocks for the "
               f"next run (at most {FILL_SECONDS:.0f} s, once; GRAPHSIM_BLOCK_CACHE=0 turns it off)", file=sys.stderr)
-    fill_cache()
+    try:
+        fill_cache()
+    except KeyboardInterrupt:  # (Ctrl-C skips the rest: the batches written so far stay in the cache)
+        print("[graphsim] the cache of compiled blocks was filled in part (interrupted)", file=sys.stderr)
 
 
 class BlockJit:
