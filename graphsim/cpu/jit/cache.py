@@ -36,11 +36,15 @@ MAX_BYTES = 64 << 20
 _OFF = ("0", "off", "no", "false")
 
 
+def enabled() -> bool:
+    return os.environ.get("GRAPHSIM_BLOCK_CACHE", "").lower() not in _OFF
+
+
 def directory(version: str) -> Path | None:
     """Where this build's blocks are cached (None: the cache is off)."""
-    text = os.environ.get("GRAPHSIM_BLOCK_CACHE", "")
-    if text.lower() in _OFF:
+    if not enabled():
         return None
+    text = os.environ.get("GRAPHSIM_BLOCK_CACHE", "")
     if text:
         root = Path(text)
     else:

@@ -78,6 +78,11 @@ def step(executions: int) -> int:
     return executions // STEPS if executions // STEPS >= 2 else executions
 
 
+def long_after(executions: int) -> int:
+    """The executions after which a long block is compiled."""
+    return max(executions // LONG_FRACTION, step(executions))
+
+
 def area_words() -> int:
     return L.JT_WORDS + TABLE_ENTRIES * L.JE_WORDS + QUEUE_CAP * L.JQ_WORDS
 
@@ -87,7 +92,8 @@ def init_area(work, base: int, executions: int):
     t = base + L.JT_WORDS
     work[base + L.JT_MASK] = TABLE_ENTRIES - 1
     work[base + L.JT_TABLE] = t
-    work[base + L.JT_THRESH] = step(executions)
+    # (with the block cache off an early look finds nothing to enter: the first is where long blocks compile)
+    work[base + L.JT_THRESH] = step(executions) if _cache.enabled() else long_after(executions)
     work[base + L.JT_QCOUNT] = 0
     work[base + L.JT_QCAP] = QUEUE_CAP
     work[base + L.JT_Q] = t + TABLE_ENTRIES * L.JE_WORDS
@@ -304,7 +310,7 @@ class BlockJit:
         self.core = core
         self.base = base
         self.threshold = threshold()
-        self.long_after = max(self.threshold // LONG_FRACTION, step(self.threshold))
+        self.long_after = long_after(self.threshold)
         self.counted: dict = {}  # (pc, key) -> (executions known, block length or -2: not decoded yet)
 
     def stats(self) -> dict:
