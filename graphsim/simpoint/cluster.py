@@ -109,6 +109,13 @@ def sample_order(by_distance: list[int]) -> list[int]:
     return [first, other] + [i for i in by_distance[1:] if i != other]
 
 
+def cluster_options(max_k: int = 10, k: int | None = None, dims: int = 15, seed: int = 1, bic_threshold: float = 0.9,
+                    init: int = 5, tolerance: float = 0.05) -> dict:
+    """The options a clustering is made with, as clusters.json records them (a re-run compares them)."""
+    return {"max_k": max_k, "k": k, "dims": dims, "seed": seed, "bic_threshold": bic_threshold, "init": init,
+            "tolerance": tolerance, "version": CLUSTERS_VERSION}
+
+
 def cluster(outdir: str, max_k: int = 10, k: int | None = None, dims: int = 15, seed: int = 1,
             bic_threshold: float = 0.9, init: int = 5, tolerance: float = 0.05, fit=None) -> dict:
     """Cluster the profile in ``outdir``; write simpoints, weights and clusters.json; return the result.
@@ -123,8 +130,7 @@ def cluster(outdir: str, max_k: int = 10, k: int | None = None, dims: int = 15, 
         raise SimpointError(f"--k {k}: must be between 1 and the number of intervals ({n})")
     if max_k < 1:
         raise SimpointError(f"--max-k {max_k}: must be at least 1")
-    options = {"max_k": max_k, "k": k, "dims": dims, "seed": seed, "bic_threshold": bic_threshold,
-               "init": init, "tolerance": tolerance, "version": CLUSTERS_VERSION}
+    options = cluster_options(max_k, k, dims, seed, bic_threshold, init, tolerance)
     result = (fit or fit_clusters)(matrix(vectors), lengths, prof["interval"], options)
     simpoints = result["simpoints"]
     # SimPoint's own files: the chosen interval and the weight of each cluster, one line each

@@ -19,9 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 from ..checkpoint.library import Library
 from ..checkpoint.restore import cpu_model_name
 from .checkpoints import CHECKPOINTS_FILE, restore_start, take_sample_checkpoints
-from .cluster import CLUSTERS_FILE, CLUSTERS_VERSION
+from .cluster import CLUSTERS_FILE
 from .cluster import cluster as cluster_intervals
-from .cluster import fit_clusters, import_clustering, import_meanwhile
+from .cluster import cluster_options, fit_clusters, import_clustering, import_meanwhile
 from .profile import PROFILE_FILE, SimpointError, Workload, profile, region_end, say
 from .run import RESULTS_FILE, Cluster, DetailedRuns, format_report, run_samples
 
@@ -59,8 +59,7 @@ def simpoint_flow(workload: Workload, library: Library, outdir: str, interval: i
     reusable = bool(previous) and {k_: previous.get(k_) for k_ in wanted} == wanted and \
         bool(previous.get("verify") or not verify)
     prof = existing_profile(outdir, workload, interval, max_insts)  # (a bad --outdir is refused before Dask starts)
-    options = {"max_k": max_k, "k": k, "dims": dims, "seed": seed, "bic_threshold": 0.9, "init": 5, "tolerance": 0.05,
-               "version": CLUSTERS_VERSION}
+    options = cluster_options(max_k, k, dims, seed)
     clusters = _load(os.path.join(outdir, CLUSTERS_FILE)) if prof is not None else None
     to_cluster = clusters is None or clusters.get("options") != options
     # The workers start, and load the compiled kernels, while this process profiles: they are forked
@@ -102,11 +101,11 @@ def _steps(workload, library, outdir, interval, max_k, k, seed, dims, samples, w
         say(f"profile: the region was {region_end(prof)}")
     clusters = _load(os.path.join(outdir, CLUSTERS_FILE))
     runs = machine = None
-    with ThreadPoolExecutor(1) as background:
-        fitting = None
-        if clusters is None or clusters.get("options") != options:
-            fitting = background.submit(cluster_intervals, outdir, max_k=max_k, k=k, dims=dims, seed=seed, fit=fit)
-        try:
+    try:  # (until the checkpoint pass takes the restored machine over)
+        with ThreadPoolExecutor(1) as background:
+            fitting = None
+            if clusters is None or clusters.get("options") != options:
+                fitting = background.submit(cluster_intervals, outdir, max_k=max_k, k=k, dims=dims, seed=seed, fit=fit)
             # While a worker fits the clusters, this process checks the target machine and restores the
             # start checkpoint for the checkpoint pass (0.1-0.2 s on phases_long).
             if cluster is not None:
@@ -115,19 +114,14 @@ def _steps(workload, library, outdir, interval, max_k, k, seed, dims, samples, w
                 machine = restore_start(outdir)
             if fitting is not None:
                 clusters = fitting.result()
-        except BaseException:
-            if machine is not None:
-                machine.close()
-            raise
-    say(f"clusters: k = {clusters['k']}; simpoints (interval: weight) "
-        + ", ".join(f"{s['interval']}: {s['weight']:.3f}" for s in clusters["simpoints"]))
-    if runs is not None:  # each sample runs in detail as soon as its checkpoint is taken
-        try:
+        say(f"clusters: k = {clusters['k']}; simpoints (interval: weight) "
+            + ", ".join(f"{s['interval']}: {s['weight']:.3f}" for s in clusters["simpoints"]))
+        if runs is not None:  # each sample runs in detail as soon as its checkpoint is taken
             runs.start(cluster, verify)
-        except BaseException:
-            if machine is not None:
-                machine.close()
-            raise
+    except BaseException:
+        if machine is not None:
+            machine.close()
+        raise
     taken = take_sample_checkpoints(outdir, samples=samples, warmup=warmup, progress=say,
                                     taken=runs.submit if runs is not None else None, machine=machine)
     say(f"checkpoints: {len(taken['samples'])} samples, children of {prof['start_checkpoint']}")

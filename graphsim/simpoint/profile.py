@@ -168,14 +168,15 @@ def profile(workload: Workload, library: Library, outdir: str, interval: int, pr
                 current = {}
             if progress is not None:
                 progress(f"profile: {len(intervals)} intervals, {machine.instret - region_start:,} instructions")
-            if stop.reason != "max_insts" or machine.instret == cap:
+            cut = stop.reason == "max_insts" and machine.instret == cap  # (the region ends at --max-insts)
+            if stop.reason != "max_insts" or cut:
                 break
         counter.stop()
         profile_seconds = time.perf_counter() - profile_started
         compiled = _compiled_insts(machine) - compiled_before
         if stop.reason == "exit" and stop.exit_code != 0:
             raise SimpointError(f"{workload.describe()}: the guest exited with code {stop.exit_code}")
-        if stop.reason not in ("exit", "work_end") and not (stop.reason == "max_insts" and machine.instret == cap):
+        if stop.reason not in ("exit", "work_end") and not cut:
             raise SimpointError(f"{workload.describe()}: the region ended early: {stop.reason} {stop.detail}".rstrip())
     finally:
         machine.close()

@@ -171,7 +171,8 @@ def shared_library(shared: dict, cpt_id: str) -> Library:
     root = shared["root"]
     if not os.path.isdir(os.path.join(root, "checkpoints", cpt_id)):
         raise NeedsArchive(f"checkpoint {cpt_id}: not visible here in {root}", visible=False)
-    library = Library(root, create=False, index=False)
+    library = Library(root, create=False, index=False) if shared.get("manifest") is None else \
+        _KnownManifest(root, cpt_id, shared["manifest"])
     if os.path.islink(library.path(cpt_id)):
         raise NeedsArchive(f"{library.path(cpt_id)}: a symbolic link (not followed)", visible=True)
     try:
@@ -181,8 +182,6 @@ def shared_library(shared: dict, cpt_id: str) -> Library:
                            visible=True) from None
     if digest != shared["manifest_sha256"]:
         raise NeedsArchive(f"checkpoint {cpt_id}: the manifest in {root} is not the client's", visible=True)
-    if shared.get("manifest") is not None:
-        return _KnownManifest(root, cpt_id, shared["manifest"])
     return library
 
 

@@ -186,11 +186,11 @@ class _Compiler:
             sizes = sizes | self.cache.sizes_at(where)
         for size in sorted(sizes, reverse=True):
             ident = (pc, ro, kflags, bytes(ram[ro:ro + size]), rbase, rsize, table, mask)
-            if self.from_cache(ident):
+            if self.compiled_or_cached(ident):
                 return ident
         return None
 
-    def from_cache(self, ident) -> bool:
+    def compiled_or_cached(self, ident) -> bool:
         """Whether the block is compiled, in this process or in the cache (then loaded with its file's others)."""
         if ident in self.blocks:
             return self.blocks[ident] is not None
